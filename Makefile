@@ -1,0 +1,42 @@
+# ldn — the two set-up commands are `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint format bench docs install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## the demo: every capability on the shipped example patients
+	$(BIN)/ldn demo
+
+lint: install  ## ruff, mypy --strict on src/, import-linter layer contracts
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
+
+test: lint  ## lint, then the whole test suite with warnings as errors
+	$(BIN)/pytest -q
+
+format: install
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: install  ## every benchmark in benchmarks/ (figures go to docs/benchmarks.md)
+	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+docs: install  ## regenerate the generated docs
+	$(BIN)/ldn facts --markdown > docs/facts.md
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

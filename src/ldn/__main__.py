@@ -1,0 +1,5 @@
+"""Allow `python -m ldn`."""
+
+from ldn.cli.main import entry
+
+entry()

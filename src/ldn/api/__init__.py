@@ -1,0 +1,1 @@
+"""api layer of ldn (filled by a later issue)."""

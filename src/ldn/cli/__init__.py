@@ -1,0 +1,1 @@
+"""The ``ldn`` command-line interface (Typer + rich)."""

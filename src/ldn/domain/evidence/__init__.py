@@ -1,0 +1,1 @@
+"""domain evidence layer of ldn (filled by a later issue)."""

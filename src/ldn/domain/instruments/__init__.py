@@ -1,0 +1,1 @@
+"""domain instruments layer of ldn (filled by a later issue)."""

@@ -1,0 +1,1 @@
+"""domain nof1 layer of ldn (filled by a later issue)."""

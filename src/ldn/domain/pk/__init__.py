@@ -1,0 +1,1 @@
+"""domain pk layer of ldn (filled by a later issue)."""

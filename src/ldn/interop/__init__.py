@@ -1,0 +1,1 @@
+"""interop layer of ldn (filled by a later issue)."""

@@ -1,0 +1,1 @@
+"""persistence layer of ldn (filled by a later issue)."""

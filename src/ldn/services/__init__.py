@@ -1,0 +1,1 @@
+"""services layer of ldn (filled by a later issue)."""

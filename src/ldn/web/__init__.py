@@ -1,0 +1,1 @@
+"""web layer of ldn (filled by a later issue)."""
