@@ -33,7 +33,7 @@ format: install
 	$(BIN)/ruff check --fix src tests benchmarks
 
 bench: install  ## every benchmark in benchmarks/ (figures go to docs/benchmarks.md)
-	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+	@set -e; for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 docs: install  ## regenerate the generated docs
 	$(BIN)/ldn facts --markdown > docs/facts.md
