@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ldn.cli.pk",
     "ldn.cli.evidence",
     "ldn.cli.track",
+    "ldn.cli.clinic",
     "ldn.cli.demo",
 )
 
