@@ -6,12 +6,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.conftest import AS_OF, PATIENTS
 
 from ldn.domain.documents import parse_document
 from ldn.domain.errors import DataFileError, InputError
 from ldn.domain.patient import Dose, parse_patient
 from ldn.services.files import load_patient_file
+from tests.conftest import AS_OF, PATIENTS
 
 REQUIRED = {
     "fibromyalgia.yaml",
