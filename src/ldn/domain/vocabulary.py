@@ -136,7 +136,7 @@ CONDITIONS: dict[str, ConditionInfo] = {
             "nociceptive",
             False,
         ),
-        _C("hip_osteoarthritis", "Osteoarthritis of hip", "M16", "239872002", "nociceptive", False),
+        _C("hip_osteoarthritis", "Osteoarthritis of hip", "M16", "", "nociceptive", False),
         _C(
             "osteoarthritis", "Osteoarthritis, other site", "M19", "396275006", "nociceptive", False
         ),
