@@ -134,7 +134,7 @@ def format_loc(parts: Iterable[Any]) -> str:
 
 
 _PYDANTIC_FIXES = {
-    "extra_forbidden": "remove this field or check its spelling against `ldn schema patient`",
+    "extra_forbidden": "remove this field or check its spelling (see `ldn schema patient` and `ldn instruments`)",
     "missing": "add this field",
     "greater_than_equal": "use a value within the allowed range",
     "less_than_equal": "use a value within the allowed range",

@@ -1,0 +1,144 @@
+"""The LDN screen: is this pain the kind LDN may help, and is LDN safe for this patient now?
+
+``screen(record, today=...)`` scores every instrument the record has answers for, classifies the
+pain mechanism, runs the safety rules, and decides a verdict — the strictest any finding calls
+for, in this order (strictest first)::
+
+    contraindicated > do_not_start_yet > needs_clinician_review > unlikely_to_benefit
+        > candidate_with_cautions > candidate
+
+``do_not_start_yet`` carries the earliest start date (the latest date any waiting period ends).
+The report supports, and does not replace, clinical judgement; LDN for pain is off-label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ldn import DISCLAIMER
+from ldn.domain.errors import InputError
+from ldn.domain.findings import Finding, Verdict, decide_verdict
+from ldn.domain.instruments import INSTRUMENTS, InstrumentResult
+from ldn.domain.instruments import ichd3 as ichd3_mod
+from ldn.domain.mechanism import MechanismAssessment, classify_mechanism
+from ldn.domain.patient import PatientRecord
+from ldn.domain.safety import safety_findings
+
+__all__ = ["RULES_VERSION", "ScreeningReport", "screen", "score_instruments"]
+
+#: bump when any screening rule, threshold or wording that changes a verdict changes
+RULES_VERSION = "2026.11.0"
+OFF_LABEL = "Low-dose naltrexone for pain is off-label: no regulator has approved it for any pain condition."
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningReport:
+    patient_id: str
+    as_of: date
+    verdict: Verdict
+    earliest_start: date | None
+    findings: tuple[Finding, ...]
+    instruments: dict[str, InstrumentResult]
+    mechanism: MechanismAssessment
+    rules_version: str = RULES_VERSION
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "patient_id": self.patient_id,
+            "as_of": self.as_of.isoformat(),
+            "verdict": self.verdict,
+            "earliest_start": self.earliest_start.isoformat() if self.earliest_start else None,
+            "mechanism": self.mechanism.as_dict(),
+            "findings": [f.as_dict() for f in self.findings],
+            "instruments": {k: v.as_dict() for k, v in self.instruments.items()},
+            "rules_version": self.rules_version,
+            "off_label": OFF_LABEL,
+            "disclaimer": DISCLAIMER,
+        }
+
+
+def _moh_use(record: PatientRecord) -> ichd3_mod.MohUse:
+    days: dict[str, int] = {}
+    months: dict[str, float | None] = {}
+    for m in record.medications:
+        if m.days_per_month is None or m.status == "stopped" or not m.drug_class:
+            continue
+        days[m.drug_class] = days.get(m.drug_class, 0) + m.days_per_month
+        months[m.drug_class] = m.months_of_regular_use
+    return ichd3_mod.MohUse(days, months)
+
+
+def score_instruments(record: PatientRecord) -> dict[str, InstrumentResult]:
+    """Score every questionnaire in the record (ICHD-3 also sees acute-medication days)."""
+    out: dict[str, InstrumentResult] = {}
+    for key, response in record.questionnaires.items():
+        if key not in INSTRUMENTS:
+            raise InputError.at(f"questionnaires.{key}", f"unknown instrument {key!r}", f"use one of: {', '.join(INSTRUMENTS)}")
+        spec = INSTRUMENTS[key]
+        answers = spec.validate(response.answers, loc=f"questionnaires.{key}.answers")
+        out[key] = ichd3_mod.classify(answers, _moh_use(record)) if key == "ichd3" else spec.scorer(answers)
+    return out
+
+
+def _mechanism_findings(m: MechanismAssessment) -> list[Finding]:
+    src = m.source_ids
+    if m.ldn_outlook == "may_help":
+        return [Finding("PAIN_NOCIPLASTIC", "info", "Pain is predominantly nociplastic (" + "; ".join(m.for_nociplastic) + ").",
+                        "Your pain looks like the kind driven by an over-sensitive nervous system, which is where LDN may help.",
+                        "LDN may be considered if conventional treatment has not helped", src, "candidate")]  # fmt: skip
+    if m.ldn_outlook == "mixed":
+        return [Finding("PAIN_MIXED", "caution", "Mixed pain: nociplastic features (" + "; ".join(m.for_nociplastic) + ") with "
+                        + "; ".join(m.for_other) + ". LDN may help the nociplastic part only.",
+                        "Part of your pain may come from an over-sensitive nervous system (LDN may help that part), "
+                        "and part from another cause LDN is not expected to help.",
+                        "treat the nociceptive/neuropathic cause as usual; judge LDN on the nociplastic symptoms", src,
+                        "candidate_with_cautions")]  # fmt: skip
+    if m.ldn_outlook == "unlikely_to_help":
+        return [Finding("PAIN_NOT_NOCIPLASTIC", "caution", f"Pain appears {m.mechanism} (" + "; ".join(m.for_other) + ") without "
+                        "nociplastic features. The article does not expect LDN to help ongoing tissue damage, active inflammation, "
+                        "degenerative arthritis or spinal nerve compression.",
+                        "Your pain seems to come from the joints, tissues or nerves themselves; LDN is not expected to help this kind of pain.",
+                        "treat the underlying cause; reconsider only if nociplastic features develop", src, "unlikely_to_benefit")]  # fmt: skip
+    return [Finding("PAIN_MECHANISM_UNDETERMINED", "caution", "Not enough information to classify the pain mechanism.",
+                    "We could not yet tell what kind of pain you have.",
+                    "complete the ACR 2016, IASP nociplastic and (for headache) ICHD-3 questions", src, "needs_clinician_review")]  # fmt: skip
+
+
+def _instrument_findings(instruments: dict[str, InstrumentResult]) -> list[Finding]:
+    out: list[Finding] = []
+    ichd = instruments.get("ichd3")
+    if ichd is not None and ichd.details.get("medication_overuse"):
+        names = ", ".join(f"{c} {n}" for c, n in zip(ichd.details["medication_overuse"], ichd.details["medication_overuse_names"], strict=True))
+        opioid = "8.2.4" in ichd.details["medication_overuse"]
+        out.append(Finding("HEADACHE_MEDICATION_OVERUSE", "caution",
+                           f"ICHD-3 medication-overuse headache: {names}." + (" Opioid overuse also means an opioid washout before LDN." if opioid else ""),
+                           "Taking headache painkillers this often can itself keep headaches going. Cutting back is part of the plan.",
+                           "plan withdrawal of the overused medication (about half revert to episodic migraine after withdrawal)",
+                           ("ichd3-2018",), "candidate_with_cautions"))  # fmt: skip
+    return out
+
+
+def _history_findings(record: PatientRecord) -> list[Finding]:
+    failed = [t.name for t in record.prior_treatments if t.outcome in ("ineffective", "not_tolerated", "partial")]
+    if failed:
+        return [Finding("HISTORY_CONVENTIONAL_TRIED", "info", "Conventional treatments tried without full benefit: " + ", ".join(failed) + ".",
+                        "You have already tried other treatments, which is when LDN is usually considered.",
+                        "none", ("seed-article",))]  # fmt: skip
+    return [Finding("HISTORY_NO_CONVENTIONAL_TRIAL", "caution", "No conventional treatment recorded. The article positions LDN as an option "
+                    "when conventional treatments have not been effective.",
+                    "LDN is usually tried after standard treatments have not helped enough.",
+                    "record prior treatments, or try guideline-recommended treatment first", ("seed-article",), "candidate_with_cautions")]  # fmt: skip
+
+
+def screen(record: PatientRecord, *, today: date) -> ScreeningReport:
+    """Screen ``record`` as of ``today``: instruments, mechanism, safety, verdict."""
+    instruments = score_instruments(record)
+    mechanism = classify_mechanism(record, instruments)
+    findings = [*_mechanism_findings(mechanism), *_instrument_findings(instruments), *_history_findings(record),
+                *safety_findings(record, today=today)]  # fmt: skip
+    order = {"stop": 0, "caution": 1, "info": 2}
+    findings.sort(key=lambda f: order[f.level])
+    verdict, earliest = decide_verdict(findings)
+    return ScreeningReport(record.id, today, verdict, earliest, tuple(findings), instruments, mechanism)
