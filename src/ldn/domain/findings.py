@@ -65,5 +65,7 @@ def decide_verdict(findings: list[Finding]) -> tuple[Verdict, date | None]:
         if any(f.verdict == v for f in findings):
             verdict = v
             break
-    dates = [f.earliest_start for f in findings if f.verdict == "do_not_start_yet" and f.earliest_start]
+    dates = [
+        f.earliest_start for f in findings if f.verdict == "do_not_start_yet" and f.earliest_start
+    ]
     return verdict, (max(dates) if verdict == "do_not_start_yet" and dates else None)

@@ -24,7 +24,9 @@ from ldn.domain.vocabulary import CONDITIONS
 
 __all__ = ["MechanismAssessment", "classify_mechanism"]
 
-Mechanism = Literal["nociplastic_dominant", "mixed", "nociceptive", "inflammatory", "neuropathic", "undetermined"]
+Mechanism = Literal[
+    "nociplastic_dominant", "mixed", "nociceptive", "inflammatory", "neuropathic", "undetermined"
+]
 Outlook = Literal["may_help", "mixed", "unlikely_to_help", "uncertain"]
 SOURCES = ("seed-article", "kosek-2021", "fitzcharles-2021")
 
@@ -43,7 +45,9 @@ class MechanismAssessment:
                 "source_ids": list(self.source_ids)}  # fmt: skip
 
 
-def classify_mechanism(record: PatientRecord, instruments: Mapping[str, InstrumentResult]) -> MechanismAssessment:
+def classify_mechanism(
+    record: PatientRecord, instruments: Mapping[str, InstrumentResult]
+) -> MechanismAssessment:
     pro: list[str] = []
     con: list[str] = []
     other_kinds: set[str] = set()
@@ -61,7 +65,9 @@ def classify_mechanism(record: PatientRecord, instruments: Mapping[str, Instrume
         if res is not None and res.details.get("criteria_met"):
             pro.append(f"{key}: fibromyalgia criteria met (FS {res.total})")
     ichd = instruments.get("ichd3")
-    if ichd is not None and any(d in ("1.1", "1.2", "1.3") for d in ichd.details.get("diagnoses", [])):
+    if ichd is not None and any(
+        d in ("1.1", "1.2", "1.3") for d in ichd.details.get("diagnoses", [])
+    ):
         pro.append(f"ichd3: {ichd.category}")
     noci = instruments.get("nociplastic")
     if noci is not None:
@@ -83,8 +89,18 @@ def classify_mechanism(record: PatientRecord, instruments: Mapping[str, Instrume
     elif core_pro:
         mech = "nociplastic_dominant"
     elif con:
-        mech = "inflammatory" if "inflammatory" in other_kinds else "neuropathic" if other_kinds == {"neuropathic"} else "nociceptive"
+        mech = (
+            "inflammatory"
+            if "inflammatory" in other_kinds
+            else "neuropathic"
+            if other_kinds == {"neuropathic"}
+            else "nociceptive"
+        )
     else:
         mech = "undetermined"
-    outlook: Outlook = {"nociplastic_dominant": "may_help", "mixed": "mixed", "undetermined": "uncertain"}.get(mech, "unlikely_to_help")  # type: ignore[assignment]
+    outlook: Outlook = {
+        "nociplastic_dominant": "may_help",
+        "mixed": "mixed",
+        "undetermined": "uncertain",
+    }.get(mech, "unlikely_to_help")  # type: ignore[assignment]
     return MechanismAssessment(mech, outlook, tuple(pro), tuple(con))

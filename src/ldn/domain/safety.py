@@ -22,7 +22,9 @@ WASHOUT_SHORT_ACTING_D = Fact(
     note="Label: opioid-free for a minimum of 7-10 days after short-acting opioids, including tramadol. "
     "ldn uses the upper end (10 d) as the default and lets a clinician shorten it to 7 d with a naloxone challenge.",
 )  # fmt: skip
-WASHOUT_SHORT_ACTING_MIN_D = Fact(7, unit="d", sources=LABEL, note="Lower end of the label's 7-10 day interval.")
+WASHOUT_SHORT_ACTING_MIN_D = Fact(
+    7, unit="d", sources=LABEL, note="Lower end of the label's 7-10 day interval."
+)
 WASHOUT_METHADONE_BUPRENORPHINE_D = Fact(
     14, unit="d", sources=(*LABEL, "droracle-switching"),
     note="Label: precipitated withdrawal possible 'for as long as two weeks' after methadone or buprenorphine "
@@ -43,12 +45,16 @@ LFT_REVIEW_X_ULN = Fact(
     note="Do not start naltrexone with ALT or AST >= 5x ULN, or >= 3x ULN with bilirubin >= 2x ULN "
     "(secondary summary of guidance); LiverTox: low rates of enzyme elevation, rare liver injury.",
 )  # fmt: skip
-LFT_REVIEW_WITH_BILIRUBIN_X_ULN = Fact((3.0, 2.0), unit="x ULN (ALT/AST, bilirubin)", sources=("droracle-lft",))
+LFT_REVIEW_WITH_BILIRUBIN_X_ULN = Fact(
+    (3.0, 2.0), unit="x ULN (ALT/AST, bilirubin)", sources=("droracle-lft",)
+)
 
 _SHORT = {"opioid_full_agonist", "tramadol", "tapentadol", "codeine", "opioid_antitussive"}
 _LONG = {"opioid_long_acting"}
 _MAINTENANCE = {"methadone", "buprenorphine"}
-_EXTRAPOLATION = "The label interval is written for 50 mg naltrexone; using it for LDN is an extrapolation."
+_EXTRAPOLATION = (
+    "The label interval is written for 50 mg naltrexone; using it for LDN is an extrapolation."
+)
 
 
 def washout_days(drug_class: str) -> Fact[int] | None:
@@ -73,13 +79,21 @@ def _opioid(med: Medication, today: date) -> Finding | None:
                        f"We need to know when you last took {med.name} before LDN can start.",
                        "record the date of the last dose, or confirm opioid-free status (urine screen or naloxone challenge)",
                        washout.sources, "needs_clinician_review")  # fmt: skip
-    last_day = (last.date() if last else today)
+    last_day = last.date() if last else today
     earliest = last_day + timedelta(days=washout.value)
     if med.status != "stopped" or earliest > today:
         verb = "is taking" if med.status != "stopped" else "took"
         stop = f"stop {med.name} now; " if med.status != "stopped" else ""
-        when = f"last dose {last_day.isoformat()}" if last else "no last dose recorded (counted from today)"
-        extra = " Long-acting opioid: clinician review of the interval is advised." if washout is WASHOUT_LONG_ACTING_D else ""
+        when = (
+            f"last dose {last_day.isoformat()}"
+            if last
+            else "no last dose recorded (counted from today)"
+        )
+        extra = (
+            " Long-acting opioid: clinician review of the interval is advised."
+            if washout is WASHOUT_LONG_ACTING_D
+            else ""
+        )
         return Finding("SAFETY_OPIOID_WASHOUT", "stop",
                        f"Patient {verb} {med.name} ({med.drug_class}); {when}. Naltrexone precipitates withdrawal and "
                        f"blocks opioid analgesia: an opioid-free interval of {washout.value} days is required before "
@@ -111,7 +125,11 @@ def _liver(r: PatientRecord) -> list[Finding]:
                            "candidate_with_cautions"))  # fmt: skip
     t = r.liver_tests
     if t is not None:
-        ratios = [v / u for v, u in ((t.alt_u_per_l, t.alt_uln_u_per_l), (t.ast_u_per_l, t.ast_uln_u_per_l)) if v is not None]
+        ratios = [
+            v / u
+            for v, u in ((t.alt_u_per_l, t.alt_uln_u_per_l), (t.ast_u_per_l, t.ast_uln_u_per_l))
+            if v is not None
+        ]
         top = max(ratios, default=0.0)
         bili = (t.bilirubin_umol_per_l or 0.0) / t.bilirubin_uln_umol_per_l
         x_tx, x_bili = LFT_REVIEW_WITH_BILIRUBIN_X_ULN.value
@@ -184,7 +202,13 @@ def safety_findings(r: PatientRecord, *, today: date) -> list[Finding]:
                            "naloxone challenge when in doubt", (*LABEL, "altmeyers-naltrexone"), "candidate"))  # fmt: skip
     out += _liver(r)
     if r.pregnant or r.breastfeeding or r.planning_pregnancy:
-        which = "pregnant" if r.pregnant else "breastfeeding" if r.breastfeeding else "planning pregnancy"
+        which = (
+            "pregnant"
+            if r.pregnant
+            else "breastfeeding"
+            if r.breastfeeding
+            else "planning pregnancy"
+        )
         out.append(Finding("SAFETY_PREGNANCY_LACTATION", "caution",
                            f"Patient is {which}: no adequate human data (US category C; EU: use only if benefit outweighs risk; "
                            "breastfeeding not recommended).", "There is too little research on LDN in pregnancy or breastfeeding.",
@@ -202,7 +226,9 @@ def safety_findings(r: PatientRecord, *, today: date) -> list[Finding]:
                                f"Stop LDN by {stop_by.isoformat()} so pain relief after your operation works; tell the surgical team you take LDN.",
                                f"stop LDN no later than {stop_by.isoformat()}; inform the anaesthetist", STOP_BEFORE_SURGERY_D.sources,
                                "candidate_with_cautions"))  # fmt: skip
-    if r.has_condition("autoimmune_thyroiditis", "hypothyroidism") or any(m.drug_class == "levothyroxine" for m in r.medications):
+    if r.has_condition("autoimmune_thyroiditis", "hypothyroidism") or any(
+        m.drug_class == "levothyroxine" for m in r.medications
+    ):
         out.append(Finding("SAFETY_THYROID", "caution",
                            "Thyroid disease on replacement: practice guidance advises a slow titration and thyroid monitoring "
                            "(no trial data; a Norwegian registry study found no change in thyroid-hormone dispensing).",

@@ -26,7 +26,7 @@ from ldn.domain.mechanism import MechanismAssessment, classify_mechanism
 from ldn.domain.patient import PatientRecord
 from ldn.domain.safety import safety_findings
 
-__all__ = ["RULES_VERSION", "ScreeningReport", "screen", "score_instruments"]
+__all__ = ["RULES_VERSION", "ScreeningReport", "score_instruments", "screen"]
 
 #: bump when any screening rule, threshold or wording that changes a verdict changes
 RULES_VERSION = "2026.11.0"
@@ -75,10 +75,18 @@ def score_instruments(record: PatientRecord) -> dict[str, InstrumentResult]:
     out: dict[str, InstrumentResult] = {}
     for key, response in record.questionnaires.items():
         if key not in INSTRUMENTS:
-            raise InputError.at(f"questionnaires.{key}", f"unknown instrument {key!r}", f"use one of: {', '.join(INSTRUMENTS)}")
+            raise InputError.at(
+                f"questionnaires.{key}",
+                f"unknown instrument {key!r}",
+                f"use one of: {', '.join(INSTRUMENTS)}",
+            )
         spec = INSTRUMENTS[key]
         answers = spec.validate(response.answers, loc=f"questionnaires.{key}.answers")
-        out[key] = ichd3_mod.classify(answers, _moh_use(record)) if key == "ichd3" else spec.scorer(answers)
+        out[key] = (
+            ichd3_mod.classify(answers, _moh_use(record))
+            if key == "ichd3"
+            else spec.scorer(answers)
+        )
     return out
 
 
@@ -110,7 +118,14 @@ def _instrument_findings(instruments: dict[str, InstrumentResult]) -> list[Findi
     out: list[Finding] = []
     ichd = instruments.get("ichd3")
     if ichd is not None and ichd.details.get("medication_overuse"):
-        names = ", ".join(f"{c} {n}" for c, n in zip(ichd.details["medication_overuse"], ichd.details["medication_overuse_names"], strict=True))
+        names = ", ".join(
+            f"{c} {n}"
+            for c, n in zip(
+                ichd.details["medication_overuse"],
+                ichd.details["medication_overuse_names"],
+                strict=True,
+            )
+        )
         opioid = "8.2.4" in ichd.details["medication_overuse"]
         out.append(Finding("HEADACHE_MEDICATION_OVERUSE", "caution",
                            f"ICHD-3 medication-overuse headache: {names}." + (" Opioid overuse also means an opioid washout before LDN." if opioid else ""),
@@ -121,7 +136,11 @@ def _instrument_findings(instruments: dict[str, InstrumentResult]) -> list[Findi
 
 
 def _history_findings(record: PatientRecord) -> list[Finding]:
-    failed = [t.name for t in record.prior_treatments if t.outcome in ("ineffective", "not_tolerated", "partial")]
+    failed = [
+        t.name
+        for t in record.prior_treatments
+        if t.outcome in ("ineffective", "not_tolerated", "partial")
+    ]
     if failed:
         return [Finding("HISTORY_CONVENTIONAL_TRIED", "info", "Conventional treatments tried without full benefit: " + ", ".join(failed) + ".",
                         "You have already tried other treatments, which is when LDN is usually considered.",
@@ -141,4 +160,6 @@ def screen(record: PatientRecord, *, today: date) -> ScreeningReport:
     order = {"stop": 0, "caution": 1, "info": 2}
     findings.sort(key=lambda f: order[f.level])
     verdict, earliest = decide_verdict(findings)
-    return ScreeningReport(record.id, today, verdict, earliest, tuple(findings), instruments, mechanism)
+    return ScreeningReport(
+        record.id, today, verdict, earliest, tuple(findings), instruments, mechanism
+    )

@@ -32,4 +32,10 @@ def get_instrument(instrument_id: str) -> InstrumentSpec[Any]:
                             f"use one of: {', '.join(INSTRUMENTS)}") from None  # fmt: skip
 
 
-__all__ = ["INSTRUMENTS", "NAMED_NOT_REPRODUCED", "InstrumentResult", "InstrumentSpec", "get_instrument"]
+__all__ = [
+    "INSTRUMENTS",
+    "NAMED_NOT_REPRODUCED",
+    "InstrumentResult",
+    "InstrumentSpec",
+    "get_instrument",
+]

@@ -33,8 +33,12 @@ from ldn.domain.vocabulary import WPI_REGIONS, WpiArea
 WPI_AREA_COUNT = Fact(19, unit="areas", sources=("wolfe-2010", "wolfe-2016"))
 FM2016_WPI_HIGH = Fact(7, unit="WPI", sources=("wolfe-2016",), note="WPI >= 7 with SSS >= 5")
 FM2016_SSS_WITH_HIGH_WPI = Fact(5, unit="SSS", sources=("wolfe-2016",))
-FM2016_WPI_LOW_RANGE = Fact((4, 6), unit="WPI", sources=("wolfe-2016",), note="WPI 4-6 with SSS >= 9 (not 3-6 as in 2010)")
-FM2010_WPI_LOW_RANGE = Fact((3, 6), unit="WPI", sources=("wolfe-2010", "wolfe-2011"), note="WPI 3-6 with SS >= 9")
+FM2016_WPI_LOW_RANGE = Fact(
+    (4, 6), unit="WPI", sources=("wolfe-2016",), note="WPI 4-6 with SSS >= 9 (not 3-6 as in 2010)"
+)
+FM2010_WPI_LOW_RANGE = Fact(
+    (3, 6), unit="WPI", sources=("wolfe-2010", "wolfe-2011"), note="WPI 3-6 with SS >= 9"
+)
 FM_SSS_WITH_LOW_WPI = Fact(9, unit="SSS", sources=("wolfe-2010", "wolfe-2016"))
 FM2016_GENERALIZED_REGIONS = Fact(4, unit="of 5 regions", sources=("wolfe-2016",),
                                   note="Jaw, chest and abdomen do not count toward a region.")  # fmt: skip
@@ -52,7 +56,9 @@ _Severity = Field(ge=0, le=3, description="0 none, 1 mild, 2 moderate, 3 severe 
 
 
 class _Common(Answers):
-    wpi_areas: list[WpiArea] = Field(default_factory=list, description="Painful areas in the past week")
+    wpi_areas: list[WpiArea] = Field(
+        default_factory=list, description="Painful areas in the past week"
+    )
     fatigue: int = _Severity
     waking_unrefreshed: int = _Severity
     cognitive_symptoms: int = _Severity
@@ -77,7 +83,9 @@ class Acr2011Answers(Acr2016Answers):
 
 
 class Acr2010Answers(_Common):
-    somatic_symptoms: int = Field(ge=0, le=3, description="Physician: 0 none, 1 few, 2 moderate number, 3 a great deal")
+    somatic_symptoms: int = Field(
+        ge=0, le=3, description="Physician: 0 none, 1 few, 2 moderate number, 3 a great deal"
+    )
     other_disorder_explains_pain: bool = False
 
 
@@ -106,11 +114,21 @@ def _thresholds_met(w: int, s: int, low_range: tuple[int, int]) -> bool:
     )
 
 
-def _result(version: Literal["2010", "2011", "2016"], a: _Common, somatic: int, met: bool, extra: dict[str, object]) -> InstrumentResult:
+def _result(
+    version: Literal["2010", "2011", "2016"],
+    a: _Common,
+    somatic: int,
+    met: bool,
+    extra: dict[str, object],
+) -> InstrumentResult:
     w = wpi(list(a.wpi_areas))
     s = a.fatigue + a.waking_unrefreshed + a.cognitive_symptoms + somatic
     fs = w + s
-    ids = {"2010": ("wolfe-2010", "wolfe-2015"), "2011": ("wolfe-2011", "wolfe-2015"), "2016": ("wolfe-2016", "wolfe-2015")}[version]
+    ids = {
+        "2010": ("wolfe-2010", "wolfe-2015"),
+        "2011": ("wolfe-2011", "wolfe-2015"),
+        "2016": ("wolfe-2016", "wolfe-2015"),
+    }[version]
     return InstrumentResult(
         f"acr_{version}", fs, psd_category(fs), ids,
         {"criteria_met": met, "wpi": w, "sss": s, "fs": fs, "psd_category": psd_category(fs), **extra},
@@ -123,22 +141,38 @@ def score_2016(a: Acr2016Answers) -> InstrumentResult:
     somatic = int(a.headaches) + int(a.lower_abdominal_pain_or_cramps) + int(a.depression)
     regions = generalized_regions(list(a.wpi_areas))
     generalized = regions >= FM2016_GENERALIZED_REGIONS.value
-    met = _thresholds_met(w, s + somatic, FM2016_WPI_LOW_RANGE.value) and generalized and a.symptoms_at_least_3_months
-    return _result("2016", a, somatic, met, {"generalized_regions": regions, "generalized_pain": generalized})
+    met = (
+        _thresholds_met(w, s + somatic, FM2016_WPI_LOW_RANGE.value)
+        and generalized
+        and a.symptoms_at_least_3_months
+    )
+    return _result(
+        "2016", a, somatic, met, {"generalized_regions": regions, "generalized_pain": generalized}
+    )
 
 
 def score_2011(a: Acr2011Answers) -> InstrumentResult:
     s = a.fatigue + a.waking_unrefreshed + a.cognitive_symptoms
     somatic = int(a.headaches) + int(a.lower_abdominal_pain_or_cramps) + int(a.depression)
     w = wpi(list(a.wpi_areas))
-    met = _thresholds_met(w, s + somatic, FM2010_WPI_LOW_RANGE.value) and a.symptoms_at_least_3_months and not a.other_disorder_explains_pain
-    return _result("2011", a, somatic, met, {"fs_screen_positive": w + s + somatic >= FS_2011_SCREEN.value})
+    met = (
+        _thresholds_met(w, s + somatic, FM2010_WPI_LOW_RANGE.value)
+        and a.symptoms_at_least_3_months
+        and not a.other_disorder_explains_pain
+    )
+    return _result(
+        "2011", a, somatic, met, {"fs_screen_positive": w + s + somatic >= FS_2011_SCREEN.value}
+    )
 
 
 def score_2010(a: Acr2010Answers) -> InstrumentResult:
     s = a.fatigue + a.waking_unrefreshed + a.cognitive_symptoms + a.somatic_symptoms
     w = wpi(list(a.wpi_areas))
-    met = _thresholds_met(w, s, FM2010_WPI_LOW_RANGE.value) and a.symptoms_at_least_3_months and not a.other_disorder_explains_pain
+    met = (
+        _thresholds_met(w, s, FM2010_WPI_LOW_RANGE.value)
+        and a.symptoms_at_least_3_months
+        and not a.other_disorder_explains_pain
+    )
     return _result("2010", a, a.somatic_symptoms, met, {})
 
 

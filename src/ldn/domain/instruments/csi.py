@@ -18,7 +18,9 @@ from ldn.domain.facts import Fact
 from ldn.domain.instruments.base import Answers, InstrumentResult, InstrumentSpec
 
 CSI_ITEMS = Fact(25, unit="items", sources=("mayer-2012",), note="Part A, each 0-4.")
-CSI_CUTOFF = Fact(40, unit="points", sources=("neblett-2013",), note="Screen positive at >= 40 of 100.")
+CSI_CUTOFF = Fact(
+    40, unit="points", sources=("neblett-2013",), note="Screen positive at >= 40 of 100."
+)
 CSI_BANDS = Fact(
     ((0, "subclinical"), (30, "mild"), (40, "moderate"), (50, "severe"), (60, "extreme")),
     unit="lower bound of band, points", sources=("neblett-2017",),
@@ -28,7 +30,10 @@ SOURCES = ("mayer-2012", "neblett-2013", "neblett-2017")
 CsiAnswers: type[Answers] = create_model(  # type: ignore[call-overload]
     "CsiAnswers",
     __base__=Answers,
-    **{f"q{i}": (int, Field(ge=0, le=4, description=f"CSI part A item {i}, 0-4")) for i in range(1, 26)},
+    **{
+        f"q{i}": (int, Field(ge=0, le=4, description=f"CSI part A item {i}, 0-4"))
+        for i in range(1, 26)
+    },
 )
 
 
@@ -43,7 +48,11 @@ def band(total: int) -> str:
 def score(a: Answers) -> InstrumentResult:
     total = sum(int(getattr(a, f"q{i}")) for i in range(1, 26))
     return InstrumentResult(
-        "csi", total, band(total), SOURCES, {"screen_positive": total >= CSI_CUTOFF.value, "cutoff": CSI_CUTOFF.value}
+        "csi",
+        total,
+        band(total),
+        SOURCES,
+        {"screen_positive": total >= CSI_CUTOFF.value, "cutoff": CSI_CUTOFF.value},
     )
 
 

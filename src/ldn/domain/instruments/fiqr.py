@@ -24,7 +24,9 @@ FIQR_STATES = Fact(
     unit="upper bound of state, points", sources=("salaffi-2018", "ldn-assumption"),
     note="Published cut-offs <=30 / >30-<=45 / >46-<=65 / >65; the 45-46 gap is closed at 45 (ldn assumption).",
 )  # fmt: skip
-FIQR_DOMAIN_DIVISORS = Fact((3.0, 1.0, 2.0), unit="function, overall, symptoms", sources=("bennett-2009",))
+FIQR_DOMAIN_DIVISORS = Fact(
+    (3.0, 1.0, 2.0), unit="function, overall, symptoms", sources=("bennett-2009",)
+)
 SOURCES = ("bennett-2009", "salaffi-2018")
 
 _ITEMS = {"function": [f"f{i}" for i in range(1, 10)], "overall": ["o1", "o2"],
@@ -56,7 +58,11 @@ def score(a: Answers) -> InstrumentResult:
         answered = [values[k] for k in items if values[k] is not None]
         sums[domain] = sum(answered) * len(items) / len(answered)
     div_f, div_o, div_s = FIQR_DOMAIN_DIVISORS.value
-    function, overall, symptoms = sums["function"] / div_f, sums["overall"] / div_o, sums["symptoms"] / div_s
+    function, overall, symptoms = (
+        sums["function"] / div_f,
+        sums["overall"] / div_o,
+        sums["symptoms"] / div_s,
+    )
     total = function + overall + symptoms
     return InstrumentResult(
         "fiqr", round(total, 2), state(total), SOURCES,

@@ -28,10 +28,14 @@ from ldn.domain.instruments.base import Answers, InstrumentResult, InstrumentSpe
 
 SOURCES = ("ichd3-2018",)
 MIG_MIN_ATTACKS = Fact(5, unit="attacks", sources=SOURCES, note="1.1 A; fewer -> 1.5.1 probable")
-MIG_DURATION_H = Fact((4.0, 72.0), unit="h", sources=SOURCES, note="1.1 B, adults (2-72 h under 18)")
+MIG_DURATION_H = Fact(
+    (4.0, 72.0), unit="h", sources=SOURCES, note="1.1 B, adults (2-72 h under 18)"
+)
 MIG_DURATION_UNDER18_H = Fact((2.0, 72.0), unit="h", sources=SOURCES)
 AURA_MIN_ATTACKS = Fact(2, unit="attacks", sources=SOURCES, note="1.2 A")
-AURA_MIN_CHARACTERISTICS = Fact(3, unit="of 6 characteristics", sources=SOURCES, note="1.2 C, final ICHD-3")
+AURA_MIN_CHARACTERISTICS = Fact(
+    3, unit="of 6 characteristics", sources=SOURCES, note="1.2 C, final ICHD-3"
+)
 CHRONIC_HEADACHE_DAYS = Fact(15, unit="days/month", sources=SOURCES, note="1.3 A and 8.2 A")
 CHRONIC_MIGRAINE_DAYS = Fact(8, unit="days/month", sources=SOURCES, note="1.3 C")
 CHRONIC_MIN_MONTHS = Fact(3, unit="months (more than)", sources=SOURCES)
@@ -41,7 +45,9 @@ MOH_DAYS: Mapping[str, Fact[int]] = {
     "8.2.3": Fact(15, unit="days/month", sources=SOURCES, note="non-opioid analgesics (one class)"),
     "8.2.4": Fact(10, unit="days/month", sources=SOURCES, note="opioids"),
     "8.2.5": Fact(10, unit="days/month", sources=SOURCES, note="combination analgesics"),
-    "8.2.6": Fact(10, unit="days/month", sources=SOURCES, note="multiple classes, none overused alone"),
+    "8.2.6": Fact(
+        10, unit="days/month", sources=SOURCES, note="multiple classes, none overused alone"
+    ),
 }
 MOH_NAMES = {
     "8.2.1": "ergotamine-overuse headache", "8.2.2": "triptan-overuse headache",
@@ -62,7 +68,9 @@ _DAYS = Field(ge=0, le=31)
 
 class Ichd3Answers(Answers):
     headache_days_per_month: int = _DAYS
-    migraine_days_per_month: int = Field(default=0, ge=0, le=31, description="Days with migraine features (or triptan-relieved)")
+    migraine_days_per_month: int = Field(
+        default=0, ge=0, le=31, description="Days with migraine features (or triptan-relieved)"
+    )
     months_with_this_frequency: float = Field(ge=0, le=600)
     attacks_lifetime: int = Field(ge=0)
     typical_attack_duration_h: float = Field(gt=0, le=24 * 30)
@@ -76,7 +84,9 @@ class Ichd3Answers(Answers):
     aura: bool = False
     aura_attacks: int = Field(default=0, ge=0)
     aura_fully_reversible: bool = False
-    aura_characteristics: int = Field(default=0, ge=0, le=6, description="How many of the 6 ICHD-3 aura characteristics")
+    aura_characteristics: int = Field(
+        default=0, ge=0, le=6, description="How many of the 6 ICHD-3 aura characteristics"
+    )
     under_18: bool = False
     better_accounted_for_by_another_diagnosis: bool = False
 
@@ -97,7 +107,17 @@ def _migraine_features(a: Ichd3Answers) -> bool:
 
 
 def _tth_features(a: Ichd3Answers) -> bool:
-    c = sum((not a.unilateral, not a.pulsating, not a.moderate_or_severe, not a.aggravated_by_activity)) >= 2
+    c = (
+        sum(
+            (
+                not a.unilateral,
+                not a.pulsating,
+                not a.moderate_or_severe,
+                not a.aggravated_by_activity,
+            )
+        )
+        >= 2
+    )
     return c and not a.nausea_or_vomiting and not a.photophobia_and_phonophobia
 
 
@@ -106,18 +126,19 @@ def moh_subtypes(headache_days: int, has_headache_disorder: bool, use: MohUse) -
     if headache_days < CHRONIC_HEADACHE_DAYS.value or not has_headache_disorder:
         return []
     found: list[str] = []
-    class_days: dict[str, int] = {}
+    regular: dict[str, int] = {}  # subtype -> days/month, for classes in regular use > 3 months
     for code, classes in MOH_CLASSES.items():
         days = sum(d for c, d in use.days_per_month.items() if c in classes)
         months = [use.months_regular.get(c) for c in classes if c in use.days_per_month]
-        long_enough = any(m is None or m > CHRONIC_MIN_MONTHS.value for m in months)
-        class_days[code] = min(days, 31)
-        if days >= MOH_DAYS[code].value and long_enough:
-            found.append(code)
-    if not found:
-        combined = sum(class_days[c] for c in ("8.2.1", "8.2.2", "8.2.3", "8.2.4"))
-        if combined >= MOH_DAYS["8.2.6"].value:
-            found.append("8.2.6")
+        if days and any(m is None or m > CHRONIC_MIN_MONTHS.value for m in months):
+            regular[code] = min(days, 31)
+            if days >= MOH_DAYS[code].value:
+                found.append(code)
+    # 8.2.6: several classes (ergotamine, triptans, non-opioid analgesics, opioids) together on
+    # >= 10 days/month, none overused alone. Days are summed, assuming they do not overlap.
+    multi = {c: d for c, d in regular.items() if c in ("8.2.1", "8.2.2", "8.2.3", "8.2.4")}
+    if not found and len(multi) >= 2 and sum(multi.values()) >= MOH_DAYS["8.2.6"].value:
+        found.append("8.2.6")
     return found
 
 
@@ -139,7 +160,11 @@ def classify(a: Ichd3Answers, use: MohUse | None = None) -> InstrumentResult:
             tth = "2.2"
         else:
             tth = "2.1"
-    diagnoses = [code for code, ok in (("1.1", mo and not cm), ("1.2", ma), ("1.3", cm), ("1.5.1", probable)) if ok]
+    diagnoses = [
+        code
+        for code, ok in (("1.1", mo and not cm), ("1.2", ma), ("1.3", cm), ("1.5.1", probable))
+        if ok
+    ]
     if tth:
         diagnoses.append(tth)
     moh = moh_subtypes(a.headache_days_per_month, bool(diagnoses), use) if use else []

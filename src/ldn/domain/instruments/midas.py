@@ -18,7 +18,9 @@ MIDAS_GRADES = Fact(
      (11, "III", "moderate disability"), (21, "IV", "severe disability")),
     unit="lower bound of grade, days", sources=("stewart-2001", "lipton-2001"),
 )  # fmt: skip
-MIDAS_RECALL_DAYS = Fact(90, unit="days", sources=("stewart-2001",), note="Each answer counts days in the last 3 months.")
+MIDAS_RECALL_DAYS = Fact(
+    90, unit="days", sources=("stewart-2001",), note="Each answer counts days in the last 3 months."
+)
 SOURCES = ("stewart-2001", "lipton-2001")
 
 _DAYS = Field(ge=0, le=90, description="days in the last 3 months")
@@ -30,8 +32,12 @@ class MidasAnswers(Answers):
     q3: int = _DAYS
     q4: int = _DAYS
     q5: int = _DAYS
-    headache_days_3_months: int | None = Field(default=None, ge=0, le=92, description="Supplementary A, not scored")
-    average_pain_0_10: int | None = Field(default=None, ge=0, le=10, description="Supplementary B, not scored")
+    headache_days_3_months: int | None = Field(
+        default=None, ge=0, le=92, description="Supplementary A, not scored"
+    )
+    average_pain_0_10: int | None = Field(
+        default=None, ge=0, le=10, description="Supplementary B, not scored"
+    )
 
 
 def grade(total: int) -> tuple[str, str]:
@@ -45,7 +51,9 @@ def grade(total: int) -> tuple[str, str]:
 def score(a: MidasAnswers) -> InstrumentResult:
     total = a.q1 + a.q2 + a.q3 + a.q4 + a.q5
     g, label = grade(total)
-    return InstrumentResult("midas", total, f"grade {g}", SOURCES, {"grade": g, "grade_label": label})
+    return InstrumentResult(
+        "midas", total, f"grade {g}", SOURCES, {"grade": g, "grade_label": label}
+    )
 
 
 SPEC = InstrumentSpec(

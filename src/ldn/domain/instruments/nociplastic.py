@@ -29,7 +29,9 @@ from ldn.domain.instruments.base import Answers, InstrumentResult, InstrumentSpe
 SOURCES = ("kosek-2021", "nijs-2021")
 NOCIPLASTIC_MIN_MONTHS = Fact(3, unit="months", sources=SOURCES, note="Criterion 1")
 
-Comorbidity = Literal["sensitivity_sound_light_odours", "sleep_disturbance", "fatigue", "cognitive_problems"]
+Comorbidity = Literal[
+    "sensitivity_sound_light_odours", "sleep_disturbance", "fatigue", "cognitive_problems"
+]
 
 
 class NociplasticAnswers(Answers):
@@ -46,7 +48,8 @@ def score(a: NociplasticAnswers) -> InstrumentResult:
     criteria = {
         "1_duration": a.pain_duration_over_3_months,
         "2_regional": a.regional_multifocal_or_widespread,
-        "3_not_nociceptive_or_neuropathic": a.not_entirely_explained_by_nociceptive and a.not_entirely_explained_by_neuropathic,
+        "3_not_nociceptive_or_neuropathic": a.not_entirely_explained_by_nociceptive
+        and a.not_entirely_explained_by_neuropathic,
         "4_clinical_hypersensitivity": a.evoked_hypersensitivity_in_painful_area,
         "5_history_hypersensitivity": a.history_of_hypersensitivity_in_painful_region,
         "6_comorbidity": bool(a.comorbidities),

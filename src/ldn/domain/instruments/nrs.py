@@ -13,17 +13,27 @@ from pydantic import Field
 from ldn.domain.facts import Fact
 from ldn.domain.instruments.base import Answers, InstrumentResult, InstrumentSpec
 
-NRS_RANGE = Fact((0, 10), unit="points", sources=("dworkin-2008",), note="0 = no pain, 10 = worst imaginable")
-IMMPACT_MINIMAL_PCT = Fact(10.0, unit="% decrease", sources=("dworkin-2008",), note="Minimally important: 10-20 %.")
-IMMPACT_MODERATE_PCT = Fact(30.0, unit="% decrease", sources=("dworkin-2008",), note="Moderately important: >= 30 %.")
-IMMPACT_SUBSTANTIAL_PCT = Fact(50.0, unit="% decrease", sources=("dworkin-2008",), note="Substantial: >= 50 %.")
+NRS_RANGE = Fact(
+    (0, 10), unit="points", sources=("dworkin-2008",), note="0 = no pain, 10 = worst imaginable"
+)
+IMMPACT_MINIMAL_PCT = Fact(
+    10.0, unit="% decrease", sources=("dworkin-2008",), note="Minimally important: 10-20 %."
+)
+IMMPACT_MODERATE_PCT = Fact(
+    30.0, unit="% decrease", sources=("dworkin-2008",), note="Moderately important: >= 30 %."
+)
+IMMPACT_SUBSTANTIAL_PCT = Fact(
+    50.0, unit="% decrease", sources=("dworkin-2008",), note="Substantial: >= 50 %."
+)
 
 SOURCES = ("dworkin-2008",)
 
 
 class NrsAnswers(Answers):
     pain_nrs: float = Field(ge=0, le=10, description="Pain now or average pain, 0-10")
-    baseline_nrs: float | None = Field(default=None, ge=0, le=10, description="Baseline for percent change")
+    baseline_nrs: float | None = Field(
+        default=None, ge=0, le=10, description="Baseline for percent change"
+    )
 
 
 def percent_reduction(*, baseline_nrs: float, follow_up_nrs: float) -> float | None:
@@ -47,7 +57,11 @@ def immpact_category(reduction_pct: float | None) -> str:
 
 
 def score(a: NrsAnswers) -> InstrumentResult:
-    pct = None if a.baseline_nrs is None else percent_reduction(baseline_nrs=a.baseline_nrs, follow_up_nrs=a.pain_nrs)
+    pct = (
+        None
+        if a.baseline_nrs is None
+        else percent_reduction(baseline_nrs=a.baseline_nrs, follow_up_nrs=a.pain_nrs)
+    )
     category = immpact_category(pct) if a.baseline_nrs is not None else "single_rating"
     return InstrumentResult("nrs", a.pain_nrs, category, SOURCES, {"reduction_percent": pct})
 

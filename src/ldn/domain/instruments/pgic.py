@@ -36,7 +36,9 @@ def immpact_level(pgic: int) -> str:
 
 
 def score(a: PgicAnswers) -> InstrumentResult:
-    return InstrumentResult("pgic", a.pgic, LABELS[a.pgic], SOURCES, {"immpact_level": immpact_level(a.pgic)})
+    return InstrumentResult(
+        "pgic", a.pgic, LABELS[a.pgic], SOURCES, {"immpact_level": immpact_level(a.pgic)}
+    )
 
 
 SPEC = InstrumentSpec(
