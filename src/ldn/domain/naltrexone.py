@@ -51,3 +51,11 @@ LDN_ARTICLE_MONTHLY_COST_USD = Fact(
 def is_low_dose(dose_mg: float) -> bool:
     """True when a daily dose is in low-dose territory (below the 50 mg standard dose)."""
     return dose_mg < STANDARD_DOSE_MG.value
+
+
+LDN_MEDIAN_PRESCRIBED_NORWAY_MG = Fact(
+    3.7,
+    unit="mg/day",
+    sources=("raknes-2017",),
+    note="Median prescribed LDN dose in a Norwegian national sample (15,297 patients): practice, not efficacy.",
+)

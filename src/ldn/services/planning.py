@@ -1,0 +1,170 @@
+"""Use case: plan LDN for a patient — screen, build the titration, compound, cost, documents."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from ldn.domain.compounding import BatchRecord, capsule_batch, liquid_batch
+from ldn.domain.cost import MonthlyCost, monthly_cost
+from ldn.domain.errors import ClinicalRefusal, InputError
+from ldn.domain.patient import PatientRecord
+from ldn.domain.prescription import prescription_text
+from ldn.domain.screening import ScreeningReport, screen
+from ldn.domain.titration import TitrationPlan, build_plan
+from ldn.interop.handout import HandoutContext, render_handout
+from ldn.interop.ical import plan_calendar
+
+__all__ = ["PlanBundle", "PlanOptions", "make_plan", "write_plan_files"]
+
+OUTPUT_FILES = (
+    "plan.json",
+    "handout.html",
+    "handout.md",
+    "prescription.txt",
+    "worksheet.md",
+    "plan.ics",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    schedule: str = "common"
+    target_mg: float = 4.5
+    max_mg: float = 4.5
+    start_mg: float | None = None
+    step_mg: float | None = None
+    interval_days: int | None = None
+    form: str = "capsule"
+    start: date | None = None
+    allow_past: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlanBundle:
+    record: PatientRecord
+    screening: ScreeningReport
+    plan: TitrationPlan
+    batches: tuple[BatchRecord, ...]
+    cost: MonthlyCost
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"patient_id": self.record.id, "form": self.batches[0].form if self.batches else "",
+                "screening_verdict": self.screening.verdict, "plan": self.plan.as_dict(),
+                "batches": [b.as_dict() for b in self.batches],
+                "cost": {"form": self.cost.form, "per_dose_usd": self.cost.per_dose, "per_month_usd": self.cost.per_month,
+                         "range_per_month_usd": [self.cost.low_per_month, self.cost.high_per_month], "note": self.cost.note}}  # fmt: skip
+
+
+def make_plan(record: PatientRecord, options: PlanOptions, *, today: date) -> PlanBundle:
+    """Screen, then plan. Contraindicated patients get no plan; do-not-start-yet starts later."""
+    if options.form not in ("capsule", "liquid"):
+        raise InputError.at("--form", f"unknown form {options.form!r}", "use capsule or liquid")
+    report = screen(record, today=today)
+    if report.verdict == "contraindicated":
+        reason = next(
+            (f.message for f in report.findings if f.verdict == "contraindicated"),
+            "contraindicated",
+        )
+        raise ClinicalRefusal(
+            f"no plan: LDN is contraindicated for {record.id} ({reason})",
+            fix="see `ldn screen` for the findings",
+        )
+    start = options.start or today
+    if start < today and not options.allow_past:
+        raise InputError.at(
+            "--start",
+            f"{start.isoformat()} is in the past",
+            "choose today or later, or pass --allow-past",
+        )
+    if (
+        report.verdict == "do_not_start_yet"
+        and report.earliest_start
+        and start < report.earliest_start
+    ):
+        start = report.earliest_start
+    plan = build_plan(start=start, schedule=options.schedule, target_mg=options.target_mg, max_mg=options.max_mg,
+                      start_mg=options.start_mg, step_mg=options.step_mg, interval_days=options.interval_days)  # fmt: skip
+    name = record.display_name or record.id
+    if options.form == "capsule":
+        batches: list[BatchRecord] = []
+        for i, step in enumerate(plan.steps):
+            nxt = (
+                plan.steps[i + 1].start
+                if i + 1 < len(plan.steps)
+                else step.start + timedelta(days=30)
+            )
+            if any(b.strength == f"{step.dose_mg:g} mg" for b in batches):
+                continue
+            days = sum(((plan.steps[j + 1].start if j + 1 < len(plan.steps) else plan.steps[j].start + timedelta(days=30)) - s.start).days
+                       for j, s in enumerate(plan.steps) if s.dose_mg == step.dose_mg)  # fmt: skip
+            batches.append(
+                capsule_batch(
+                    strength_mg=step.dose_mg,
+                    count=max(days, (nxt - step.start).days),
+                    compounded_on=today,
+                    patient=name,
+                )
+            )
+        bundle_batches: tuple[BatchRecord, ...] = tuple(batches)
+    else:
+        total_ml = (
+            sum(
+                ((plan.steps[j + 1].start - s.start).days * s.dose_mg)
+                for j, s in enumerate(plan.steps[:-1])
+            )
+            + plan.target_mg * 30
+        )
+        bundle_batches = (
+            liquid_batch(
+                volume_ml=min(max(total_ml, 10.0), 1000.0), compounded_on=today, patient=name
+            ),
+        )
+    return PlanBundle(record, report, plan, bundle_batches, monthly_cost(options.form))
+
+
+def write_plan_files(bundle: PlanBundle, out_dir: Path, *, prescriber: str = "") -> list[Path]:
+    """Write the six plan files into ``out_dir`` (created if missing)."""
+    from ldn.domain.adjustments import surgery_advice
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError.at(
+            "--out", f"cannot create {out_dir}: {exc.strerror}", "choose a writable folder"
+        ) from None
+    name = bundle.record.display_name or bundle.record.id
+    surgery = next(
+        (
+            surgery_advice(s.date)
+            for s in bundle.record.planned_surgery
+            if s.opioids_expected and s.date >= bundle.plan.start - timedelta(days=3)
+        ),
+        "",
+    )
+    ctx = HandoutContext(name, bundle.plan, bundle.batches[0].form, bundle.cost, surgery)
+    form = bundle.batches[0].form
+    contents: dict[str, str | bytes] = {
+        "plan.json": json.dumps(bundle.as_dict(), indent=2) + "\n",
+        "handout.html": render_handout(ctx, fmt="html"),
+        "handout.md": render_handout(ctx, fmt="md"),
+        "prescription.txt": prescription_text(
+            bundle.plan, form=form, patient=name, prescriber=prescriber
+        ),
+        "worksheet.md": "# Compounding worksheet\n\n"
+        + "\n".join(b.as_markdown() for b in bundle.batches),
+        "plan.ics": plan_calendar(bundle.plan, patient_id=bundle.record.id),
+    }
+    written = []
+    for fname in OUTPUT_FILES:
+        path = out_dir / fname
+        data = contents[fname]
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+        written.append(path)
+    return written
