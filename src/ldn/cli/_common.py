@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
@@ -71,7 +72,9 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return obj.item()
+        return to_jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # JSON has no NaN/inf; "not estimable" is null
     if hasattr(obj, "tolist"):  # numpy array
         return obj.tolist()
     return obj

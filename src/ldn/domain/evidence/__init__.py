@@ -1,1 +1,1 @@
-"""domain evidence layer of ldn (filled by a later issue)."""
+"""Evidence: the curated LDN trials and the meta-analysis engine."""

@@ -1,0 +1,137 @@
+"""Leave-one-out, cumulative meta-analysis, subgroup analysis with the between-group test, and
+Egger's regression test for funnel-plot asymmetry (Egger et al. 1997: regress y/se on 1/se; the
+intercept measures asymmetry; t-test with k-2 df)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from ldn.domain.errors import InputError
+from ldn.domain.evidence.meta import Floats, MetaResult, random_effects, validate_effects
+
+__all__ = [
+    "EggerResult",
+    "SubgroupResult",
+    "cumulative",
+    "egger_test",
+    "leave_one_out",
+    "subgroups",
+]
+
+
+def leave_one_out(
+    yi: Sequence[float],
+    vi: Sequence[float],
+    labels: Sequence[str],
+    *,
+    method: str = "REML",
+    hksj: bool = False,
+) -> list[tuple[str, MetaResult]]:
+    y, v = validate_effects(yi, vi, labels=labels, min_k=3 if method != "FE" else 2)
+    out = []
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        out.append(
+            (
+                labels[i],
+                random_effects(
+                    y[keep],
+                    v[keep],
+                    method=method,
+                    hksj=hksj,
+                    labels=[x for j, x in enumerate(labels) if j != i],
+                ),
+            )
+        )
+    return out
+
+
+def cumulative(
+    yi: Sequence[float],
+    vi: Sequence[float],
+    labels: Sequence[str],
+    years: Sequence[int],
+    *,
+    method: str = "REML",
+) -> list[tuple[str, MetaResult]]:
+    """Pool the studies in order of publication year, adding one at a time (first pool: 2 studies)."""
+    order = np.argsort(np.asarray(years), kind="stable")
+    y, v = (np.asarray(yi)[order], np.asarray(vi)[order])
+    names = [labels[i] for i in order]
+    start = 1 if method == "FE" else 2
+    return [
+        (names[n - 1], random_effects(y[:n], v[:n], method=method, labels=names[:n]))
+        for n in range(start, len(y) + 1)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SubgroupResult:
+    groups: dict[str, MetaResult]
+    q_between: float
+    df: int
+    p_between: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "groups": {k: v.as_dict() for k, v in self.groups.items()},
+            "q_between": self.q_between,
+            "df": self.df,
+            "p_between": self.p_between,
+        }
+
+
+def subgroups(
+    yi: Floats, vi: Floats, groups: Sequence[str], *, method: str = "REML"
+) -> SubgroupResult:
+    """Separate pools per group and the test of differences between them (Q_between on the
+    group estimates with their SEs, chi^2 with G-1 df — the 'separate tau^2' approach)."""
+    y, v = validate_effects(yi, vi)
+    res: dict[str, MetaResult] = {}
+    for g in sorted(set(groups)):
+        idx = [i for i, x in enumerate(groups) if x == g]
+        res[g] = random_effects(y[idx], v[idx], method=method if len(idx) > 1 else "FE")
+    if len(res) < 2:
+        raise InputError.at(
+            "groups",
+            "subgroup analysis needs at least two groups",
+            "add a grouping with two or more values",
+        )
+    est = np.array([r.estimate for r in res.values()])
+    var = np.array([r.se**2 for r in res.values()])
+    w = 1 / var
+    mu = np.sum(w * est) / np.sum(w)
+    qb = float(np.sum(w * (est - mu) ** 2))
+    df = len(res) - 1
+    return SubgroupResult(res, qb, df, float(stats.chi2.sf(qb, df)))
+
+
+@dataclass(frozen=True, slots=True)
+class EggerResult:
+    intercept: float
+    se: float
+    t: float
+    p: float
+    k: int
+
+
+def egger_test(yi: Floats, vi: Floats) -> EggerResult:
+    y, v = validate_effects(yi, vi, min_k=3)
+    se = np.sqrt(v)
+    x = 1 / se
+    z = y / se
+    res = stats.linregress(x, z)
+    k = len(y)
+    t = res.intercept / res.intercept_stderr
+    return EggerResult(
+        float(res.intercept),
+        float(res.intercept_stderr),
+        float(t),
+        float(2 * stats.t.sf(abs(t), k - 2)),
+        k,
+    )
