@@ -1,1 +1,1 @@
-"""domain nof1 layer of ldn (filled by a later issue)."""
+"""Personal (N-of-1) trials of LDN vs placebo: design, blinding, exact Bayesian analysis."""
