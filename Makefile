@@ -33,6 +33,7 @@ format: install
 	$(BIN)/ruff check --fix src tests benchmarks
 
 bench: install  ## every benchmark in benchmarks/ (figures go to docs/benchmarks.md)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@set -e; for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 docs: install  ## regenerate the generated docs
