@@ -21,6 +21,7 @@ from scipy import stats
 
 from ldn.domain.evidence.meta import validate_effects
 from ldn.domain.facts import Fact
+from ldn.domain.mixtures import normal_mixture_quantile
 
 __all__ = ["BayesResult", "bayes_random_effects"]
 
@@ -44,17 +45,6 @@ class BayesResult:
         return {"mu_mean": self.mu_mean, "mu_sd": self.mu_sd, "mu_ci": list(self.mu_ci), "predictive_mean": self.predictive_mean,
                 "predictive_sd": self.predictive_sd, "predictive_ci": list(self.predictive_ci), "tau_median": self.tau_median,
                 "p_mu_below_zero": self.p_mu_below_zero, "tau_prior": f"half-normal({self.tau_prior_scale:g})"}  # fmt: skip
-
-
-def _mixture_quantile(weights: np.ndarray, means: np.ndarray, sds: np.ndarray, q: float) -> float:
-    lo, hi = float(np.min(means - 8 * sds)), float(np.max(means + 8 * sds))
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if float(np.sum(weights * stats.norm.cdf(mid, means, sds))) < q:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
 
 
 def bayes_random_effects(
@@ -82,8 +72,8 @@ def bayes_random_effects(
     cdf_tau = np.cumsum(p)
     return BayesResult(
         mu_mean, float(np.sqrt(mu_var)),
-        (_mixture_quantile(p, m, sd_mu, 0.025), _mixture_quantile(p, m, sd_mu, 0.975)),
+        (normal_mixture_quantile(p, m, sd_mu, 0.025), normal_mixture_quantile(p, m, sd_mu, 0.975)),
         mu_mean, float(np.sqrt(pred_var)),
-        (_mixture_quantile(p, m, sd_pred, 0.025), _mixture_quantile(p, m, sd_pred, 0.975)),
+        (normal_mixture_quantile(p, m, sd_pred, 0.025), normal_mixture_quantile(p, m, sd_pred, 0.975)),
         float(tau[np.searchsorted(cdf_tau, 0.5)]), float(np.sum(p * stats.norm.cdf(0, m, sd_mu))), tau_scale,
     )  # fmt: skip

@@ -23,6 +23,7 @@ import numpy as np
 from scipy import stats
 
 from ldn.domain.errors import InputError
+from ldn.domain.mixtures import normal_mixture_quantile
 from ldn.domain.nof1.prior import MCID_NRS, NormalPrior
 
 __all__ = ["Nof1Result", "analyse_series", "conclusion_text"]
@@ -53,17 +54,6 @@ class Nof1Result:
                 "mcid_nrs": self.mcid_nrs, "rho_mean": self.rho_mean, "sigma_mean": self.sigma_mean, "n_days": self.n_days,
                 "prior": {"mean": self.prior.mean, "sd": self.prior.sd, "label": self.prior.label, "source_ids": list(self.prior.source_ids)},
                 "frequentist": self.frequentist, "conclusion": self.conclusion}  # fmt: skip
-
-
-def _mixture_quantile(w: np.ndarray, m: np.ndarray, s: np.ndarray, q: float) -> float:
-    lo, hi = float(np.min(m - 8 * s)), float(np.max(m + 8 * s))
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if float(np.sum(w * stats.norm.cdf(mid, m, s))) < q:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
 
 
 def conclusion_text(
@@ -126,7 +116,7 @@ def analyse_series(t: np.ndarray, y: np.ndarray, on_ldn: np.ndarray, period: np.
     s = np.sqrt(v)
     mean = float(np.sum(w * m))
     sd = float(np.sqrt(np.sum(w * (v + m**2)) - mean**2))
-    lo, hi = _mixture_quantile(w, m, s, 0.025), _mixture_quantile(w, m, s, 0.975)
+    lo, hi = normal_mixture_quantile(w, m, s, 0.025), normal_mixture_quantile(w, m, s, 0.975)
     p_benefit = float(np.sum(w * stats.norm.cdf(0.0, m, s)))
     p_meaningful = float(np.sum(w * stats.norm.cdf(-mcid_nrs, m, s)))
     # frequentist check: paired period means within cycles (LDN minus placebo)
