@@ -68,27 +68,21 @@ def plan_power(*, delta_true: float, cycles: int = 3, period_days: int = 28, run
                sigma: float = 1.0, n_sims: int = 200, seed: int = 1, prior: NormalPrior | None = None) -> PowerResult:  # fmt: skip
     prior = prior or sceptical_prior()
     rng = np.random.default_rng(seed)
+    shape = {
+        "cycles": cycles,
+        "period_days": period_days,
+        "run_in_days": run_in_days,
+        "rho": rho,
+        "sigma": sigma,
+    }
+
+    def concludes_benefit(delta: float) -> bool:
+        t, y, x, per = simulate_trial(delta=delta, rng=rng, **shape)  # type: ignore[arg-type]
+        return analyse_series(t, y, x, per, prior=prior).p_benefit >= DECISION_P
+
     hits = false_hits = 0
-    for _ in range(n_sims):
-        t, y, x, per = simulate_trial(
-            delta=delta_true,
-            cycles=cycles,
-            period_days=period_days,
-            run_in_days=run_in_days,
-            rho=rho,
-            sigma=sigma,
-            rng=rng,
-        )
-        hits += analyse_series(t, y, x, per, prior=prior).p_benefit >= DECISION_P
-        t, y, x, per = simulate_trial(
-            delta=0.0,
-            cycles=cycles,
-            period_days=period_days,
-            run_in_days=run_in_days,
-            rho=rho,
-            sigma=sigma,
-            rng=rng,
-        )
-        false_hits += analyse_series(t, y, x, per, prior=prior).p_benefit >= DECISION_P
+    for _ in range(n_sims):  # effect and null trials interleaved on one random stream
+        hits += concludes_benefit(delta_true)
+        false_hits += concludes_benefit(0.0)
     return PowerResult(delta_true, cycles, period_days, run_in_days, n_sims, hits / n_sims, false_hits / n_sims,
                        f"conclude 'LDN helps' when P(delta < 0) >= {DECISION_P}")  # fmt: skip
