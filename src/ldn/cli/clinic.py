@@ -1,9 +1,177 @@
-"""CLI commands for this capability (filled by its issue)."""
+"""Running a clinic: ``ldn serve``, ``ldn db``, ``ldn clinic``, ``ldn users``, ``ldn audit``.
+
+Settings come from ``LDN_*`` environment variables (see ``ldn.config``), with ``--database-url``
+to override; they are built when a command runs, never at import.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from ldn.cli._common import JsonOpt, console, emit_json
+from ldn.config import Settings
+from ldn.domain.errors import InputError
+from ldn.services.clinic import accounts, demo, operations
+from ldn.services.clinic.context import SYSTEM, Clinic
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (default: LDN_DATABASE_URL, else SQLite in the data dir).",
+    ),
+]
+
+db_app = typer.Typer(help="The clinic database: upgrade, backup, restore.", no_args_is_help=True)
+clinic_app = typer.Typer(help="Clinics.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts and roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings.from_env(**({"database_url": database_url} if database_url else {}))
+
+
+def _open(database_url: str | None) -> Clinic:
+    return Clinic.open(_settings(database_url))
+
+
+@db_app.command("upgrade")
+def upgrade_cmd(database_url: DbOpt = None, revision: str = "head") -> None:
+    """Create or migrate the schema to the newest version."""
+    clinic = _open(database_url)
+    console.print(
+        f"database schema at revision {operations.upgrade(clinic, revision)} ({clinic.db.dialect})"
+    )
+
+
+@db_app.command("backup")
+def backup_cmd(
+    file: Annotated[Path, typer.Argument(help="New backup file.")], database_url: DbOpt = None
+) -> None:
+    """A consistent online backup (SQLite backup API; pg_dump for PostgreSQL)."""
+    console.print(f"backup written to {operations.backup(_open(database_url), file)}")
+
+
+@db_app.command("restore")
+def restore_cmd(
+    file: Annotated[Path, typer.Argument(help="Backup written by `ldn db backup`.")],
+    database_url: DbOpt = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: replace the database's contents.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup. Stop `ldn serve` first."""
+    if not yes:
+        raise InputError.at(
+            "--yes",
+            "restore replaces every record in the database",
+            "stop the server, then rerun with --yes",
+        )
+    operations.restore(_open(database_url), file)
+    console.print(f"restored from {file}")
+
+
+@clinic_app.command("create")
+def clinic_create_cmd(name: Annotated[str, typer.Argument(help="Clinic name.")], database_url: DbOpt = None,
+                      as_json: JsonOpt = False) -> None:  # fmt: skip
+    """A new clinic; prints its id (for `ldn users create --clinic`)."""
+    out = accounts.create_clinic(_open(database_url), SYSTEM, name=name)
+    emit_json(out) if as_json else console.print(f"clinic {out['id']}: {out['name']}")
+
+
+@users_app.command("create")
+def users_create_cmd(
+    email: Annotated[str, typer.Argument(help="Login e-mail.")],
+    role: Annotated[str, typer.Option(help="patient | clinician | pharmacist | admin")],
+    clinic_id: Annotated[int, typer.Option("--clinic", help="Clinic id.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    patient_id: Annotated[int | None, typer.Option("--patient", help="Patient id (patient logins).")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:  # fmt: skip
+    """A user with a role in a clinic (the password is asked, or read with --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    out = accounts.create_user(_open(database_url), SYSTEM, clinic_id=clinic_id, email=email, password=password,
+                               role=role, display_name=name, patient_id=patient_id)  # fmt: skip
+    emit_json(out) if as_json else console.print(
+        f"user {out['id']}: {out['email']} ({out['role']}, clinic {out['clinic_id']})"
+    )
+
+
+@audit_app.command("verify")
+def audit_verify_cmd(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Check every hash chain: a changed, deleted or cut event is reported (exit 1)."""
+    clinic = _open(database_url)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
+    ) as bar:
+        task = bar.add_task("verifying the audit trail")
+        report = operations.verify_audit(
+            clinic, SYSTEM, progress=lambda n: bar.update(task, description=f"{n:,} events checked")
+        )
+    if as_json:
+        emit_json(report)
+    elif report["ok"]:
+        console.print(
+            f"[green]audit trail intact[/green]: {report['events']:,} events, every chain verifies"
+        )
+    else:
+        console.print(f"[red]audit trail BROKEN[/red] ({report['events']:,} events read):")
+        for b in report["breaks"]:
+            console.print(f"  chain {b['chain']}, event {b['seq']}: {b['problem']}")
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+def serve_cmd(
+    database_url: DbOpt = None,
+    host: Annotated[str | None, typer.Option(help="Address (default LDN_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default LDN_PORT or 8000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default LDN_WORKERS or 1).")] = None,
+    with_demo: Annotated[bool, typer.Option("--demo", help="Upgrade the schema and add the demo clinic.")] = False,
+) -> None:  # fmt: skip
+    """Serve the REST API (and its docs at /api/docs) with uvicorn."""
+    import uvicorn
+
+    settings = _settings(database_url)
+    clinic = Clinic.open(settings)
+    if with_demo:
+        operations.upgrade(clinic)
+        logins = demo.seed_demo(clinic)
+        console.print(f"demo clinic ready; password for every demo login: {demo.DEMO_PASSWORD}")
+        for role, email in logins.logins.items():
+            console.print(f"  {role:<10} {email}")
+    health = operations.health(clinic)
+    clinic.close()
+    if health["status"] != "ok":
+        raise InputError.at("database", f"the database schema is at {health['schema_revision']}, not {health['schema_head']}",
+                            "run `ldn db upgrade` first")  # fmt: skip
+    # the workers build their own settings from the environment: hand them the resolved values
+    os.environ["LDN_DATABASE_URL"] = settings.resolved_database_url
+    os.environ["LDN_SECRET_KEY"] = settings.resolved_secret_key()
+    h, p, w = host or settings.host, port or settings.port, workers or settings.workers
+    console.print(
+        f"ldn API on http://{h}:{p}/api/docs ({settings.resolved_database_url.split('://')[0]}, {w} worker(s))"
+    )
+    uvicorn.run("ldn.api.app:app_from_env", factory=True, host=h, port=p, workers=w, log_config=None,
+                access_log=False, timeout_graceful_shutdown=10)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
-    """Add this capability's commands to the root app."""
+    """Add the clinic commands to the root app."""
+    app.command("serve")(serve_cmd)
+    app.add_typer(db_app, name="db")
+    app.add_typer(clinic_app, name="clinic")
+    app.add_typer(users_app, name="users")
+    app.add_typer(audit_app, name="audit")

@@ -14,6 +14,10 @@ line per problem and exits 2 (1 for a bug), the API answers RFC 9457 problem+jso
     │                             no plan for a contraindicated patient)
     ├── NotFoundError             an id that names nothing             CLI 2 · HTTP 404
     ├── ConflictError             a stale or duplicate write           CLI 2 · HTTP 409
+    │   ├── PreconditionFailed    If-Match names an older version      HTTP 412
+    │   └── PreconditionRequired  an update without If-Match           HTTP 428
+    ├── AuthenticationError       no, expired or wrong credentials     CLI 2 · HTTP 401
+    ├── RateLimited               too many failed logins; retry later  HTTP 429
     └── PermissionDeniedError     the caller may not do this           CLI 2 · HTTP 403
 
 Anything that is not an ``LdnError`` is a bug: the CLI exits 1 with a hint to rerun with
@@ -27,6 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "PYDANTIC_FIXES",
+    "AuthenticationError",
     "ClinicalRefusal",
     "ConflictError",
     "DataFileError",
@@ -34,7 +40,10 @@ __all__ = [
     "LdnError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PreconditionFailed",
+    "PreconditionRequired",
     "Problem",
+    "RateLimited",
     "format_loc",
     "problems_from_pydantic",
 ]
@@ -118,6 +127,32 @@ class ConflictError(LdnError):
     code = "conflict"
 
 
+class PreconditionFailed(ConflictError):
+    """The resource changed since the caller read it (a stale ETag)."""
+
+    code = "precondition_failed"
+
+
+class PreconditionRequired(ConflictError):
+    """An update that does not say which version it read (no If-Match)."""
+
+    code = "precondition_required"
+
+
+class AuthenticationError(LdnError):
+    code = "unauthenticated"
+
+
+class RateLimited(LdnError):
+    """Too many attempts; ``retry_after_s`` says when to try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int, fix: str = "") -> None:
+        super().__init__(message, fix=fix)
+        self.retry_after_s = retry_after_s
+
+
 class PermissionDeniedError(LdnError):
     code = "permission_denied"
 
@@ -133,7 +168,7 @@ def format_loc(parts: Iterable[Any]) -> str:
     return out
 
 
-_PYDANTIC_FIXES = {
+PYDANTIC_FIXES = {
     "extra_forbidden": "remove this field or check its spelling (see `ldn schema patient` and `ldn instruments`)",
     "missing": "add this field",
     "greater_than_equal": "use a value within the allowed range",
@@ -155,7 +190,7 @@ def problems_from_pydantic(exc: Any, *, prefix: str = "") -> list[Problem]:
         loc = format_loc([*([prefix] if prefix else []), *err["loc"]])
         msg = str(err["msg"])
         # Our own validators raise ValueError("message | fix"); split the fix back out.
-        fix = _PYDANTIC_FIXES.get(str(err["type"]), "")
+        fix = PYDANTIC_FIXES.get(str(err["type"]), "")
         if msg.startswith("Value error, "):
             msg = msg.removeprefix("Value error, ")
         if " | fix: " in msg:

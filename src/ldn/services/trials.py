@@ -23,7 +23,14 @@ from ldn.domain.nof1.design import TrialDesign, design_trial
 from ldn.domain.nof1.prior import NormalPrior
 from ldn.services.files import load_document, read_text
 
-__all__ = ["analyse_trial", "create_trial", "load_diary", "reveal_trial", "verify_files"]
+__all__ = [
+    "analyse_design",
+    "analyse_trial",
+    "create_trial",
+    "load_diary",
+    "reveal_trial",
+    "verify_files",
+]
 
 
 def load_diary(path: Path, *, today: date | None = None) -> list[DiaryEntry]:
@@ -113,6 +120,13 @@ def analyse_trial(
             "use the allocation the pharmacist revealed; it may have been altered",
         )
     design = TrialDesign.from_public(design_doc)
+    return analyse_design(diary, design, allocation, prior=prior), design, allocation
+
+
+def analyse_design(
+    diary: list[DiaryEntry], design: TrialDesign, allocation: Allocation, *, prior: NormalPrior
+) -> Nof1Result:
+    """The Bayesian analysis of the analysed days of every period (run-in days excluded)."""
     by_date = {e.date: e for e in diary}
     t, y, x, per = [], [], [], []
     for p in design.periods:
@@ -125,5 +139,10 @@ def analyse_trial(
                 x.append(1.0 if p.bottle == allocation.ldn_bottle else 0.0)
                 per.append(p.index)
             d = date.fromordinal(d.toordinal() + 1)
-    result = analyse_series(np.array(t), np.array(y), np.array(x), np.array(per), prior=prior)
-    return result, design, allocation
+    if len(y) < 8 or len(set(x)) < 2:
+        raise InputError.at(
+            "diary",
+            f"too few analysed diary days on both bottles ({len(y)})",
+            "log the diary through the trial periods before analysing",
+        )
+    return analyse_series(np.array(t), np.array(y), np.array(x), np.array(per), prior=prior)

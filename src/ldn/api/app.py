@@ -1,0 +1,68 @@
+"""The REST API (FastAPI), built by :func:`create_app` from explicit settings.
+
+``/api/v1`` holds the resources; ``/api/docs`` the OpenAPI documentation; ``/api/v1/health``
+liveness and schema readiness. The app keeps no state between requests (tokens are signed,
+rate limits and idempotency keys live in the database), so several workers or hosts can serve
+one PostgreSQL database behind a load balancer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from ldn import DISCLAIMER, __version__
+from ldn.api.errors import install_error_handlers
+from ldn.api.logs import RequestContext, configure_logging
+from ldn.api.routes import admin, auth, care, compute, diary, patients, trials
+from ldn.config import Settings
+from ldn.services.clinic import operations
+from ldn.services.clinic.context import Clinic
+
+__all__ = ["app_from_env", "create_app"]
+
+DESCRIPTION = f"""Low-dose naltrexone (LDN) for chronic pain: screening, plans, pharmacy, diary,
+N-of-1 trials, pharmacology and evidence, for clinicians, patients and pharmacists.
+
+Log in with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.
+Errors are RFC 9457 `application/problem+json` naming the field and the fix.
+
+{DISCLAIMER}"""
+
+
+def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
+    """The API on ``settings``' database (or on an already open ``clinic``, for tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if clinic is None:
+            app.state.clinic.close()
+
+    app = FastAPI(title="ldn", version=__version__, description=DESCRIPTION, docs_url="/api/docs",
+                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)  # fmt: skip
+    app.state.clinic = clinic or Clinic.open(settings)
+    install_error_handlers(app)
+    v1 = APIRouter(prefix="/api/v1")
+    for module in (auth, admin, patients, care, diary, trials, compute):
+        v1.include_router(module.router)
+
+    @v1.get("/health", tags=["operations"], summary="Liveness and schema readiness (no login)")
+    def health() -> JSONResponse:
+        body: dict[str, Any] = operations.health(app.state.clinic)
+        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+    app.include_router(v1)
+    app.add_middleware(RequestContext)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and ``ldn serve``: settings from ``LDN_*``."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,107 @@
+"""Request prerequisites as ``Annotated`` aliases, so a route's signature reads as what it needs.
+
+``ClinicDep`` the running clinic service · ``ActorDep`` the authenticated caller ·
+``PageDep`` limit/offset · ``IfMatchDep`` the version an update read (from an ETag) ·
+``IdempotencyKeyDep`` a client's retry key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ldn.domain.errors import InputError
+from ldn.services.clinic.accounts import decode_token
+from ldn.services.clinic.context import Actor, Clinic
+
+__all__ = [
+    "ActorDep",
+    "ClinicDep",
+    "IdPath",
+    "IdempotencyKeyDep",
+    "IfMatchDep",
+    "PageDep",
+    "Paging",
+    "etag",
+]
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/token")
+
+
+def _clinic(request: Request) -> Clinic:
+    clinic: Clinic = request.app.state.clinic
+    return clinic
+
+
+ClinicDep = Annotated[Clinic, Depends(_clinic)]
+
+
+def _actor(
+    request: Request, clinic: ClinicDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:  # fmt: skip
+    token = credentials.credentials if credentials else ""
+    host = request.client.host if request.client else ""
+    return decode_token(
+        clinic.settings, token, now=clinic.clock(), remote_addr=host, request_id=request.state.request_id
+    )
+
+
+ActorDep = Annotated[Actor, Depends(_actor)]
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def _paging(
+    limit: Annotated[int, Query(ge=1, le=200, description="Items per page")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
+) -> Paging:
+    return Paging(limit, offset)
+
+
+PageDep = Annotated[Paging, Depends(_paging)]
+
+#: a database id in a path: positive and within a 64-bit integer
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _if_match(
+    if_match: Annotated[str | None, Header(description='ETag read earlier, e.g. "3"')] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    m = _ETAG.match(if_match)
+    if not m:
+        raise InputError.at("header.If-Match", f"{if_match!r} is not an ETag from ldn",
+                            'send the ETag header of your last GET, e.g. If-Match: "3"')  # fmt: skip
+    return int(m.group(1))
+
+
+IfMatchDep = Annotated[int | None, Depends(_if_match)]
+
+
+def _idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+               description="A unique key per new entry; resend it when retrying the same request"),
+    ] = None,
+) -> str | None:  # fmt: skip
+    return idempotency_key
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(_idempotency_key)]

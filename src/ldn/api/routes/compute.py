@@ -1,0 +1,59 @@
+"""Computations without storage: screen a record, a dose's pharmacology, the evidence."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from ldn.api.deps import ActorDep, ClinicDep
+from ldn.api.schemas import ScreenIn
+from ldn.services import compute
+from ldn.services.pharmacology import run_simulation
+
+router = APIRouter(prefix="/compute", tags=["computations"])
+
+
+@router.post("/screening", summary="Screen a patient record without storing it")
+def screening(body: ScreenIn, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
+    del actor  # any signed-in user
+    return compute.screen_record(
+        body.record.model_dump(mode="json"), today=body.as_of or clinic.today()
+    )
+
+
+@router.get("/pk", summary="Naltrexone and 6β-naltrexol exposure and μ-occupancy for a dose")
+def pk(
+    actor: ActorDep,
+    dose_mg: Annotated[float, Query(gt=0, le=200, description="mg naltrexone HCl")] = 4.5,
+    interval_h: Annotated[float, Query(ge=6, le=168)] = 24.0,
+    days: Annotated[int, Query(ge=1, le=60)] = 1,
+    population: Annotated[int, Query(ge=1, le=2000)] = 1,
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 1,
+    params: Annotated[Literal["recommended", "fast_6bn", "chinese_be"], Query()] = "recommended",
+) -> dict[str, Any]:  # fmt: skip
+    del actor
+    result, _, _ = run_simulation(dose_mg=dose_mg, interval_h=interval_h, days=days, population=population,
+                                  seed=seed, params=params)  # fmt: skip
+    return result
+
+
+@router.get("/evidence", summary="How effective is LDN for pain? The pooled answer for a condition")
+def evidence(
+    actor: ActorDep,
+    condition: Annotated[Literal["fibromyalgia", "multiple_sclerosis", "arthritis", "any"], Query()] = "any",
+) -> dict[str, Any]:  # fmt: skip
+    del actor
+    return compute.evidence_answer(condition)
+
+
+@router.get("/evidence/trials", summary="The curated trial data set")
+def evidence_trials(actor: ActorDep) -> list[dict[str, str]]:
+    del actor
+    return compute.evidence_trials()
+
+
+@router.get("/instruments", summary="Instruments and criteria sets, with licence status")
+def instruments(actor: ActorDep) -> list[dict[str, Any]]:
+    del actor
+    return compute.instruments()

@@ -1,0 +1,105 @@
+"""Patients, their versioned records, screenings and questionnaires."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from ldn.api.deps import ActorDep, ClinicDep, IdPath, IfMatchDep, PageDep, etag
+from ldn.api.schemas import Page, PatientIn, QuestionnaireIn, Resource
+from ldn.services.clinic import diary, patients, screenings
+
+router = APIRouter(prefix="/patients", tags=["patients"])
+
+
+@router.get("", response_model=Page, summary="The clinic's patients with their status (clinician)")
+def list_patients(
+    clinic: ClinicDep, actor: ActorDep, page: PageDep,
+    q: Annotated[str, Query(max_length=100, description="Filter by name or record id")] = "",
+) -> dict[str, Any]:  # fmt: skip
+    return patients.list_patients(
+        clinic, actor, limit=page.limit, offset=page.offset, q=q
+    ).as_dict()
+
+
+@router.post(
+    "", status_code=201, response_model=Resource, summary="Add a patient from a patient record"
+)
+def create_patient(
+    body: PatientIn, clinic: ClinicDep, actor: ActorDep, response: Response
+) -> dict[str, Any]:
+    out = patients.create_patient(clinic, actor, record=body.record.model_dump(mode="json"))
+    response.headers["Location"] = f"/api/v1/patients/{out['id']}"
+    response.headers["ETag"] = etag(out["record_version"])
+    return out
+
+
+@router.get(
+    "/{patient_id}",
+    response_model=Resource,
+    summary="A patient and the current record (ETag = version)",
+)
+def get_patient(
+    patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, response: Response
+) -> dict[str, Any]:
+    out = patients.get_patient(clinic, actor, patient_id)
+    response.headers["ETag"] = etag(out["record_version"])
+    return out
+
+
+@router.put("/{patient_id}/record", response_model=Resource, summary="A new version of the record")
+def update_record(patient_id: IdPath, body: PatientIn, clinic: ClinicDep, actor: ActorDep, if_version: IfMatchDep,
+                  response: Response) -> dict[str, Any]:  # fmt: skip
+    out = patients.update_record(clinic, actor, patient_id, record=body.record.model_dump(mode="json"),
+                                 if_version=if_version)  # fmt: skip
+    response.headers["ETag"] = etag(out["record_version"])
+    return out
+
+
+@router.post("/{patient_id}/screenings", status_code=201, response_model=Resource,
+             summary="Screen the current record (kept with the rules version)")  # fmt: skip
+def run_screening(
+    patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, response: Response
+) -> dict[str, Any]:
+    out = screenings.run_screening(clinic, actor, patient_id)
+    response.headers["Location"] = f"/api/v1/patients/{patient_id}/screenings/{out['id']}"
+    return out
+
+
+@router.get("/{patient_id}/screenings", response_model=Page, summary="Screenings, newest first")
+def list_screenings(
+    patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, page: PageDep
+) -> dict[str, Any]:
+    return screenings.list_screenings(
+        clinic, actor, patient_id, limit=page.limit, offset=page.offset
+    ).as_dict()
+
+
+@router.get(
+    "/{patient_id}/screenings/{screening_id}", response_model=Resource, summary="One screening"
+)
+def get_screening(
+    patient_id: IdPath, screening_id: IdPath, clinic: ClinicDep, actor: ActorDep
+) -> dict[str, Any]:
+    return screenings.get_screening(clinic, actor, patient_id, screening_id)
+
+
+@router.post("/{patient_id}/questionnaires", status_code=201, response_model=Resource,
+             summary="Answers to an instrument (scored; see /compute/instruments)")  # fmt: skip
+def submit_questionnaire(
+    patient_id: IdPath, body: QuestionnaireIn, clinic: ClinicDep, actor: ActorDep
+) -> dict[str, Any]:
+    return diary.submit_questionnaire(clinic, actor, patient_id, instrument=body.instrument, answers=body.answers,
+                                      taken_on=body.taken_on)  # fmt: skip
+
+
+@router.get(
+    "/{patient_id}/questionnaires", response_model=Page, summary="Questionnaires, newest first"
+)
+def list_questionnaires(
+    patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, page: PageDep
+) -> dict[str, Any]:
+    return diary.list_questionnaires(
+        clinic, actor, patient_id, limit=page.limit, offset=page.offset
+    ).as_dict()

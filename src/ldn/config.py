@@ -1,0 +1,96 @@
+"""Settings of a running ldn clinic service, built explicitly and passed in.
+
+Nothing here is read at import time: :meth:`Settings.from_env` reads the ``LDN_*`` environment
+variables (and an optional ``.env`` file) when a command or the server factory calls it, and tests
+build :class:`Settings` directly.
+
+=========================  ==============================================================
+``LDN_DATABASE_URL``       SQLAlchemy URL; default a SQLite file in the user data directory
+                           (``postgresql+psycopg://user@host/db`` for production)
+``LDN_SECRET_KEY``         signs access tokens; default a random key kept beside the SQLite
+                           file (set it explicitly when several hosts share one database)
+``LDN_TOKEN_TTL_MINUTES``  lifetime of an access token (default 30)
+``LDN_LOGIN_MAX_FAILURES`` failed logins per account or address before a lock-out (default 5)
+``LDN_LOGIN_WINDOW_MINUTES`` the lock-out window (default 15)
+``LDN_WORKERS``            uvicorn worker processes for ``ldn serve`` (default 1)
+``LDN_HOST`` / ``LDN_PORT`` where ``ldn serve`` listens (default 127.0.0.1:8000)
+``LDN_LOG_LEVEL``          INFO by default; logs never contain patient data
+=========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "default_data_dir"]
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory (``~/.local/share/ldn`` on Linux)."""
+    return Path(user_data_dir("ldn", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything the clinic service needs to run; immutable once built."""
+
+    model_config = SettingsConfigDict(env_prefix="LDN_", env_file=None, frozen=True, extra="ignore")
+
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite default")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    secret_key: str = Field(default="", description="Token signing key; empty = per-install key")
+    token_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    pool_size: int = Field(default=10, ge=1, le=200)
+    #: Argon2id cost (RFC 9106 / argon2-cffi defaults); tests lower them explicitly
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Build from the ``LDN_*`` environment variables; ``overrides`` win."""
+        return cls(**overrides)  # type: ignore[arg-type]
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``<data_dir>/ldn.sqlite3``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'ldn.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The signing key: ``LDN_SECRET_KEY`` or a random key stored once in ``data_dir``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # O_EXCL: when several workers start at once, exactly one writes the key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(secrets.token_urlsafe(48))
+        for _ in range(50):  # the writer may not have flushed yet
+            key = path.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty; delete it or set LDN_SECRET_KEY")

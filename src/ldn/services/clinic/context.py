@@ -1,0 +1,164 @@
+"""What every clinic use case shares: the caller (:class:`Actor`), the running service
+(:class:`Clinic`), the transaction (:class:`Tx`) and the :func:`use_case` decorator.
+
+A use case is one function ``f(tx, actor, ...)``; decorated, it is called as
+``f(clinic, actor, ...)`` and runs in one database transaction, committed when it returns and
+rolled back when it raises. Nothing else in ``services`` commits.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ldn.config import Settings
+from ldn.domain.errors import AuthenticationError
+from ldn.persistence.audit import append_event
+from ldn.persistence.db import Database
+from ldn.persistence.tables import User
+
+__all__ = ["SYSTEM", "Actor", "Clinic", "Page", "Role", "Tx", "use_case"]
+
+Role = Literal["patient", "clinician", "pharmacist", "admin", "system"]
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking, from where (taken from a verified token, or the local operator)."""
+
+    user_id: int
+    role: Role
+    clinic_id: int
+    patient_id: int | None = None
+    token_version: int = 0
+    remote_addr: str = ""
+    request_id: str = ""
+
+
+#: the operator at the server's own command line (``ldn users create``, ``ldn db ...``)
+SYSTEM = Actor(user_id=0, role="system", clinic_id=0, remote_addr="local")
+
+
+@dataclass(slots=True)
+class Clinic:
+    """A running clinic service: its settings, database and clock."""
+
+    settings: Settings
+    db: Database
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @classmethod
+    def open(cls, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Clinic:
+        db = Database(settings.resolved_database_url, pool_size=settings.pool_size)
+        return cls(settings, db, clock or (lambda: datetime.now(UTC)))
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+@dataclass(slots=True)
+class Tx:
+    """One use case's transaction: the session, the moment it started, the settings."""
+
+    session: Session
+    now: datetime
+    settings: Settings
+    _checked: set[int] = field(default_factory=set)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def check_actor(self, actor: Actor) -> None:
+        """The actor's account still exists, is active and its token was not revoked."""
+        if actor.role == "system" or actor.user_id in self._checked:
+            return
+        user = self.session.get(User, actor.user_id)
+        if (
+            user is None
+            or not user.active
+            or user.token_version != actor.token_version
+            or user.role != actor.role
+        ):
+            raise AuthenticationError(
+                "your session is no longer valid", fix="log in again (POST /api/v1/auth/token)"
+            )
+        self._checked.add(actor.user_id)
+
+    def audit(
+        self,
+        actor: Actor,
+        action: str,
+        resource: str,
+        resource_id: object = "",
+        *,
+        patient_id: int | None = None,
+        detail: str = "",
+    ) -> None:
+        """Record who did what to which record, from where (never the clinical content)."""
+        append_event(
+            self.session, at=self.now, actor_user_id=actor.user_id or None,
+            actor_role=actor.role, action=action, resource=resource,
+            resource_id=str(resource_id), patient_id=patient_id,
+            remote_addr=actor.remote_addr, request_id=actor.request_id, detail=detail,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list: ``items`` from ``offset``, ``total`` in all."""
+
+    items: Sequence[T]
+    total: int
+    limit: int
+    offset: int
+
+    def as_dict(self, render: Callable[[T], Any] = lambda x: x) -> dict[str, Any]:
+        nxt = self.offset + self.limit
+        return {
+            "items": [render(i) for i in self.items],
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+            "next_offset": nxt if nxt < self.total else None,
+        }
+
+
+def use_case(
+    *, retry_on_conflict: bool = False
+) -> Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Clinic, P], R]]:
+    """Run the decorated function in one transaction on ``clinic``'s database.
+
+    With ``retry_on_conflict`` the whole transaction is retried once when a concurrent writer
+    won a uniqueness race (e.g. a phone retrying a diary POST): the retry sees the committed
+    row and answers as for a repeated request.
+    """
+
+    def wrap(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Clinic, P], R]:
+        @functools.wraps(fn)
+        def run(clinic: Clinic, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            attempts = 2 if retry_on_conflict else 1
+            for attempt in range(attempts):
+                try:
+                    with clinic.db.transaction() as session:
+                        return fn(Tx(session, clinic.clock(), clinic.settings), *args, **kwargs)
+                except IntegrityError:
+                    if attempt + 1 == attempts:
+                        raise
+            raise AssertionError("unreachable")  # pragma: no cover
+
+        return run
+
+    return wrap

@@ -1,0 +1,108 @@
+"""The demo clinic: staff and patient logins, example patients at different stages.
+
+Built through the same use cases as real data (so the demo is also a smoke test). The example
+patients, diaries and trial come from the repository's ``examples/`` folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from ldn.domain.diary import parse_diary_csv
+from ldn.domain.errors import DataFileError, Problem
+from ldn.persistence.tables import Clinic as ClinicRow
+from ldn.services.clinic import accounts, diary, pharmacy, plans, screenings, trials
+from ldn.services.clinic.context import SYSTEM, Actor, Clinic
+from ldn.services.clinic.patients import create_patient
+
+__all__ = ["DEMO_CLINIC", "DEMO_PASSWORD", "DemoLogins", "examples_dir", "seed_demo"]
+
+DEMO_CLINIC = "Demo Pain Clinic"
+DEMO_PASSWORD = "demo-password-ldn"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogins:
+    clinic_id: int
+    logins: dict[str, str]  # role -> e-mail
+
+
+def examples_dir() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "examples" / "patients").is_dir():
+            return parent / "examples"
+    raise DataFileError(Problem("examples", "the examples folder was not found",
+                                "run the demo from a source checkout of ldn"))  # fmt: skip
+
+
+def _exists(clinic: Clinic) -> int | None:
+    with clinic.db.transaction() as s:
+        return s.scalar(select(ClinicRow.id).where(ClinicRow.name == DEMO_CLINIC))
+
+
+def seed_demo(clinic: Clinic) -> DemoLogins:
+    """Create the demo clinic once (a second call only returns the logins)."""
+    logins = {r: f"{r}@demo.ldn.example" for r in ("clinician", "pharmacist", "admin", "patient")}
+    existing = _exists(clinic)
+    if existing is not None:
+        return DemoLogins(existing, logins)
+    ex = examples_dir()
+    cid = int(accounts.create_clinic(clinic, SYSTEM, name=DEMO_CLINIC)["id"])
+    staff: dict[str, Actor] = {}
+    for role, name in (
+        ("clinician", "Dr Demo Clinician"),
+        ("pharmacist", "Demo Pharmacist"),
+        ("admin", "Demo Admin"),
+    ):
+        u = accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=logins[role], password=DEMO_PASSWORD,
+                                 role=role, display_name=name)  # fmt: skip
+        staff[role] = Actor(user_id=int(u["id"]), role=role, clinic_id=cid)  # type: ignore[arg-type]
+    doc = staff["clinician"]
+    ids: dict[str, int] = {}
+    for path in sorted((ex / "patients").glob("*.yaml")):
+        record: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        ids[path.stem] = int(create_patient(clinic, doc, record=record)["id"])
+        screenings.run_screening(clinic, doc, ids[path.stem])
+    trial_record = yaml.safe_load(
+        (ex / "patients" / "fibromyalgia.yaml").read_text(encoding="utf-8")
+    )
+    trial_record.update(id="ex-fibromyalgia-trial", display_name="Carmen (example, N-of-1 trial)")
+    ids["trial"] = int(create_patient(clinic, doc, record=trial_record)["id"])
+    screenings.run_screening(clinic, doc, ids["trial"])
+
+    anna = ids["fibromyalgia"]
+    plans.create_plan(clinic, doc, anna, options={"schedule": "common", "form": "capsule"})
+    rx = pharmacy.create_prescription(clinic, doc, anna, prescriber="Dr Demo Clinician")
+    pharmacy.create_batch(
+        clinic, staff["pharmacist"], int(rx["id"]), lot="DEMO-0001", strength_mg=1.5, count=14
+    )
+    plans.create_plan(
+        clinic, doc, ids["chronic-migraine-moh"], options={"schedule": "slow", "form": "liquid"}
+    )
+    pharmacy.create_prescription(
+        clinic, doc, ids["chronic-migraine-moh"], prescriber="Dr Demo Clinician"
+    )
+    for e in parse_diary_csv((ex / "diary" / "titration-diary.csv").read_text(encoding="utf-8")):
+        diary.record_diary(clinic, doc, anna, entry=e.model_dump(mode="json"), idempotency_key=None)
+    u = accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=logins["patient"], password=DEMO_PASSWORD,
+                             role="patient", display_name="Anna (example)", patient_id=anna)  # fmt: skip
+    del u
+
+    carmen = ids["trial"]
+    t = trials.create_clinic_trial(clinic, doc, carmen, start=date(2026, 3, 2), seed=2026)
+    for e in parse_diary_csv((ex / "trial" / "diary.csv").read_text(encoding="utf-8")):
+        diary.record_diary(
+            clinic, doc, carmen, entry=e.model_dump(mode="json"), idempotency_key=None
+        )
+    trials.reveal(clinic, doc, int(t["id"]))
+    trials.analyse_clinic_trial(
+        clinic, doc, int(t["id"]), prior="evidence", condition="fibromyalgia"
+    )
+    return DemoLogins(cid, logins)

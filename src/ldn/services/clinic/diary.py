@@ -1,0 +1,172 @@
+"""The diary (one entry a day, safe to retry) and questionnaires (scored by the domain).
+
+A phone app retries a POST when the answer is lost; with the same ``Idempotency-Key`` and the
+same body the retry returns the first answer and stores nothing new. A second entry for a day
+that already has one is refused unless the caller asks to replace it (``update``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from ldn.domain.diary import DiaryEntry
+from ldn.domain.errors import ConflictError, InputError, problems_from_pydantic
+from ldn.domain.instruments import get_instrument
+from ldn.domain.response import assess_response
+from ldn.persistence.tables import DiaryRow, QuestionnaireRow
+from ldn.services.clinic.access import authorize
+from ldn.services.clinic.context import Actor, Page, Tx, use_case
+
+__all__ = ["DiarySaved", "diary_entries", "list_diary", "list_questionnaires", "record_diary",
+           "response_report", "submit_questionnaire"]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DiarySaved:
+    entry: dict[str, Any]
+    created: bool  # False: an update, or a replayed request
+    replayed: bool
+
+
+def _entry_dict(r: DiaryRow) -> dict[str, Any]:
+    return {"id": r.id, "patient_id": r.patient_id, "version": r.version, **r.data}
+
+
+def parse_entry(data: object) -> DiaryEntry:
+    try:
+        return DiaryEntry.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from_pydantic(exc), origin="entry") from None
+
+
+@use_case(retry_on_conflict=True)
+def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any],
+                 idempotency_key: str | None, update: bool = False) -> DiarySaved:  # fmt: skip
+    """Store one day's entry (see the module docstring for retries and updates)."""
+    patient = authorize(tx, actor, "diary.write", patient_id)
+    e = parse_entry(entry)
+    if e.date > tx.today:
+        raise InputError.at(
+            "date", f"{e.date.isoformat()} is in the future", "log days that have happened"
+        )
+    data = e.model_dump(mode="json")
+    digest = hashlib.sha256(
+        json.dumps({"entry": data, "update": update}, sort_keys=True).encode()
+    ).hexdigest()
+    if idempotency_key:
+        seen = tx.session.scalar(select(DiaryRow).where(DiaryRow.patient_id == patient.id,
+                                                        DiaryRow.idempotency_key == idempotency_key))  # fmt: skip
+        if seen is not None:
+            if seen.request_sha256 != digest:
+                raise ConflictError("this Idempotency-Key was already used for a different entry",
+                                    fix="send a new key for a new entry")  # fmt: skip
+            tx.audit(actor, "read", "diary_entry", seen.id, patient_id=patient.id, detail="replay")
+            return DiarySaved(_entry_dict(seen), created=False, replayed=True)
+    row = tx.session.scalar(
+        select(DiaryRow).where(DiaryRow.patient_id == patient.id, DiaryRow.day == e.date)
+    )
+    if row is not None and not update:
+        raise ConflictError(f"date: {e.date.isoformat()} already has a diary entry",
+                            fix="to replace it, send update=true (or PUT /diary/{date})")  # fmt: skip
+    if row is None:
+        row = DiaryRow(patient_id=patient.id, day=e.date, data=data, idempotency_key=idempotency_key or None,
+                       request_sha256=digest, version=1, created_at=tx.now, updated_at=tx.now)  # fmt: skip
+        tx.session.add(row)
+        tx.session.flush()
+        tx.audit(actor, "create", "diary_entry", row.id, patient_id=patient.id)
+        return DiarySaved(_entry_dict(row), created=True, replayed=False)
+    row.data, row.version, row.updated_at, row.request_sha256 = (
+        data,
+        row.version + 1,
+        tx.now,
+        digest,
+    )
+    if idempotency_key:
+        row.idempotency_key = idempotency_key
+    tx.audit(actor, "update", "diary_entry", row.id, patient_id=patient.id)
+    return DiarySaved(_entry_dict(row), created=False, replayed=False)
+
+
+@use_case()
+def list_diary(tx: Tx, actor: Actor, patient_id: int, *, start: date | None, end: date | None,
+               limit: int, offset: int) -> Page[dict[str, Any]]:  # fmt: skip
+    patient = authorize(tx, actor, "diary.read", patient_id)
+    q = select(DiaryRow).where(DiaryRow.patient_id == patient.id)
+    if start:
+        q = q.where(DiaryRow.day >= start)
+    if end:
+        q = q.where(DiaryRow.day <= end)
+    total = tx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = tx.session.scalars(q.order_by(DiaryRow.day).limit(limit).offset(offset)).all()
+    tx.audit(actor, "read", "diary", patient_id=patient.id)
+    return Page([_entry_dict(r) for r in rows], total, limit, offset)
+
+
+def diary_entries(tx: Tx, patient_id: int) -> list[DiaryEntry]:
+    rows = tx.session.scalars(
+        select(DiaryRow).where(DiaryRow.patient_id == patient_id).order_by(DiaryRow.day)
+    )
+    return [DiaryEntry.model_validate(r.data) for r in rows]
+
+
+@use_case()
+def response_report(
+    tx: Tx, actor: Actor, patient_id: int, *, first_dose: date | None = None
+) -> dict[str, Any]:
+    """Response against the published thresholds (IMMPACT, migraine days, PGIC)."""
+    patient = authorize(tx, actor, "diary.read", patient_id)
+    entries = diary_entries(tx, patient.id)
+    if not entries:
+        raise InputError.at(
+            "diary", "no diary entries yet", "log at least a week before and after starting"
+        )
+    report = assess_response(entries, first_dose=first_dose)
+    tx.audit(actor, "read", "response", patient_id=patient.id)
+    return report.as_dict()
+
+
+@use_case()
+def submit_questionnaire(tx: Tx, actor: Actor, patient_id: int, *, instrument: str, answers: object,
+                         taken_on: date | None = None) -> dict[str, Any]:  # fmt: skip
+    patient = authorize(tx, actor, "questionnaire.write", patient_id)
+    spec = get_instrument(instrument)
+    result = spec.score(answers, loc="answers")
+    day = taken_on or tx.today
+    if day > tx.today:
+        raise InputError.at(
+            "taken_on", f"{day.isoformat()} is in the future", "use the day it was answered"
+        )
+    row = QuestionnaireRow(patient_id=patient.id, instrument=instrument, taken_on=day,
+                           answers=spec.validate(answers, loc="answers").model_dump(mode="json"),
+                           result=result.as_dict(), created_at=tx.now, created_by=actor.user_id or None)  # fmt: skip
+    tx.session.add(row)
+    tx.session.flush()
+    tx.audit(actor, "create", "questionnaire", row.id, patient_id=patient.id, detail=instrument)
+    return {
+        "id": row.id,
+        "instrument": instrument,
+        "taken_on": day.isoformat(),
+        "result": row.result,
+    }
+
+
+@use_case()
+def list_questionnaires(
+    tx: Tx, actor: Actor, patient_id: int, *, limit: int, offset: int
+) -> Page[dict[str, Any]]:
+    patient = authorize(tx, actor, "questionnaire.read", patient_id)
+    q = select(QuestionnaireRow).where(QuestionnaireRow.patient_id == patient.id)
+    total = tx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = tx.session.scalars(
+        q.order_by(QuestionnaireRow.id.desc()).limit(limit).offset(offset)
+    ).all()
+    tx.audit(actor, "read", "questionnaires", patient_id=patient.id)
+    return Page([{"id": r.id, "instrument": r.instrument, "taken_on": r.taken_on.isoformat(),
+                  "result": r.result} for r in rows], total, limit, offset)  # fmt: skip

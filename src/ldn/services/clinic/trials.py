@@ -1,0 +1,147 @@
+"""N-of-1 trials in the clinic: design and sealed allocation, pharmacist access, reveal, analysis.
+
+Until the reveal, the allocation (which bottle holds LDN) and its salt are readable only by the
+clinic's pharmacists; patient and clinician see the public design and the SHA-256 commitment.
+The reveal checks the stored allocation against the commitment made at the start.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from ldn.domain.errors import ConflictError, InputError, NotFoundError
+from ldn.domain.nof1.blinding import Allocation, commit, make_allocation, new_salt, verify
+from ldn.domain.nof1.design import TrialDesign, design_trial
+from ldn.domain.nof1.prior import NormalPrior, evidence_prior, sceptical_prior
+from ldn.persistence.tables import Patient, Trial
+from ldn.services.clinic.access import authorize, patient_in_scope, require
+from ldn.services.clinic.context import Actor, Tx, use_case
+from ldn.services.clinic.diary import diary_entries
+from ldn.services.trials import analyse_design
+
+__all__ = [
+    "analyse_clinic_trial",
+    "create_clinic_trial",
+    "get_trial",
+    "reveal",
+    "sealed_allocation",
+]
+
+
+def _public(t: Trial) -> dict[str, Any]:
+    out = {"id": t.id, "patient_id": t.patient_id, "trial_id": t.trial_code, "status": t.status,
+           "commitment_sha256": t.commitment, "design": t.design,
+           "revealed_at": t.revealed_at.isoformat() if t.revealed_at else None}  # fmt: skip
+    if t.status != "running":
+        out["allocation"] = t.sealed["allocation"]
+        out["salt"] = t.sealed["salt"]
+        out["analysis"] = t.analysis
+    return out
+
+
+@use_case()
+def create_clinic_trial(tx: Tx, actor: Actor, patient_id: int, *, start: date, seed: int, cycles: int = 3,
+                        period_days: int = 28, run_in_days: int = 14) -> dict[str, Any]:  # fmt: skip
+    """Design the trial, draw and seal the allocation, publish the commitment."""
+    patient = authorize(tx, actor, "trial.write", patient_id)
+    if tx.session.scalar(
+        select(Trial).where(Trial.patient_id == patient.id, Trial.status == "running")
+    ):
+        raise ConflictError(
+            "this patient already has a running trial", fix="reveal or finish it first"
+        )
+    design, _ = design_trial(
+        start=start, seed=seed, cycles=cycles, period_days=period_days, run_in_days=run_in_days
+    )
+    code = f"p{patient.id}-{start.isoformat()}-{seed}"
+    allocation = make_allocation(trial_id=code, seed=seed)
+    salt = new_salt()
+    trial = Trial(patient_id=patient.id, trial_code=code, design=design.public_dict(),
+                  commitment=commit(allocation, salt), sealed={"allocation": allocation.as_dict(), "salt": salt},
+                  status="running", revealed_at=None, analysis=None, created_at=tx.now,
+                  created_by=actor.user_id or None)  # fmt: skip
+    tx.session.add(trial)
+    tx.session.flush()
+    tx.audit(actor, "create", "trial", trial.id, patient_id=patient.id)
+    return _public(trial)
+
+
+def _trial(tx: Tx, actor: Actor, permission: str, trial_id: int) -> tuple[Trial, Patient]:
+    tx.check_actor(actor)
+    require(actor, permission)
+    trial = tx.session.get(Trial, trial_id)
+    patient = tx.session.get(Patient, trial.patient_id) if trial else None
+    if trial is None or patient is None or not patient_in_scope(actor, patient):
+        raise NotFoundError(f"no trial {trial_id} that you can see", fix="check the trial id")
+    return trial, patient
+
+
+@use_case()
+def get_trial(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
+    trial, patient = _trial(tx, actor, "trial.read", trial_id)
+    tx.audit(actor, "read", "trial", trial.id, patient_id=patient.id)
+    return _public(trial)
+
+
+@use_case()
+def sealed_allocation(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
+    """The pharmacist's copy: which bottle is LDN (to fill bottles A and B) and the salt."""
+    trial, patient = _trial(tx, actor, "trial.sealed", trial_id)
+    tx.audit(actor, "read", "trial_allocation", trial.id, patient_id=patient.id)
+    a = Allocation.from_dict(trial.sealed["allocation"])
+    return {"trial_id": trial.trial_code, "allocation": a.as_dict(), "salt": trial.sealed["salt"],
+            "labels": {a.ldn_bottle: "naltrexone (LDN)", a.placebo_bottle: "placebo"},
+            "note": "PHARMACIST ONLY until the reveal: label the bottles 'A' and 'B' only."}  # fmt: skip
+
+
+@use_case()
+def reveal(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
+    """End the blinding: publish the allocation after checking it against the commitment."""
+    trial, patient = _trial(tx, actor, "trial.write", trial_id)
+    if trial.status != "running":
+        raise ConflictError("this trial was already revealed", fix="read it: GET /trials/{id}")
+    a = Allocation.from_dict(trial.sealed["allocation"])
+    if not verify(trial.commitment, a, str(trial.sealed["salt"])):
+        raise ConflictError("the stored allocation does not match the commitment: it was altered",
+                            fix="do not analyse; check the audit trail (ldn audit verify)")  # fmt: skip
+    trial.status, trial.revealed_at = "revealed", tx.now
+    tx.audit(actor, "update", "trial", trial.id, patient_id=patient.id, detail="reveal")
+    return _public(trial)
+
+
+def _prior(prior: str, condition: str) -> NormalPrior:
+    if prior == "sceptical":
+        return sceptical_prior()
+    if prior == "evidence":
+        return evidence_prior(condition)
+    raise InputError.at("prior", f"unknown prior {prior!r}", "use evidence or sceptical")
+
+
+@use_case()
+def analyse_clinic_trial(tx: Tx, actor: Actor, trial_id: int, *, prior: str = "evidence",
+                         condition: str = "fibromyalgia") -> dict[str, Any]:  # fmt: skip
+    """The Bayesian analysis of the revealed trial on the stored diary."""
+    trial, patient = _trial(tx, actor, "trial.write", trial_id)
+    if trial.status == "running":
+        raise ConflictError(
+            "the trial is still blinded", fix="reveal it first: POST /trials/{id}/reveal"
+        )
+    design = TrialDesign.from_public(trial.design)
+    result = analyse_design(diary_entries(tx, patient.id), design, Allocation.from_dict(trial.sealed["allocation"]),
+                            prior=_prior(prior, condition))  # fmt: skip
+    trial.analysis, trial.status = result.as_dict(), "analysed"
+    tx.audit(actor, "update", "trial", trial.id, patient_id=patient.id, detail="analyse")
+    return _public(trial)
+
+
+@use_case()
+def list_trials(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
+    patient = authorize(tx, actor, "trial.read", patient_id)
+    rows = tx.session.scalars(
+        select(Trial).where(Trial.patient_id == patient.id).order_by(Trial.id)
+    ).all()
+    tx.audit(actor, "read", "trials", patient_id=patient.id)
+    return [_public(t) for t in rows]

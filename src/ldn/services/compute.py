@@ -1,0 +1,33 @@
+"""Stateless computations offered by the API: nothing is stored, nothing about a patient kept."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ldn.domain.evidence.answer import EXTERNAL_FM_POOLS, answer
+from ldn.domain.evidence.dataset import load_trials
+from ldn.domain.instruments import INSTRUMENTS
+from ldn.domain.patient import parse_patient
+from ldn.domain.screening import screen
+
+__all__ = ["evidence_answer", "evidence_trials", "instruments", "screen_record"]
+
+
+def screen_record(record: object, *, today: date) -> dict[str, Any]:
+    return screen(parse_patient(record, today=today, origin="record"), today=today).as_dict()
+
+
+def evidence_answer(condition: str) -> dict[str, Any]:
+    return {"answer": answer(condition).as_dict(),
+            "external_meta_analyses": [{"source_id": s, "result": r} for s, r in EXTERNAL_FM_POOLS.value]}  # fmt: skip
+
+
+def evidence_trials() -> list[dict[str, str]]:
+    return [dict(t.row) for t in load_trials()]
+
+
+def instruments() -> list[dict[str, Any]]:
+    return [{"id": s.id, "name": s.name, "licence": s.licence, "licence_note": s.licence_note,
+             "item_text_shipped": s.item_text_shipped, "source_ids": list(s.source_ids)}
+            for s in INSTRUMENTS.values()]  # fmt: skip

@@ -1,0 +1,172 @@
+"""Authorization matrix: every endpoint × every role × own / other / foreign patient.
+
+*own* = the demo patient login's own record; *other* = another patient of the same clinic;
+*foreign* = a patient of another clinic. Allowed means the request got past authorization
+(any answer but 401/403/404); denied means 403 (role lacks the permission) or 404 (patient out
+of scope, existence not disclosed). A new endpoint without a row here fails the coverage test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from ldn.services.clinic import pharmacy, plans, screenings, trials
+from ldn.services.clinic.context import Actor
+from tests.integration.clinic.helpers import World, build_world
+
+ROLES = ("patient", "clinician", "pharmacist", "admin")
+ALL = frozenset(ROLES)
+P, C, F, A = "patient", "clinician", "pharmacist", "admin"
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str
+    roles: frozenset[str]
+    scoped: bool = True  # the path names a patient (directly or through a resource)
+    body: Any = None
+    params: dict[str, str] | None = None
+
+
+_rec = {
+    "id": "matrix-x",
+    "age_years": 40,
+    "sex": "female",
+    "conditions": [{"code": "fibromyalgia"}],
+}
+CASES = [
+    Case("GET", "/api/v1/auth/me", ALL, scoped=False),
+    Case("GET", "/api/v1/users", frozenset({A}), scoped=False),
+    Case("POST", "/api/v1/users", frozenset({A}), scoped=False,
+         body={"email": "new-{n}@demo.example", "password": "a-long-enough-password", "role": "clinician"}),
+    Case("PATCH", "/api/v1/users/{user_id}", frozenset({A}), scoped=False, body={"active": True}),
+    Case("GET", "/api/v1/audit", frozenset({A}), scoped=False),
+    Case("GET", "/api/v1/audit/verify", frozenset({A}), scoped=False),
+    Case("GET", "/api/v1/patients", frozenset({C}), scoped=False),
+    Case("POST", "/api/v1/patients", frozenset({C}), scoped=False, body={"record": {**_rec, "id": "m-{n}"}}),
+    Case("GET", "/api/v1/patients/{patient_id}", frozenset({P, C})),
+    Case("PUT", "/api/v1/patients/{patient_id}/record", frozenset({C}), body={"record": _rec}),
+    Case("POST", "/api/v1/patients/{patient_id}/screenings", frozenset({C})),
+    Case("GET", "/api/v1/patients/{patient_id}/screenings", frozenset({P, C})),
+    Case("GET", "/api/v1/patients/{patient_id}/screenings/{screening_id}", frozenset({P, C})),
+    Case("POST", "/api/v1/patients/{patient_id}/questionnaires", frozenset({P, C}),
+         body={"instrument": "pgic", "answers": {"pgic": 3}}),
+    Case("GET", "/api/v1/patients/{patient_id}/questionnaires", frozenset({P, C})),
+    Case("POST", "/api/v1/patients/{patient_id}/plan", frozenset({C}), body={}),
+    Case("GET", "/api/v1/patients/{patient_id}/plan", frozenset({P, C})),
+    Case("PUT", "/api/v1/patients/{patient_id}/plan", frozenset({C}), body={"form": "capsule"}),
+    Case("POST", "/api/v1/patients/{patient_id}/plan/adjustments", frozenset({C}),
+         body={"side_effect": "vivid_dreams", "on": "2026-11-25"}),
+    Case("POST", "/api/v1/patients/{patient_id}/prescriptions", frozenset({C}), body={}),
+    Case("GET", "/api/v1/prescriptions", frozenset({F, C}), scoped=False),
+    Case("GET", "/api/v1/prescriptions/{prescription_id}", frozenset({P, C, F})),
+    Case("POST", "/api/v1/prescriptions/{prescription_id}/batches", frozenset({F}), body={"lot": "M-1", "count": 10}),
+    Case("GET", "/api/v1/prescriptions/{prescription_id}/batches", frozenset({F, C})),
+    Case("POST", "/api/v1/patients/{patient_id}/diary", frozenset({P, C}), body={"date": "2026-11-24", "pain_avg": 5}),
+    Case("PUT", "/api/v1/patients/{patient_id}/diary/{day}", frozenset({P, C}), body={"date": "2026-11-23", "pain_avg": 5}),
+    Case("GET", "/api/v1/patients/{patient_id}/diary", frozenset({P, C})),
+    Case("GET", "/api/v1/patients/{patient_id}/response", frozenset({P, C})),
+    Case("POST", "/api/v1/patients/{patient_id}/trials", frozenset({C}), body={"start": "2026-12-01", "seed": 7}),
+    Case("GET", "/api/v1/patients/{patient_id}/trials", frozenset({P, C, F})),
+    Case("GET", "/api/v1/trials/{trial_id}", frozenset({P, C, F})),
+    Case("GET", "/api/v1/trials/{trial_id}/allocation", frozenset({F})),
+    Case("POST", "/api/v1/trials/{trial_id}/reveal", frozenset({C})),
+    Case("POST", "/api/v1/trials/{trial_id}/analysis", frozenset({C}), body={}),
+    Case("POST", "/api/v1/compute/screening", ALL, scoped=False, body={"record": _rec, "as_of": "2026-11-25"}),
+    Case("GET", "/api/v1/compute/pk", ALL, scoped=False, params={"dose_mg": "4.5"}),
+    Case("GET", "/api/v1/compute/evidence", ALL, scoped=False),
+    Case("GET", "/api/v1/compute/evidence/trials", ALL, scoped=False),
+    Case("GET", "/api/v1/compute/instruments", ALL, scoped=False),
+]  # fmt: skip
+PUBLIC = {
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/health"),
+    ("POST", "/api/v1/auth/logout"),
+}
+
+
+def _resources(world: World) -> dict[int, dict[str, int]]:
+    """Give each of the three patients a screening, plan, prescription and trial."""
+    c = world.clinic
+    out: dict[int, dict[str, int]] = {}
+    for pid in (world.own, world.other, world.foreign):
+        with c.db.transaction() as s:
+            from ldn.persistence.tables import Patient, User
+
+            patient = s.get(Patient, pid)
+            assert patient is not None
+            doc = s.query(User).filter_by(clinic_id=patient.clinic_id, role="clinician").first()
+            assert doc is not None
+        actor = Actor(doc.id, "clinician", patient.clinic_id)
+        sid = screenings.run_screening(c, actor, pid)["id"]
+        plans.create_plan(c, actor, pid, options={})
+        rx = pharmacy.create_prescription(c, actor, pid)["id"]
+        existing = trials.list_trials(c, actor, pid)
+        tid = (
+            existing[0]["id"]
+            if existing
+            else trials.create_clinic_trial(c, actor, pid, start=NOW_DAY, seed=3)["id"]
+        )
+        out[pid] = {"screening_id": sid, "prescription_id": rx, "trial_id": tid}
+    return out
+
+
+NOW_DAY = __import__("datetime").date(2026, 11, 20)
+
+
+@pytest.fixture
+def world(clinic: Any) -> Iterator[tuple[World, dict[int, dict[str, int]]]]:
+    w = build_world(clinic)
+    with w.client:
+        yield w, _resources(w)
+
+
+def test_every_endpoint_has_a_row(world: tuple[World, Any]) -> None:
+    w, _ = world
+    paths = w.client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    routes = {(m.upper(), p) for p, ops in paths.items() for m in ops}
+    covered = {(c.method, c.path) for c in CASES} | PUBLIC
+    assert routes - covered == set(), "endpoints without an authorization row"
+    assert covered - routes == set(), "rows for endpoints that do not exist"
+
+
+def test_authorization_matrix(world: tuple[World, dict[int, dict[str, int]]]) -> None:
+    w, res = world
+    throwaway = w.client.post("/api/v1/users", headers=w.as_("admin"),
+                              json={"email": "throwaway@demo.example", "password": "a-long-enough-password",
+                                    "role": "pharmacist"}).json()["id"]  # fmt: skip
+    failures = []
+    n = itertools.count()
+    scopes = {"own": w.own, "other": w.other, "foreign": w.foreign}
+    for case, role in itertools.product(CASES, ROLES):
+        for scope, pid in scopes.items() if case.scoped else [("-", w.own)]:
+            ids = {"patient_id": pid, "user_id": throwaway, "day": "2026-11-23", **res[pid]}
+            path = case.path.format(**ids)
+            body = case.body
+            if isinstance(body, dict):
+                body = {
+                    k: (v.format(n=next(n)) if isinstance(v, str) else v) for k, v in body.items()
+                }
+                if "record" in body and isinstance(body["record"], dict):
+                    body["record"] = {
+                        **body["record"],
+                        "id": str(body["record"]["id"]).format(n=next(n)),
+                    }
+            r = w.client.request(
+                case.method, path, headers=w.as_(role), json=body, params=case.params
+            )
+            allowed = role in case.roles and (
+                not case.scoped or (scope == "own" if role == "patient" else scope != "foreign")
+            )
+            got_in = r.status_code not in (401, 403, 404)
+            if allowed != got_in or r.status_code >= 500:
+                failures.append(
+                    f"{case.method} {case.path} as {role} ({scope}): {r.status_code} {r.text[:120]}"
+                )
+    assert not failures, "\n".join(failures)
