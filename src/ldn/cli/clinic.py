@@ -7,6 +7,8 @@ to override; they are built when a command runs, never at import.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -38,17 +40,21 @@ def _settings(database_url: str | None) -> Settings:
     return Settings.from_env(**({"database_url": database_url} if database_url else {}))
 
 
-def _open(database_url: str | None) -> Clinic:
-    return Clinic.open(_settings(database_url))
+@contextmanager
+def _open(database_url: str | None) -> Iterator[Clinic]:
+    clinic = Clinic.open(_settings(database_url))
+    try:
+        yield clinic
+    finally:
+        clinic.close()
 
 
 @db_app.command("upgrade")
 def upgrade_cmd(database_url: DbOpt = None, revision: str = "head") -> None:
     """Create or migrate the schema to the newest version."""
-    clinic = _open(database_url)
-    console.print(
-        f"database schema at revision {operations.upgrade(clinic, revision)} ({clinic.db.dialect})"
-    )
+    with _open(database_url) as clinic:
+        rev = operations.upgrade(clinic, revision)
+        console.print(f"database schema at revision {rev} ({clinic.db.dialect})")
 
 
 @db_app.command("backup")
@@ -56,7 +62,8 @@ def backup_cmd(
     file: Annotated[Path, typer.Argument(help="New backup file.")], database_url: DbOpt = None
 ) -> None:
     """A consistent online backup (SQLite backup API; pg_dump for PostgreSQL)."""
-    console.print(f"backup written to {operations.backup(_open(database_url), file)}")
+    with _open(database_url) as clinic:
+        console.print(f"backup written to {operations.backup(clinic, file)}")
 
 
 @db_app.command("restore")
@@ -74,7 +81,8 @@ def restore_cmd(
             "restore replaces every record in the database",
             "stop the server, then rerun with --yes",
         )
-    operations.restore(_open(database_url), file)
+    with _open(database_url) as clinic:
+        operations.restore(clinic, file)
     console.print(f"restored from {file}")
 
 
@@ -82,7 +90,8 @@ def restore_cmd(
 def clinic_create_cmd(name: Annotated[str, typer.Argument(help="Clinic name.")], database_url: DbOpt = None,
                       as_json: JsonOpt = False) -> None:  # fmt: skip
     """A new clinic; prints its id (for `ldn users create --clinic`)."""
-    out = accounts.create_clinic(_open(database_url), SYSTEM, name=name)
+    with _open(database_url) as clinic:
+        out = accounts.create_clinic(clinic, SYSTEM, name=name)
     emit_json(out) if as_json else console.print(f"clinic {out['id']}: {out['name']}")
 
 
@@ -102,7 +111,8 @@ def users_create_cmd(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    out = accounts.create_user(_open(database_url), SYSTEM, clinic_id=clinic_id, email=email, password=password,
+    with _open(database_url) as clinic:
+        out = accounts.create_user(clinic, SYSTEM, clinic_id=clinic_id, email=email, password=password,
                                role=role, display_name=name, patient_id=patient_id)  # fmt: skip
     emit_json(out) if as_json else console.print(
         f"user {out['id']}: {out['email']} ({out['role']}, clinic {out['clinic_id']})"
@@ -112,10 +122,12 @@ def users_create_cmd(
 @audit_app.command("verify")
 def audit_verify_cmd(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Check every hash chain: a changed, deleted or cut event is reported (exit 1)."""
-    clinic = _open(database_url)
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
-    ) as bar:
+    with (
+        _open(database_url) as clinic,
+        Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
+        ) as bar,
+    ):
         task = bar.add_task("verifying the audit trail")
         report = operations.verify_audit(
             clinic, SYSTEM, progress=lambda n: bar.update(task, description=f"{n:,} events checked")

@@ -70,7 +70,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="ldn", standalone_mode=False)
+        rv = app(args=args, prog_name="ldn", standalone_mode=False)
     except LdnError as exc:
         for line in exc.lines():
             err_console.print(f"[red]error:[/red] {line}", soft_wrap=True)
@@ -92,7 +92,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             soft_wrap=True,
         )
         return 1
-    return 0
+    return rv if isinstance(rv, int) else 0  # click returns typer.Exit's code here
 
 
 def entry() -> None:
