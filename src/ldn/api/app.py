@@ -34,6 +34,28 @@ Errors are RFC 9457 `application/problem+json` naming the field and the fix.
 {DISCLAIMER}"""
 
 
+_PROBLEM_CODES = {400: "Malformed JSON", 401: "Not authenticated", 403: "Permission denied",
+                  404: "Not found (or not yours to see)", 409: "Conflict or clinical refusal",
+                  412: "Stale If-Match", 422: "Invalid input (names the field and the fix)",
+                  428: "If-Match required", 429: "Too many failed logins", 500: "Internal error"}  # fmt: skip
+_ITEM = {"type": "object", "required": ["loc", "message", "fix"],
+         "properties": {k: {"type": "string"} for k in ("loc", "message", "fix")}}  # fmt: skip
+#: RFC 9457 problem details (the shape of :class:`ldn.api.schemas.Problem`), inlined
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["type", "title", "status", "detail", "instance", "request_id"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"}, "instance": {"type": "string"}, "request_id": {"type": "string"},
+                   "fix": {"type": "string"}, "errors": {"type": "array", "items": _ITEM}},
+}  # fmt: skip
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": text,
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+    }
+    for code, text in _PROBLEM_CODES.items()
+}
+
+
 def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
     """The API on ``settings``' database (or on an already open ``clinic``, for tests)."""
 
@@ -47,7 +69,7 @@ def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
                   redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)  # fmt: skip
     app.state.clinic = clinic or Clinic.open(settings)
     install_error_handlers(app)
-    v1 = APIRouter(prefix="/api/v1")
+    v1 = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
     for module in (auth, admin, patients, care, diary, trials, compute):
         v1.include_router(module.router)
 

@@ -47,7 +47,11 @@ def _actor(
     token = credentials.credentials if credentials else ""
     host = request.client.host if request.client else ""
     return decode_token(
-        clinic.settings, token, now=clinic.clock(), remote_addr=host, request_id=request.state.request_id
+        clinic.settings,
+        token,
+        now=clinic.clock(),
+        remote_addr=host,
+        request_id=request.state.request_id,
     )
 
 

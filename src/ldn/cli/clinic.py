@@ -7,9 +7,9 @@ to override; they are built when a command runs, never at import.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-import sys
 from pathlib import Path
 from typing import Annotated
 

@@ -34,7 +34,9 @@ def test_migrations_upgrade_from_empty_match_the_models_and_downgrade(clinic: Cl
     migrate.upgrade(db)
     assert migrate.current_revision(db) == migrate.head_revision()
     assert migrate.schema_drift(db) == []
-    assert {t.name for t in Base.metadata.sorted_tables} <= set(inspect(db.engine).get_table_names())
+    assert {t.name for t in Base.metadata.sorted_tables} <= set(
+        inspect(db.engine).get_table_names()
+    )
 
 
 def test_backup_then_restore_gives_identical_data(clinic: Clinic, tmp_path: Path) -> None:
@@ -43,8 +45,14 @@ def test_backup_then_restore_gives_identical_data(clinic: Clinic, tmp_path: Path
     target = operations.backup(clinic, tmp_path / "ldn.backup")
     doc = Actor(1, "clinician", 1)
     with clinic.db.transaction() as s:
-        doc = Actor(int(s.execute(text("SELECT id FROM users WHERE role = 'clinician'")).scalar_one()), "clinician", 1)
-    diary.record_diary(clinic, doc, 1, entry={"date": "2026-11-24", "pain_avg": 2}, idempotency_key=None)
+        doc = Actor(
+            int(s.execute(text("SELECT id FROM users WHERE role = 'clinician'")).scalar_one()),
+            "clinician",
+            1,
+        )
+    diary.record_diary(
+        clinic, doc, 1, entry={"date": "2026-11-24", "pain_avg": 2}, idempotency_key=None
+    )
     assert _snapshot(clinic.db) != before
     operations.restore(clinic, target)
     assert _snapshot(clinic.db) == before
@@ -72,13 +80,19 @@ def test_the_database_refuses_to_change_audit_events(clinic: Clinic) -> None:
 
 
 @pytest.mark.parametrize("tamper", ["change", "delete_middle", "delete_last"])
-def test_audit_verify_finds_a_changed_or_deleted_event(clinic: Clinic, tamper: str, cli: Any) -> None:
+def test_audit_verify_finds_a_changed_or_deleted_event(
+    clinic: Clinic, tamper: str, cli: Any
+) -> None:
     demo.seed_demo(clinic)
-    assert operations.verify_audit(clinic, SYSTEM) | {"breaks": []} == operations.verify_audit(clinic, SYSTEM)
+    assert operations.verify_audit(clinic, SYSTEM) | {"breaks": []} == operations.verify_audit(
+        clinic, SYSTEM
+    )
     assert operations.verify_audit(clinic, SYSTEM)["ok"]
     _drop_append_only(clinic.db)
     with clinic.db.transaction() as s:
-        events = s.scalars(select(AuditEvent).where(AuditEvent.chain == 1).order_by(AuditEvent.seq)).all()
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.chain == 1).order_by(AuditEvent.seq)
+        ).all()
         victim = events[-1] if tamper == "delete_last" else events[len(events) // 2]
         if tamper == "change":
             victim.actor_user_id = 999
