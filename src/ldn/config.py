@@ -15,6 +15,8 @@ build :class:`Settings` directly.
 ``LDN_WORKERS``            uvicorn worker processes for ``ldn serve`` (default 1)
 ``LDN_HOST`` / ``LDN_PORT`` where ``ldn serve`` listens (default 127.0.0.1:8000)
 ``LDN_LOG_LEVEL``          INFO by default; logs never contain patient data
+``LDN_CDS_JWKS_FILE``      trusted CDS Hooks clients: ``{"<iss>": {"keys": [JWK, ...]}}``
+``LDN_PUBLIC_URL``         public base URL (CDS Hooks ``aud``, links in cards)
 =========================  ==============================================================
 """
 
@@ -54,6 +56,12 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     pool_size: int = Field(default=10, ge=1, le=200)
+    #: CDS Hooks: trusted clients' public keys, JSON ``{"<iss>": {"keys": [JWK, ...]}}``
+    cds_jwks_file: Path | None = None
+    #: CDS Hooks without a JWT (development only; the specification expects one)
+    cds_allow_unauthenticated: bool = False
+    #: the service's public base URL (for the JWT ``aud`` and links); default: the request's
+    public_url: str = ""
     #: Argon2id cost (RFC 9106 / argon2-cffi defaults); tests lower them explicitly
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from ldn import DISCLAIMER, __version__
 from ldn.api.errors import install_error_handlers
 from ldn.api.logs import RequestContext, configure_logging
-from ldn.api.routes import admin, auth, care, compute, diary, patients, trials
+from ldn.api.routes import admin, auth, care, cds, compute, diary, fhir, patients, trials
 from ldn.config import Settings
 from ldn.services.clinic import operations
 from ldn.services.clinic.context import Clinic
@@ -79,6 +79,8 @@ def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
     app.include_router(v1)
+    app.include_router(fhir.router)
+    app.include_router(cds.router, responses=PROBLEM_RESPONSES)
     app.add_middleware(RequestContext)
     return app
 

@@ -13,6 +13,8 @@
     PermissionDeniedError       403   permission_denied
     NotFoundError               404   not_found
     RateLimited                 429   rate_limited        (+ Retry-After)
+    MissingPrefetch (CDS Hooks) 412   missing_prefetch    (the specification's status)
+    under /fhir/: the same statuses with an OperationOutcome (issue.expression = the element)
     anything else               500   internal_error      (no internals; logged with request id)
 """
 
@@ -40,6 +42,8 @@ from ldn.domain.errors import (
     RateLimited,
     format_loc,
 )
+from ldn.interop.cds_hooks import MissingPrefetch
+from ldn.interop.r4.validate import operation_outcome
 
 __all__ = ["PROBLEM_BASE", "install_error_handlers", "problem", "status_for"]
 
@@ -49,7 +53,7 @@ log = logging.getLogger("ldn.api")
 _STATUS: tuple[tuple[type[LdnError], int], ...] = (
     (PreconditionFailed, 412), (PreconditionRequired, 428), (InputError, 422),
     (ClinicalRefusal, 409), (ConflictError, 409), (AuthenticationError, 401),
-    (PermissionDeniedError, 403), (NotFoundError, 404), (RateLimited, 429),
+    (PermissionDeniedError, 403), (NotFoundError, 404), (RateLimited, 429), (MissingPrefetch, 412),
 )  # fmt: skip
 _TITLES = {400: "Malformed request", 401: "Not authenticated", 403: "Permission denied",
            404: "Not found", 405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
@@ -65,6 +69,12 @@ def problem(
     request: Request, status: int, code: str, detail: str, *, fix: str = "",
     errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
 ) -> JSONResponse:  # fmt: skip
+    if request.url.path.startswith("/fhir/"):  # FHIR speaks OperationOutcome
+        issues = errors or [{"loc": "", "message": detail, "fix": fix}]
+        kind = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict", 412: "conflict", 429: "throttled",
+                500: "exception"}.get(status, "invalid")  # fmt: skip
+        return JSONResponse(operation_outcome(issues, code=kind), status_code=status, headers=headers,
+                            media_type="application/fhir+json")  # fmt: skip
     body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": _TITLES.get(status, "Error"),
                             "status": status, "detail": detail, "instance": request.url.path,
                             "request_id": getattr(request.state, "request_id", "")}  # fmt: skip

@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ldn.cli.evidence",
     "ldn.cli.track",
     "ldn.cli.clinic",
+    "ldn.cli.fhir",
     "ldn.cli.demo",
 )
 

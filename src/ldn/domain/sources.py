@@ -58,6 +58,7 @@ Kind = Literal[
     "review",
     "practice",
     "terminology",
+    "standard",
     "software",
     "textbook",
     "web",

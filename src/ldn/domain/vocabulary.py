@@ -279,8 +279,25 @@ DRUG_CLASS_OF: dict[str, str] = {
 
 
 def drug_class_for(name: str) -> str:
-    """The drug class for a medication name (case-insensitive), or ``"other"``."""
-    return DRUG_CLASS_OF.get(name.strip().lower(), "other")
+    """The drug class for a medication name (case-insensitive), or ``"other"``.
+
+    EHR texts carry strength and form ("Tramadol 50 mg capsule", "oxycodone ER 10 mg"): when
+    the whole text is not a known name, its words before the first number are tried, longest
+    first ("oxycodone er", then "oxycodone").
+    """
+    text = name.strip().lower()
+    if text in DRUG_CLASS_OF:
+        return DRUG_CLASS_OF[text]
+    words: list[str] = []
+    for word in text.replace(",", " ").split():
+        if word[0].isdigit():
+            break
+        words.append(word)
+    for n in range(len(words), 0, -1):
+        found = DRUG_CLASS_OF.get(" ".join(words[:n]))
+        if found:
+            return found
+    return "other"
 
 
 #: where the condition codes above come from (see ``ldn sources``)

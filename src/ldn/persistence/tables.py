@@ -41,6 +41,7 @@ __all__ = [
     "AuditHead",
     "Base",
     "Batch",
+    "CdsJwtId",
     "Clinic",
     "DiaryRow",
     "LoginAttempt",
@@ -248,6 +249,16 @@ class Trial(Base):
     analysis: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CdsJwtId(Base):
+    """JWT ids (``jti``) of CDS Hooks calls already seen, until they expire (replay protection
+    shared by every worker)."""
+
+    __tablename__ = "cds_jwt_ids"
+    jti: Mapped[str] = mapped_column(String(200), primary_key=True)
+    iss: Mapped[str] = mapped_column(String(400))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AuditHead(Base):

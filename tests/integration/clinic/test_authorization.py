@@ -83,11 +83,21 @@ CASES = [
     Case("GET", "/api/v1/compute/evidence", ALL, scoped=False),
     Case("GET", "/api/v1/compute/evidence/trials", ALL, scoped=False),
     Case("GET", "/api/v1/compute/instruments", ALL, scoped=False),
+    Case("POST", "/fhir/R4/$import-patient", frozenset({C}), scoped=False,
+         body={"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+             "resourceType": "Patient", "id": "m", "gender": "female", "birthDate": "1980-01-01"}}]}),
+    Case("GET", "/fhir/R4/Patient/{patient_id}/$everything", frozenset({P, C})),
+    Case("GET", "/fhir/R4/{resource_type}/{resource_id}", frozenset({P, C})),
+    Case("GET", "/fhir/R4/{resource_type}", frozenset({P, C}), params={"_id": "{patient_id}"}),
 ]  # fmt: skip
 PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/health"),
     ("POST", "/api/v1/auth/logout"),
+    ("GET", "/fhir/R4/metadata"),  # public by the FHIR specification
+    # CDS Hooks: the client's signed JWT, not user roles (tests/integration/clinic/test_interop_api.py)
+    ("GET", "/cds-services"),
+    ("POST", "/cds-services/{service_id}"),
 }
 
 
@@ -146,7 +156,14 @@ def test_authorization_matrix(world: tuple[World, dict[int, dict[str, int]]]) ->
     scopes = {"own": w.own, "other": w.other, "foreign": w.foreign}
     for case, role in itertools.product(CASES, ROLES):
         for scope, pid in scopes.items() if case.scoped else [("-", w.own)]:
-            ids = {"patient_id": pid, "user_id": throwaway, "day": "2026-11-23", **res[pid]}
+            ids = {
+                "patient_id": pid,
+                "user_id": throwaway,
+                "day": "2026-11-23",
+                "resource_type": "Patient",
+                "resource_id": str(pid),
+                **res[pid],
+            }
             path = case.path.format(**ids)
             body = case.body
             if isinstance(body, dict):
@@ -158,9 +175,8 @@ def test_authorization_matrix(world: tuple[World, dict[int, dict[str, int]]]) ->
                         **body["record"],
                         "id": str(body["record"]["id"]).format(n=next(n)),
                     }
-            r = w.client.request(
-                case.method, path, headers=w.as_(role), json=body, params=case.params
-            )
+            params = {k: v.format(**ids) for k, v in (case.params or {}).items()}
+            r = w.client.request(case.method, path, headers=w.as_(role), json=body, params=params)
             allowed = role in case.roles and (
                 not case.scoped or (scope == "own" if role == "patient" else scope != "foreign")
             )

@@ -1,0 +1,255 @@
+"""ldn → FHIR R4: a patient record as a ``collection`` Bundle, and the clinic's stored data
+(diary, prescriptions, plans, questionnaires) as Observation, MedicationRequest, CarePlan and
+QuestionnaireResponse resources.
+
+Standard elements carry what an EHR understands (ICD-10 and SNOMED CT on Conditions, LOINC on
+Observations, UCUM doses, RxNorm for naltrexone). What FHIR has no element for (WPI pain areas,
+prior treatments, ldn's flags) travels in one ``record-extras`` extension on the Patient, so an
+ldn → FHIR → ldn round trip is lossless; other systems may ignore it. Every resource is validated
+with the ``fhir.resources`` models (R4B, which is R4-compatible for these resources) before it
+leaves. Questionnaire *items* are never exported (some instruments' text is licensed); answers
+travel by item id.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from ldn.domain.errors import LdnError
+from ldn.domain.instruments import INSTRUMENTS
+from ldn.domain.patient import Medication, PatientRecord
+from ldn.domain.vocabulary import CONDITIONS
+from ldn.interop.r4.codes import (
+    EXT,
+    ICD10,
+    LDN_CONDITION,
+    LDN_OBSERVATION,
+    LDN_QUESTIONNAIRE,
+    LOINC,
+    LOINC_CODES,
+    RXNORM,
+    RXNORM_NALTREXONE,
+    SNOMED,
+    UCUM,
+    UCUM_UNITS,
+)  # fmt: skip
+from ldn.interop.r4.validate import validated
+
+__all__ = ["EXTRAS_FIELDS", "fhir_id", "record_resources", "record_to_bundle", "reference"]
+
+RECORD_ID_SYSTEM = "https://ldn.example.org/fhir/record-id"
+EXTRAS_FIELDS = ("pain", "prior_treatments", "liver_disease", "liver_tests", "planned_surgery",
+                 "opioid_use_disorder", "naltrexone_hypersensitivity", "urine_opioid_screen", "notes",
+                 "weight_kg")  # fmt: skip
+_NS = uuid.UUID("6f1c8d1e-1d2a-4c56-9b7e-1c0a2d3e4f50")
+_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+
+def fhir_id(text: str) -> str:
+    """A FHIR id (``[A-Za-z0-9-.]{1,64}``) for an ldn id."""
+    return "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in text)[:64]
+
+
+def reference(patient_fid: str) -> dict[str, str]:
+    return {"reference": f"Patient/{patient_fid}"}
+
+
+def _quantity(value: float, unit: str, code: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": UCUM, "code": code}
+
+
+def _condition_code(code: str, display: str | None) -> dict[str, Any]:
+    info = CONDITIONS[code]
+    coding = [{"system": LDN_CONDITION, "code": code, "display": info.display}]
+    if info.icd10:
+        coding.append(
+            {"system": ICD10, "code": info.icd10.removesuffix("-CM"), "display": info.display}
+        )
+    if info.snomed:
+        coding.append({"system": SNOMED, "code": info.snomed, "display": info.display})
+    return {"coding": coding, "text": display or info.display}
+
+
+def _medication(m: Medication, pid: str, rid: str) -> dict[str, Any]:
+    concept: dict[str, Any] = {"text": m.name}
+    if m.drug_class == "naltrexone":
+        concept["coding"] = [
+            {"system": RXNORM, "code": RXNORM_NALTREXONE[0], "display": RXNORM_NALTREXONE[1]}
+        ]
+    dosage: dict[str, Any] = {
+        "route": {"text": m.route},
+        "asNeededBoolean": m.status == "as_needed",
+    }
+    if m.frequency:
+        dosage["text"] = m.frequency
+    if m.dose is not None:
+        dosage["doseAndRate"] = [
+            {"doseQuantity": _quantity(m.dose.value, m.dose.unit, UCUM_UNITS[m.dose.unit])}
+        ]
+    ext: list[dict[str, Any]] = [{"url": EXT["drug-class"], "valueCode": m.drug_class or "other"}]
+    if m.days_per_month is not None:
+        ext.append({"url": EXT["days-per-month"], "valueInteger": m.days_per_month})
+    if m.months_of_regular_use is not None:
+        ext.append({"url": EXT["months-of-regular-use"], "valueDecimal": m.months_of_regular_use})
+    res: dict[str, Any] = {
+        "resourceType": "MedicationStatement", "id": rid, "extension": ext,
+        "status": "stopped" if m.status == "stopped" else "active",
+        "medicationCodeableConcept": concept, "subject": reference(pid), "dosage": [dosage],
+    }  # fmt: skip
+    if m.last_dose is not None:
+        last = m.last_dose
+        # FHIR needs a time zone on a time of day; ldn's last dose is local: the date goes in
+        # effectivePeriod, the exact local time in an extension
+        day = last.date() if isinstance(last, datetime) else last
+        res["effectivePeriod"] = {"end": day.isoformat()}
+        if isinstance(last, datetime):
+            ext.append({"url": EXT["last-dose-local"], "valueString": last.isoformat()})
+    if m.indication:
+        res["reasonCode"] = [{"text": m.indication}]
+    return res
+
+
+def _observation(rid: str, pid: str, key: str, value: float, *, when: date | None, ldn_code: str = "",
+                 high: float | None = None) -> dict[str, Any]:  # fmt: skip
+    code, display, unit = LOINC_CODES[key]
+    coding = [{"system": LOINC, "code": code, "display": display}]
+    if ldn_code:
+        coding.append({"system": LDN_OBSERVATION, "code": ldn_code})
+    obs: dict[str, Any] = {"resourceType": "Observation", "id": rid, "status": "final", "code": {"coding": coding},
+                           "subject": reference(pid), "valueQuantity": _quantity(value, unit, unit)}  # fmt: skip
+    if when is not None:
+        obs["effectiveDateTime"] = when.isoformat()
+    if high is not None:
+        obs["referenceRange"] = [{"high": _quantity(high, unit, unit)}]
+    return obs
+
+
+def _answers(value: Any) -> tuple[list[dict[str, Any]], bool]:
+    items = value if isinstance(value, list) else [value]
+    out: list[dict[str, Any]] = []
+    for v in items:
+        if isinstance(v, bool):
+            out.append({"valueBoolean": v})
+        elif isinstance(v, int):
+            out.append({"valueInteger": v})
+        elif isinstance(v, float):
+            out.append({"valueDecimal": v})
+        elif isinstance(v, str):
+            out.append({"valueString": v})
+        else:
+            out.append({"valueString": json.dumps(v)})
+    return out, isinstance(value, list)
+
+
+def _questionnaire_response(
+    rid: str, pid: str, instrument: str, when: date | None, answers: dict[str, Any]
+) -> dict[str, Any]:
+    items = []
+    for key, value in answers.items():
+        ans, is_list = _answers(value)
+        item: dict[str, Any] = {"linkId": key}
+        if ans:
+            item["answer"] = ans
+        if is_list:
+            item["extension"] = [{"url": EXT["answer-is-list"], "valueBoolean": True}]
+        items.append(item)
+    qr: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "id": rid, "status": "completed",
+                          "questionnaire": LDN_QUESTIONNAIRE + instrument, "subject": reference(pid), "item": items}  # fmt: skip
+    if when is not None:
+        qr["authored"] = when.isoformat()
+    return qr
+
+
+def record_resources(record: PatientRecord, *, fid: str | None = None) -> list[dict[str, Any]]:
+    """The resources for one patient record (Patient first; its id ``fid`` or the record id)."""
+    pid = fid or fhir_id(record.id)
+    dumped = record.model_dump(mode="json")
+    extras = {k: dumped[k] for k in EXTRAS_FIELDS}
+    patient_ext: list[dict[str, Any]] = [{"url": EXT["age-years"], "valueInteger": record.age_years},
+                                         {"url": EXT["record-extras"], "valueString": json.dumps(extras, sort_keys=True)}]  # fmt: skip
+    for flag, name in ((record.pregnant, "pregnant"), (record.breastfeeding, "breastfeeding"),
+                       (record.planning_pregnancy, "planning-pregnancy")):  # fmt: skip
+        if flag:
+            patient_ext.append({"url": EXT[name], "valueBoolean": True})
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": pid, "extension": patient_ext,
+                               "identifier": [{"system": RECORD_ID_SYSTEM, "value": record.id}],
+                               "gender": record.sex}  # fmt: skip
+    if record.display_name:
+        patient["name"] = [{"text": record.display_name}]
+    out = [patient]
+    for i, c in enumerate(record.conditions):
+        res: dict[str, Any] = {
+            "resourceType": "Condition", "id": f"{pid}-condition-{i}", "subject": reference(pid),
+            "clinicalStatus": {"coding": [{"system": _CLINICAL, "code": "resolved" if c.status == "resolved" else "active"}]},
+            "verificationStatus": {"coding": [{"system": _VERIFICATION, "code": "provisional" if c.status == "suspected" else "confirmed"}]},
+            "code": _condition_code(c.code, c.display),
+        }  # fmt: skip
+        if c.onset:
+            res["onsetDateTime"] = c.onset.isoformat()
+        out.append(res)
+    out += [_medication(m, pid, f"{pid}-medication-{i}") for i, m in enumerate(record.medications)]
+    if record.pain is not None:
+        for key, value in (("average", record.pain.average_nrs), ("worst", record.pain.worst_nrs)):
+            if value is not None:
+                out.append(
+                    _observation(
+                        f"{pid}-pain-{key}",
+                        pid,
+                        "pain_nrs",
+                        value,
+                        when=None,
+                        ldn_code=f"pain-{key}-7d",
+                    )
+                )
+    if record.weight_kg is not None:
+        out.append(_observation(f"{pid}-weight", pid, "weight", record.weight_kg, when=None))
+    lt = record.liver_tests
+    if lt is not None:
+        for key, value, uln in (("alt", lt.alt_u_per_l, lt.alt_uln_u_per_l), ("ast", lt.ast_u_per_l, lt.ast_uln_u_per_l),
+                                ("bilirubin", lt.bilirubin_umol_per_l, lt.bilirubin_uln_umol_per_l)):  # fmt: skip
+            if value is not None:
+                out.append(_observation(f"{pid}-{key}", pid, key, value, when=lt.date, high=uln))
+    for instrument, q in record.questionnaires.items():
+        out.append(
+            _questionnaire_response(
+                f"{pid}-qr-{fhir_id(instrument)}", pid, instrument, q.date, dict(q.answers)
+            )
+        )
+        spec = INSTRUMENTS.get(instrument)
+        try:
+            total = spec.score(dict(q.answers)).total if spec else None
+        except LdnError:
+            total = None
+        if total is not None:
+            out.append({"resourceType": "Observation", "id": f"{pid}-total-{fhir_id(instrument)}", "status": "final",
+                        "code": {"coding": [{"system": LDN_OBSERVATION, "code": f"instrument-total-{instrument}"}],
+                                 "text": f"{spec.name if spec else instrument} total"},
+                        "subject": reference(pid), "valueQuantity": {"value": total},
+                        **({"effectiveDateTime": q.date.isoformat()} if q.date else {})})  # fmt: skip
+    return out
+
+
+def _entry(resource: dict[str, Any]) -> dict[str, Any]:
+    full = uuid.uuid5(_NS, f"{resource['resourceType']}/{resource['id']}")
+    return {"fullUrl": f"urn:uuid:{full}", "resource": resource}
+
+
+def record_to_bundle(
+    record: PatientRecord,
+    *,
+    extra: list[dict[str, Any]] | None = None,
+    fid: str | None = None,
+    bundle_type: str = "collection",
+) -> dict[str, Any]:
+    """A validated Bundle of the record (plus ``extra`` resources, e.g. the diary)."""
+    resources = record_resources(record, fid=fid) + list(extra or [])
+    bundle = {
+        "resourceType": "Bundle",
+        "type": bundle_type,
+        "entry": [_entry(r) for r in resources],
+    }
+    return validated(bundle)

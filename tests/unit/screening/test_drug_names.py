@@ -1,0 +1,19 @@
+"""Medication texts as EHRs write them still find their drug class."""
+
+from __future__ import annotations
+
+import pytest
+
+from ldn.domain.vocabulary import OPIOID_CLASSES, drug_class_for
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tramadol", "tramadol"), ("Tramadol 50 mg capsule", "tramadol"), ("METHADONE 10mg/mL", "methadone"),
+    ("naltrexone 4.5 mg capsule (compounded)", "naltrexone"), ("Vitamin D 1000 IU", "other"), ("", "other"),
+])  # fmt: skip
+def test_names_with_strength_and_form(text: str, expected: str) -> None:
+    assert drug_class_for(text) == expected
+
+
+def test_oxycodone_with_strength_is_an_opioid() -> None:
+    assert drug_class_for("Oxycodone 5 mg tablet") in OPIOID_CLASSES
