@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench docs install clean
+.PHONY: run tour test lint format bench docs install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: install  ## the demo: every capability on the shipped example patients
+DEMO_DIR ?= $(CURDIR)/.ldn-demo
+
+run: install  ## the web app and API on SQLite with the demo clinic (logins printed)
+	LDN_DATA_DIR=$(DEMO_DIR) $(BIN)/ldn serve --demo
+
+tour: install  ## every capability on the shipped example patients, in the terminal
 	$(BIN)/ldn demo
 
 lint: install  ## ruff, mypy --strict on src/, import-linter layer contracts
@@ -40,4 +45,4 @@ docs: install  ## regenerate the generated docs
 	$(BIN)/ldn facts --markdown > docs/facts.md
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .ldn-demo

@@ -12,18 +12,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from ldn import DISCLAIMER, __version__
+from ldn.api.deps import reject_nul_characters
 from ldn.api.errors import install_error_handlers
-from ldn.api.logs import RequestContext, configure_logging
+from ldn.api.logs import RequestContext
 from ldn.api.routes import admin, auth, care, cds, compute, diary, fhir, patients, trials
 from ldn.config import Settings
 from ldn.services.clinic import operations
 from ldn.services.clinic.context import Clinic
 
-__all__ = ["app_from_env", "create_app"]
+__all__ = ["PROBLEM_RESPONSES", "create_app"]
 
 DESCRIPTION = f"""Low-dose naltrexone (LDN) for chronic pain: screening, plans, pharmacy, diary,
 N-of-1 trials, pharmacology and evidence, for clinicians, patients and pharmacists.
@@ -66,7 +67,8 @@ def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
             app.state.clinic.close()
 
     app = FastAPI(title="ldn", version=__version__, description=DESCRIPTION, docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)  # fmt: skip
+                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan,
+                  dependencies=[Depends(reject_nul_characters)])  # fmt: skip
     app.state.clinic = clinic or Clinic.open(settings)
     install_error_handlers(app)
     v1 = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -83,10 +85,3 @@ def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
     app.include_router(cds.router, responses=PROBLEM_RESPONSES)
     app.add_middleware(RequestContext)
     return app
-
-
-def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` and ``ldn serve``: settings from ``LDN_*``."""
-    settings = Settings.from_env()
-    configure_logging(settings.log_level)
-    return create_app(settings)

@@ -109,3 +109,54 @@ def _idempotency_key(
 
 
 IdempotencyKeyDep = Annotated[str | None, Depends(_idempotency_key)]
+
+
+def _nul_path(value: object, loc: str = "") -> str | None:
+    if isinstance(value, str):
+        return loc if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            where = f"{loc}.{k}" if loc else str(k)
+            if "\x00" in str(k):
+                return where
+            found = _nul_path(v, where)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _nul_path(v, f"{loc}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
+async def reject_nul_characters(request: Request) -> None:
+    """Text with U+0000 is refused up front (PostgreSQL cannot store it), naming the field."""
+    if "%00" in request.url.query:
+        raise InputError.at(
+            "query", "a query parameter contains a NUL character (U+0000)", "remove it"
+        )
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    kind = request.headers.get("content-type", "")
+    if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # parsed once and cached on the request
+        bad = next((k for k, v in form.multi_items() if isinstance(v, str) and "\x00" in v), None)
+        if bad is not None:
+            raise InputError.at(
+                bad, "text contains a NUL character (U+0000)", "remove the control character"
+            )
+        return
+    body = await request.body()
+    if b"\x00" not in body and b"\\u0000" not in body.lower():
+        return
+    loc = "(body)"
+    try:
+        import json
+
+        loc = _nul_path(json.loads(body)) or loc
+    except ValueError:
+        pass
+    raise InputError.at(
+        loc, "text contains a NUL character (U+0000)", "remove the control character"
+    )

@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ldn.domain.errors import (
@@ -87,9 +87,19 @@ def problem(
     )
 
 
-def _ldn_error(request: Request, exc: Exception) -> JSONResponse:
+def _web(request: Request) -> bool:
+    """A page of the web app (which answers errors with HTML, see ldn.web)."""
+    path = request.url.path
+    return hasattr(request.app.state, "html_error") and not path.startswith(
+        ("/api/", "/fhir/", "/cds-services", "/static/")
+    )
+
+
+def _ldn_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LdnError)
     status = status_for(exc)
+    if _web(request):
+        return request.app.state.html_error(request, status, exc)  # type: ignore[no-any-return]
     headers: dict[str, str] = {}
     if isinstance(exc, AuthenticationError):
         headers["WWW-Authenticate"] = "Bearer"
@@ -135,8 +145,10 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _http(request: Request, exc: Exception) -> JSONResponse:
+def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if _web(request) and exc.status_code in (404, 405):
+        return request.app.state.html_error(request, exc.status_code, exc)  # type: ignore[no-any-return]
     code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(
         exc.status_code, "http_error"
     )

@@ -173,10 +173,11 @@ def serve_cmd(
     os.environ["LDN_DATABASE_URL"] = settings.resolved_database_url
     os.environ["LDN_SECRET_KEY"] = settings.resolved_secret_key()
     h, p, w = host or settings.host, port or settings.port, workers or settings.workers
+    db_kind = settings.resolved_database_url.split("://")[0]
     console.print(
-        f"ldn API on http://{h}:{p}/api/docs ({settings.resolved_database_url.split('://')[0]}, {w} worker(s))"
+        f"ldn web app: http://{h}:{p}/   API docs: http://{h}:{p}/api/docs   ({db_kind}, {w} worker(s); Ctrl+C stops)"
     )
-    uvicorn.run("ldn.api.app:app_from_env", factory=True, host=h, port=p, workers=w, log_config=None,
+    uvicorn.run("ldn.asgi:app_from_env", factory=True, host=h, port=p, workers=w, log_config=None,
                 access_log=False, timeout_graceful_shutdown=10)  # fmt: skip
 
 

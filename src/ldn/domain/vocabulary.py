@@ -57,7 +57,7 @@ CONDITIONS: dict[str, ConditionInfo] = {
             "chronic_migraine",
             "Chronic migraine",
             "G43.7-CM",
-            "124171000119105",
+            "",  # uncoded: candidate ids were wrong (see snomed-ct-int)
             "nociplastic",
             True,
         ),
@@ -73,7 +73,7 @@ CONDITIONS: dict[str, ConditionInfo] = {
             "medication_overuse_headache",
             "Medication-overuse headache",
             "G44.4",
-            "431237007",
+            "",  # uncoded: 431237007 is dysmenorrhea (see snomed-ct-int)
             "other",
             False,
         ),
@@ -278,14 +278,7 @@ DRUG_CLASS_OF: dict[str, str] = {
 }  # fmt: skip
 
 
-def drug_class_for(name: str) -> str:
-    """The drug class for a medication name (case-insensitive), or ``"other"``.
-
-    EHR texts carry strength and form ("Tramadol 50 mg capsule", "oxycodone ER 10 mg"): when
-    the whole text is not a known name, its words before the first number are tried, longest
-    first ("oxycodone er", then "oxycodone").
-    """
-    text = name.strip().lower()
+def _class_of_text(text: str) -> str:
     if text in DRUG_CLASS_OF:
         return DRUG_CLASS_OF[text]
     words: list[str] = []
@@ -298,6 +291,29 @@ def drug_class_for(name: str) -> str:
         if found:
             return found
     return "other"
+
+
+def drug_class_for(name: str) -> str:
+    """The drug class for a medication name (case-insensitive), or ``"other"``.
+
+    EHR texts carry strength and form ("Tramadol 50 mg capsule", "oxycodone ER 10 mg"): when
+    the whole text is not a known name, its words before the first number are tried, longest
+    first. Combination products ("oxycodone/naloxone", "paracetamol + codeine") are split into
+    their parts and an opioid part wins, so that no opioid escapes the washout check.
+    """
+    text = name.strip().lower()
+    whole = _class_of_text(text)
+    if whole in OPIOID_CLASSES or not any(sep in text for sep in ("/", "+", " and ", " with ")):
+        return whole
+    parts = [
+        p.strip()
+        for p in text.replace("+", "/").replace(" and ", "/").replace(" with ", "/").split("/")
+    ]
+    classes = [_class_of_text(p) for p in parts if p]
+    return next(
+        (c for c in classes if c in OPIOID_CLASSES),
+        next((c for c in classes if c != "other"), "other"),
+    )
 
 
 #: where the condition codes above come from (see ``ldn sources``)

@@ -17,3 +17,15 @@ def test_names_with_strength_and_form(text: str, expected: str) -> None:
 
 def test_oxycodone_with_strength_is_an_opioid() -> None:
     assert drug_class_for("Oxycodone 5 mg tablet") in OPIOID_CLASSES
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oxycodone/Naloxone 10 mg/5 mg",
+        "paracetamol + codeine 500/30",
+        "acetaminophen and hydrocodone",
+    ],
+)
+def test_an_opioid_in_a_combination_is_found(text: str) -> None:
+    assert drug_class_for(text) in OPIOID_CLASSES

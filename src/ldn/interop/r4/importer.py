@@ -36,7 +36,15 @@ __all__ = ["bundle_to_record", "bundle_to_record_data"]
 
 ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
 _KNOWN = {LDN_CONDITION, ICD10, ICD10_CM, SNOMED}
-_BY_ICD = {c.icd10.removesuffix("-CM"): c.code for c in CONDITIONS.values() if c.icd10}
+#: ICD-10 codes too vague to name an ldn condition on their own (R52 pain NOS, M79.6 pain in
+#: limb): they import as "other" with their text rather than tilt the screen towards LDN
+_VAGUE_ICD = frozenset({"R52", "M79.6"})
+_BY_ICD: dict[str, str] = {}
+for _c in (
+    CONDITIONS.values()
+):  # the first listed wins where two share a code (both radiculopathies: neuropathic)
+    if _c.icd10 and _c.icd10.removesuffix("-CM") not in _VAGUE_ICD:
+        _BY_ICD.setdefault(_c.icd10.removesuffix("-CM"), _c.code)
 _BY_SNOMED = {c.snomed: c.code for c in CONDITIONS.values() if c.snomed}
 _UNITS = {v: k for k, v in UCUM_UNITS.items()}
 _LOINC = {v[0]: k for k, v in LOINC_CODES.items()}
@@ -145,11 +153,8 @@ def _medication(res: dict[str, Any]) -> dict[str, Any] | None:
         value = _ext(res, name_)
         if value is not None:
             out[key] = value
-    last = (
-        _ext(res, "last-dose-local")
-        or (res.get("effectivePeriod") or {}).get("end")
-        or res.get("effectiveDateTime")
-    )
+    # effectiveDateTime may be when the medicine was started: only a period's end is a last dose
+    last = _ext(res, "last-dose-local") or (res.get("effectivePeriod") or {}).get("end")
     if last:
         text = str(last)
         out["last_dose"] = (datetime.fromisoformat(text).replace(tzinfo=None) if "T" in text

@@ -24,6 +24,7 @@ from ldn.services.trials import analyse_design
 
 __all__ = [
     "analyse_clinic_trial",
+    "clinic_trials",
     "create_clinic_trial",
     "get_trial",
     "reveal",
@@ -145,3 +146,20 @@ def list_trials(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
     ).all()
     tx.audit(actor, "read", "trials", patient_id=patient.id)
     return [_public(t) for t in rows]
+
+
+@use_case()
+def clinic_trials(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
+    """The clinic's trials (for the pharmacist's sealed-allocation list)."""
+    tx.check_actor(actor)
+    require(actor, "trial.read")
+    rows = tx.session.scalars(
+        select(Trial)
+        .join(Patient, Patient.id == Trial.patient_id)
+        .where(Patient.clinic_id == actor.clinic_id)
+        .order_by(Trial.id)
+    ).all()
+    tx.audit(actor, "read", "trials", detail="ids=" + ",".join(str(t.id) for t in rows))
+    q = select(Patient.id, Patient.display_name).where(Patient.clinic_id == actor.clinic_id)
+    names = {pid: name for pid, name in tx.session.execute(q).tuples()}  # noqa: C416 - a Result has keys(): dict() would misread it
+    return [{**_public(t), "patient_name": names.get(t.patient_id, "")} for t in rows]

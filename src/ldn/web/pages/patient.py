@@ -1,0 +1,133 @@
+"""Patient pages: today's diary (quick on a phone, safe to submit twice), my plan and calendar,
+my progress, my trial (blinded: bottle A or B only)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ldn.domain.diary import DiaryEntry
+from ldn.domain.errors import InputError, NotFoundError, PermissionDeniedError
+from ldn.domain.titration import TitrationPlan
+from ldn.interop.ical import plan_calendar
+from ldn.services.clinic import diary, plans, trials
+from ldn.services.clinic.context import Actor
+from ldn.services.visuals import pain_chart
+from ldn.web.render import page
+from ldn.web.session import WebActor, require_role, verify_csrf
+
+router = APIRouter(prefix="/me", include_in_schema=False)
+SIDE_EFFECTS = ("vivid_dreams", "insomnia", "tiredness", "headache", "nausea", "other")
+
+
+def _pid(actor: Actor) -> int:
+    if actor.patient_id is None:
+        raise PermissionDeniedError("this page is for patient logins", fix="go to your home page")
+    return int(actor.patient_id)
+
+
+def _entries(request: Request, actor: Actor) -> list[dict[str, Any]]:
+    return list(diary.list_diary(request.app.state.clinic, actor, _pid(actor), start=None, end=None,
+                                 limit=2000, offset=0).items)  # fmt: skip
+
+
+def _today_page(request: Request, actor: Any, *, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                saved: bool = False, status: int = 200) -> HTMLResponse:  # fmt: skip
+    clinic = request.app.state.clinic
+    today = clinic.today()
+    entries = _entries(request, actor)
+    todays = next((e for e in entries if e["date"] == today.isoformat()), None)
+    try:
+        plan = plans.get_plan(clinic, actor, _pid(actor))
+        step = TitrationPlan.from_dict(plan["plan"]).dose_on(today)
+    except NotFoundError:
+        step = None
+    vals = (
+        values
+        if values is not None
+        else (todays or {"date": today.isoformat(), "dose_mg": step.dose_mg if step else ""})
+    )
+    return page(request, "patient/today.html", status=status, values=vals, errors=errors or {}, saved=saved,
+                recent=list(reversed(entries[-14:])), today=today.isoformat(), step=step, editing=todays is not None,
+                side_effects=SIDE_EFFECTS, key=uuid.uuid4().hex)  # fmt: skip
+
+
+@router.get("")
+def today(request: Request, actor: WebActor) -> HTMLResponse:
+    require_role(actor, "patient")
+    return _today_page(request, actor)
+
+
+@router.post("/diary", dependencies=[Depends(verify_csrf)])
+async def save_entry(request: Request, actor: WebActor) -> Response:
+    require_role(actor, "patient")
+    form = await request.form()
+    vals: dict[str, Any] = {
+        k: form.get(k) for k in ("date", "pain_avg", "sleep_quality", "fatigue", "dose_mg", "note")
+    }
+    vals["side_effects"] = list(form.getlist("side_effects"))
+    vals["headache_day"] = form.get("headache_day") == "on"
+    entry = {k: v for k, v in vals.items() if v not in (None, "")}
+    try:
+        diary.record_diary(request.app.state.clinic, actor, _pid(actor), entry=entry,
+                           idempotency_key=str(form.get("key") or "") or None, update=form.get("update") == "1")  # fmt: skip
+    except InputError as exc:
+        errors = {p.loc.split(".")[-1] if p.loc else "form": p.message for p in exc.problems}
+        return _today_page(request, actor, values=vals, errors=errors, status=422)
+    return _today_page(request, actor, saved=True)
+
+
+@router.get("/plan")
+def my_plan(request: Request, actor: WebActor) -> HTMLResponse:
+    require_role(actor, "patient")
+    try:
+        plan: dict[str, Any] | None = plans.get_plan(request.app.state.clinic, actor, _pid(actor))
+    except NotFoundError:
+        plan = None
+    return page(request, "patient/plan.html", plan=plan)
+
+
+@router.get("/plan.ics")
+def my_calendar(request: Request, actor: WebActor) -> Response:
+    require_role(actor, "patient")
+    plan = plans.get_plan(request.app.state.clinic, actor, _pid(actor))
+    body = plan_calendar(TitrationPlan.from_dict(plan["plan"]), patient_id=str(actor.patient_id))
+    return Response(
+        body,
+        media_type="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="ldn-plan.ics"'},
+    )
+
+
+@router.get("/progress")
+def progress(request: Request, actor: WebActor) -> HTMLResponse:
+    require_role(actor, "patient")
+    entries = [DiaryEntry.model_validate({k: v for k, v in e.items() if k not in ("id", "patient_id", "version")})
+               for e in _entries(request, actor)]  # fmt: skip
+    chart, response = pain_chart(entries)
+    return page(request, "patient/progress.html", chart=chart, response=response, days=len(entries))
+
+
+@router.get("/trial")
+def my_trial(request: Request, actor: WebActor) -> HTMLResponse:
+    require_role(actor, "patient")
+    clinic = request.app.state.clinic
+    mine = trials.list_trials(clinic, actor, _pid(actor))
+    today = clinic.today().isoformat()
+    current = None
+    for t in mine:
+        for p in t["design"]["periods"]:
+            if p["start"] <= today <= p["end"]:
+                current = p
+    return page(
+        request,
+        "patient/trial.html",
+        trials=mine,
+        current=current,
+        today=today,
+        timedelta=timedelta,
+    )
