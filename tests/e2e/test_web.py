@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import LOGINS, PASSWORD, shot
+from tests.e2e.conftest import LOGINS, PASSWORD, SHOTS, shot
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
@@ -117,6 +117,11 @@ def test_pharmacist_records_a_batch_and_prints_the_worksheet(login: Any) -> None
     assert not page.locator("header.top").is_visible()
     assert page.locator("text=microcrystalline cellulose").first.is_visible()
     shot(page, "pharmacist-worksheet-print")
+    pdf = page.request.get(page.url.split("#")[0] + "/worksheet.pdf")
+    assert (
+        pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
+    )
+    (SHOTS / "pharmacist-worksheet.pdf").write_bytes(pdf.body())
 
 
 def test_clinician_sees_the_response_chart_and_the_trial(login: Any) -> None:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ldn.domain.errors import ConflictError, InputError
 from ldn.services.clinic import accounts, pharmacy, trials
+from ldn.services.pdf import html_to_pdf
 from ldn.web.render import page
 from ldn.web.session import WebActor, require_role, verify_csrf
 
@@ -31,6 +32,16 @@ def prescription(request: Request, actor: WebActor, rx_id: int, error: str = "")
     require_role(actor, "pharmacist")
     rx = pharmacy.get_prescription(request.app.state.clinic, actor, rx_id)
     return page(request, "pharmacy/rx.html", rx=rx, error=error, values={})
+
+
+@router.get("/pharmacy/rx/{rx_id}/worksheet.pdf")
+def prescription_pdf(request: Request, actor: WebActor, rx_id: int) -> Response:
+    """The prescription, worksheets and labels as a PDF for the batch record."""
+    require_role(actor, "pharmacist")
+    rx = pharmacy.get_prescription(request.app.state.clinic, actor, rx_id)
+    html = bytes(page(request, "pharmacy/rx.html", rx=rx, error="", values={}).body).decode()
+    return Response(html_to_pdf(html), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="ldn-rx-{rx_id}.pdf"'})  # fmt: skip
 
 
 @router.post("/pharmacy/rx/{rx_id}/batch", dependencies=CSRF)
