@@ -78,7 +78,9 @@ def seed_demo(clinic: Clinic) -> DemoLogins:
     screenings.run_screening(clinic, doc, ids["trial"])
 
     anna = ids["fibromyalgia"]
-    plans.create_plan(clinic, doc, anna, options={"schedule": "common", "form": "capsule"})
+    # Anna started in June: her plan matches the example titration diary (first dose 2026-06-15)
+    plans.create_plan(clinic, doc, anna, options={"schedule": "common", "form": "capsule",
+                                                  "start": date(2026, 6, 15), "allow_past": True})  # fmt: skip
     rx = pharmacy.create_prescription(clinic, doc, anna, prescriber="Dr Demo Clinician")
     pharmacy.create_batch(
         clinic, staff["pharmacist"], int(rx["id"]), lot="DEMO-0001", strength_mg=1.5, count=14
