@@ -167,3 +167,24 @@ def test_main_pages_have_no_serious_accessibility_violations(login: Any) -> None
     page = login("clinician")
     page.goto("/login")
     assert not problems, problems
+
+
+def test_admin_adds_a_pharmacist_and_deactivates_them(login: Any) -> None:
+    page = login("admin")
+    page.fill("#email", "new.pharmacist@demo.ldn.example")
+    page.fill("#display_name", "New Pharmacist")
+    page.select_option("#role", "pharmacist")
+    page.fill("#password", "a-long-enough-password")
+    page.click("text=Add user")
+    page.wait_for_load_state("networkidle")
+    row = page.locator("tr", has_text="new.pharmacist@demo.ldn.example")
+    assert row.count() == 1
+    row.locator("input[name=active]").uncheck()
+    row.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert (
+        not page.locator("tr", has_text="new.pharmacist@demo.ldn.example")
+        .locator("input[name=active]")
+        .is_checked()
+    )
+    shot(page, "admin-users")

@@ -90,3 +90,24 @@ def create_user(request: Request, actor: WebActor, email: Annotated[str, Form()]
         return page(request, "admin/users.html", status=422, users=listing.items, error=exc.message,
                     values={"email": email, "role": role, "display_name": display_name})  # fmt: skip
     return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/users/{user_id}", dependencies=CSRF)
+def update_user(request: Request, actor: WebActor, user_id: int, role: Annotated[str, Form()] = "",
+                active: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    """Change a staff user's role, or (de)activate a user; their sessions end."""
+    require_role(actor, "admin")
+    clinic = request.app.state.clinic
+    try:
+        accounts.update_user(clinic, actor, user_id, role=role or None, active=active == "on")
+    except InputError as exc:
+        listing = accounts.list_users(clinic, actor, limit=200, offset=0)
+        return page(
+            request,
+            "admin/users.html",
+            status=422,
+            users=listing.items,
+            error=exc.message,
+            values={},
+        )
+    return RedirectResponse("/admin", status_code=303)
