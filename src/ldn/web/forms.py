@@ -16,6 +16,10 @@ MED_ROWS = 4
 _BOOL = ("pregnant", "breastfeeding")
 _SSS = ("fatigue", "waking_unrefreshed", "cognitive_symptoms")
 _SYMPTOMS = ("headaches", "lower_abdominal_pain_or_cramps", "depression")
+_ICHD_INT = ("headache_days_per_month", "migraine_days_per_month", "attacks_lifetime")
+_ICHD_FLOAT = ("months_with_this_frequency", "typical_attack_duration_h")
+_ICHD_BOOL = ("unilateral", "pulsating", "moderate_or_severe", "aggravated_by_activity", "nausea_or_vomiting",
+              "photophobia_and_phonophobia", "aura")  # fmt: skip
 
 
 def values(form: FormData) -> dict[str, Any]:
@@ -59,6 +63,14 @@ def record_from_form(form: FormData) -> dict[str, Any]:
         rec["questionnaires"] = {"acr_2016": {"answers": {"wpi_areas": locations, **{k: v or 0 for k, v in sss.items()},
                                                           **{k: form.get(f"acr.{k}") == "on" for k in _SYMPTOMS},
                                                           "symptoms_at_least_3_months": (duration or 0) >= 3}}}  # fmt: skip
+    ichd = {
+        k: _num(form, f"ichd3.{k}", problems, integer=k in _ICHD_INT)
+        for k in (*_ICHD_INT, *_ICHD_FLOAT)
+    }
+    if ichd["headache_days_per_month"] is not None:
+        answers: dict[str, Any] = {k: v for k, v in ichd.items() if v is not None}
+        answers |= {k: form.get(f"ichd3.{k}") == "on" for k in _ICHD_BOOL}
+        rec.setdefault("questionnaires", {})["ichd3"] = {"answers": answers}
     meds = []
     for i in range(MED_ROWS):
         name = str(form.get(f"medications[{i}].name") or "").strip()
@@ -68,6 +80,9 @@ def record_from_form(form: FormData) -> dict[str, Any]:
             "name": name,
             "status": form.get(f"medications[{i}].status") or "current",
         }
+        days = _num(form, f"medications[{i}].days_per_month", problems, integer=True)
+        if days is not None:
+            med["days_per_month"] = days
         for key in ("dose", "last_dose", "frequency"):
             v = str(form.get(f"medications[{i}].{key}") or "").strip()
             if v:
@@ -91,6 +106,8 @@ def errors_by_field(exc: InputError) -> dict[str, str]:
     """Problems keyed by form field (the record location; questionnaire items map to the form)."""
     out: dict[str, str] = {}
     for p in exc.problems:
-        loc = p.loc.replace("questionnaires.acr_2016.answers.", "acr.")
+        loc = p.loc.replace("questionnaires.acr_2016.answers.", "acr.").replace(
+            "questionnaires.ichd3.answers.", "ichd3."
+        )
         out.setdefault(loc or "form", p.message + (f" — {p.fix}" if p.fix else ""))
     return out

@@ -244,3 +244,18 @@ def test_health(world: World) -> None:
         and r.json()["status"] == "ok"
         and r.json()["schema_revision"] == r.json()["schema_head"]
     )
+
+
+def test_an_invalid_questionnaire_answer_is_refused_when_the_record_is_saved(world: World) -> None:
+    rec = {
+        "id": "q-bad",
+        "age_years": 40,
+        "sex": "female",
+        "questionnaires": {"pgic": {"answers": {"pgic": 9}}},
+    }
+    r = world.client.post("/api/v1/patients", headers=world.as_("clinician"), json={"record": rec})
+    assert (
+        r.status_code == 422 and r.json()["errors"][0]["loc"] == "questionnaires.pgic.answers.pgic"
+    )
+    listing = world.client.get("/api/v1/patients?q=q-bad", headers=world.as_("clinician")).json()
+    assert listing["total"] == 0

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ldn.domain.errors import ConflictError, PreconditionFailed
+from ldn.domain.errors import ConflictError, InputError, PreconditionFailed
 from ldn.domain.patient import PatientRecord, parse_patient
+from ldn.domain.screening import score_instruments
 from ldn.domain.titration import TitrationPlan
 from ldn.persistence.tables import DiaryRow, Patient, PatientRecordVersion, Plan, Screening, Trial
 from ldn.services.clinic.access import authorize, require
@@ -35,6 +36,17 @@ def load_record(tx: Tx, patient: Patient) -> PatientRecord:
     return PatientRecord.model_validate(row.data, context={"today": None})
 
 
+def _checked(record: object, tx: Tx) -> PatientRecord:
+    """The record, validated with its questionnaires' answers (an invalid answer is refused
+    now, naming the item, not at the first screening)."""
+    rec = parse_patient(record, today=tx.today, origin="record")
+    try:
+        score_instruments(rec)
+    except InputError as exc:
+        raise InputError(exc.problems, origin="record") from None
+    return rec
+
+
 def _summary(p: Patient) -> dict[str, Any]:
     return {"id": p.id, "record_id": p.record_id, "display_name": p.display_name,
             "clinic_id": p.clinic_id, "record_version": p.current_version,
@@ -46,7 +58,7 @@ def create_patient(tx: Tx, actor: Actor, *, record: object) -> dict[str, Any]:
     """A new patient of the actor's clinic from a patient record (validated first)."""
     tx.check_actor(actor)
     require(actor, "patient.write")
-    rec = parse_patient(record, today=tx.today, origin="record")
+    rec = _checked(record, tx)
     patient = Patient(clinic_id=actor.clinic_id, record_id=rec.id,
                       display_name=rec.display_name, current_version=1,
                       created_at=tx.now, updated_at=tx.now)  # fmt: skip
@@ -75,7 +87,7 @@ def update_record(
             f"the record changed since you read it (now version {patient.current_version})",
             fix="reload the record, re-apply your change and send it with the new ETag",
         )
-    rec = parse_patient(record, today=tx.today, origin="record")
+    rec = _checked(record, tx)
     if rec.id != patient.record_id:
         raise ConflictError(f"the record id {rec.id!r} does not match this patient ({patient.record_id!r})",
                             fix="keep the record's id unchanged")  # fmt: skip
