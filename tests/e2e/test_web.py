@@ -4,7 +4,7 @@ screenshots (out/e2e/) and an axe-core accessibility check on the main pages."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ def test_a_bad_form_keeps_what_was_typed_and_names_the_field(login: Any) -> None
 def test_patient_logs_three_days_and_a_double_submit_stores_one(login: Any, server: str) -> None:
     page = login("patient", mobile=True)
     assert page.locator("h1").inner_text() == "My diary"
-    today = date.today()
+    today = datetime.now(UTC).date()  # the server's clock is UTC
     for back, pain in ((2, 6), (1, 5), (0, 4)):
         day = (today - timedelta(days=back)).isoformat()
         page.fill("#date", day)
