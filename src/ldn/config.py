@@ -22,6 +22,7 @@ build :class:`Settings` directly.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import time
@@ -85,20 +86,24 @@ class Settings(BaseSettings):
 
     def resolved_secret_key(self) -> str:
         """The signing key: ``LDN_SECRET_KEY`` or a random key stored once in ``data_dir``."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.data_dir / "secret.key"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:  # O_EXCL: when several workers start at once, exactly one writes the key
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(secrets.token_urlsafe(48))
-        for _ in range(50):  # the writer may not have flushed yet
-            key = path.read_text(encoding="utf-8").strip()
-            if key:
-                return key
-            time.sleep(0.01)
-        raise RuntimeError(f"{path} is empty; delete it or set LDN_SECRET_KEY")
+        return self.secret_key or _installed_key(self.data_dir / "secret.key")
+
+
+@functools.lru_cache(maxsize=8)
+def _installed_key(path: Path) -> str:
+    """The per-install key at ``path``, written once (read once per process: tokens are
+    checked on every request)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: when several workers start at once, exactly one writes the key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # the writer may not have flushed yet
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty; delete it or set LDN_SECRET_KEY")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
+from tests.net import free_port
 
 CHROMIUM = os.environ.get("LDN_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "out" / "e2e"
@@ -28,16 +28,10 @@ PASSWORD = "demo-password-ldn"
 LOGINS = {r: f"{r}@demo.ldn.example" for r in ("clinician", "pharmacist", "admin", "patient")}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("ldn-e2e")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LDN_DATA_DIR": str(data), "LDN_ARGON2_TIME_COST": "1", "LDN_ARGON2_MEMORY_KIB": "64",
            "LDN_ARGON2_PARALLELISM": "1", "LDN_LOG_LEVEL": "WARNING"}  # fmt: skip
     env.pop("LDN_DATABASE_URL", None)

@@ -102,6 +102,8 @@ def test_patient_logs_three_days_and_a_double_submit_stores_one(login: Any, serv
     page.goto("/me/plan")
     shot(page, "patient-plan")
     assert page.locator("a[href='/me/plan.ics']").is_visible()
+    page.click("text=Read my handout")
+    assert "LDN" in page.locator("h1").inner_text()
 
 
 def test_pharmacist_records_a_batch_and_prints_the_worksheet(login: Any) -> None:

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Annotated
@@ -151,12 +153,8 @@ async def reject_nul_characters(request: Request) -> None:
     if b"\x00" not in body and b"\\u0000" not in body.lower():
         return
     loc = "(body)"
-    try:
-        import json
-
+    with contextlib.suppress(ValueError):
         loc = _nul_path(json.loads(body)) or loc
-    except ValueError:
-        pass
     raise InputError.at(
         loc, "text contains a NUL character (U+0000)", "remove the control character"
     )

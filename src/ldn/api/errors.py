@@ -39,6 +39,7 @@ from ldn.domain.errors import (
     PermissionDeniedError,
     PreconditionFailed,
     PreconditionRequired,
+    Problem,
     RateLimited,
     format_loc,
 )
@@ -117,7 +118,7 @@ def _loc(parts: tuple[Any, ...]) -> str:
     return format_loc(parts) or "(body)"
 
 
-def _validation(request: Request, exc: Exception) -> JSONResponse:
+def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errs = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errs):
@@ -135,6 +136,9 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
             fix = PYDANTIC_FIXES.get(str(e.get("type")), "see /api/docs for this field")
         out.append({"loc": _loc(tuple(e.get("loc", ()))), "message": msg, "fix": fix})
     first = out[0]
+    if _web(request):  # e.g. a page address with a malformed id: a page, not JSON
+        exc_ = InputError([Problem(o["loc"], o["message"], o["fix"]) for o in out])
+        return request.app.state.html_error(request, 422, exc_)  # type: ignore[no-any-return]
     return problem(
         request,
         422,

@@ -129,25 +129,6 @@ class ScreenIn(_In):
     as_of: date | None = None
 
 
-class ProblemItem(BaseModel):
-    loc: str
-    message: str
-    fix: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details, with the field and the fix."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
-    request_id: str
-    fix: str | None = None
-    errors: list[ProblemItem] | None = None
-
-
 class Page(_Out):
     items: list[dict[str, Any]]
     total: int

@@ -92,7 +92,10 @@ def clinic_create_cmd(name: Annotated[str, typer.Argument(help="Clinic name.")],
     """A new clinic; prints its id (for `ldn users create --clinic`)."""
     with _open(database_url) as clinic:
         out = accounts.create_clinic(clinic, SYSTEM, name=name)
-    emit_json(out) if as_json else console.print(f"clinic {out['id']}: {out['name']}")
+    if as_json:
+        emit_json(out)
+    else:
+        console.print(f"clinic {out['id']}: {out['name']}")
 
 
 @users_app.command("create")
@@ -114,9 +117,12 @@ def users_create_cmd(
     with _open(database_url) as clinic:
         out = accounts.create_user(clinic, SYSTEM, clinic_id=clinic_id, email=email, password=password,
                                role=role, display_name=name, patient_id=patient_id)  # fmt: skip
-    emit_json(out) if as_json else console.print(
-        f"user {out['id']}: {out['email']} ({out['role']}, clinic {out['clinic_id']})"
-    )
+    if as_json:
+        emit_json(out)
+    else:
+        console.print(
+            f"user {out['id']}: {out['email']} ({out['role']}, clinic {out['clinic_id']})"
+        )
 
 
 @audit_app.command("verify")

@@ -8,8 +8,10 @@ required, and a ``jti`` seen before is refused (replay), across every worker.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -34,6 +36,13 @@ def _trusted(clinic: Clinic) -> dict[str, Any]:
     path = clinic.settings.cds_jwks_file
     if path is None or not path.exists():
         return {}
+    return _read_jwks(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_jwks(path: Path, mtime_ns: int) -> dict[str, Any]:
+    """The trusted keys, read again only when the file changes (not on every hook call)."""
+    del mtime_ns  # part of the cache key
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 
+from ldn.persistence.tables import Patient, User
 from ldn.services.clinic import pharmacy, plans, screenings, trials
 from ldn.services.clinic.context import Actor
 from tests.integration.clinic.helpers import World, build_world
@@ -107,8 +109,6 @@ def _resources(world: World) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {}
     for pid in (world.own, world.other, world.foreign):
         with c.db.transaction() as s:
-            from ldn.persistence.tables import Patient, User
-
             patient = s.get(Patient, pid)
             assert patient is not None
             doc = s.query(User).filter_by(clinic_id=patient.clinic_id, role="clinician").first()
@@ -121,13 +121,10 @@ def _resources(world: World) -> dict[int, dict[str, int]]:
         tid = (
             existing[0]["id"]
             if existing
-            else trials.create_clinic_trial(c, actor, pid, start=NOW_DAY, seed=3)["id"]
+            else trials.create_clinic_trial(c, actor, pid, start=date(2026, 11, 20), seed=3)["id"]
         )
         out[pid] = {"screening_id": sid, "prescription_id": rx, "trial_id": tid}
     return out
-
-
-NOW_DAY = __import__("datetime").date(2026, 11, 20)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,12 +18,7 @@ from sqlalchemy import select, text
 from ldn.persistence.tables import DiaryRow
 from ldn.services.clinic import demo, operations
 from ldn.services.clinic.context import SYSTEM, Clinic
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.net import free_port
 
 
 def _start(clinic: Clinic, port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
@@ -49,7 +43,7 @@ def test_sigkill_during_concurrent_diary_writes_loses_no_acknowledged_write(
     clinic: Clinic, tmp_path: Path
 ) -> None:
     demo.seed_demo(clinic)
-    port = _free_port()
+    port = free_port()
     server = _start(clinic, port, tmp_path)
     base = f"http://127.0.0.1:{port}/api/v1"
     token = httpx.post(f"{base}/auth/token", json={"email": "clinician@demo.ldn.example",

@@ -5,7 +5,6 @@ Hooks with the specification's ES384 example key, replay and algorithm checks, 4
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,6 +216,3 @@ def test_cds_hooks_missing_prefetch_is_412_and_bad_request_is_4xx(world: World) 
         json=req,
     )
     assert r.status_code == 200 and r.json()["cards"][0]["indicator"] == "critical"
-
-
-_ = time

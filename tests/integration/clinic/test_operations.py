@@ -4,6 +4,7 @@ and the operator's commands (`ldn db`, `ldn clinic`, `ldn users`, `ldn audit`)."
 from __future__ import annotations
 
 import io
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,6 @@ def test_backup_then_restore_gives_identical_data(clinic: Clinic, tmp_path: Path
     demo.seed_demo(clinic)
     before = _snapshot(clinic.db)
     target = operations.backup(clinic, tmp_path / "ldn.backup")
-    doc = Actor(1, "clinician", 1)
     with clinic.db.transaction() as s:
         doc = Actor(
             int(s.execute(text("SELECT id FROM users WHERE role = 'clinician'")).scalar_one()),
@@ -115,7 +115,7 @@ def test_operator_commands(clinic: Clinic, cli: Any, monkeypatch: pytest.MonkeyP
     assert code == 0 and migrate.head_revision() in out, err
     code, out, _ = cli("clinic", "create", "Riverside Pain Clinic", "--database-url", url, "--json")
     assert code == 0 and '"name": "Riverside Pain Clinic"' in out
-    cid = __import__("json").loads(out)["id"]
+    cid = json.loads(out)["id"]
     monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
     code, out, err = cli("users", "create", "doc@riverside.example", "--role", "clinician", "--clinic", str(cid),
                          "--password-stdin", "--database-url", url)  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +152,3 @@ def test_the_cli_exports_and_imports(cli: Any, tmp_path: Path) -> None:
     )
     code, _, err = cli("fhir", "import", str(out))
     assert code == 2 and "entry[0].resource" in err and "Traceback" not in err
-
-
-_ = date

@@ -78,7 +78,7 @@ def metadata() -> JSONResponse:
     "/$import-patient",
     summary="Import a patient Bundle: store the record and screen it (clinician)",
 )
-def import_patient(request: Request, clinic: ClinicDep, actor: ActorDep,
+def import_patient(clinic: ClinicDep, actor: ActorDep,
                    bundle: Annotated[dict[str, Any], Body(description="A FHIR R4 Bundle with one Patient")]) -> JSONResponse:  # fmt: skip
     out = fhir.import_patient_bundle(clinic, actor, bundle=bundle)
     params = {"resourceType": "Parameters", "parameter": [
@@ -89,7 +89,6 @@ def import_patient(request: Request, clinic: ClinicDep, actor: ActorDep,
         *([{"name": "earliestStart", "valueDate": out["earliest_start"]}] if out["earliest_start"] else []),
         {"name": "screening", "valueString": f"/api/v1/patients/{out['patient_id']}/screenings/{out['screening_id']}"},
     ]}  # fmt: skip
-    del request
     return _fhir(
         params,
         201 if out["created"] else 200,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ldn.interop.r4.codes import LDN_OBSERVATION, LOINC, LOINC_CODES, RXNORM, RXNORM_NALTREXONE
-from ldn.interop.r4.export import _questionnaire_response, reference
+from ldn.interop.r4.export import questionnaire_response_resource, reference
 
 __all__ = ["care_plan", "diary_observation", "medication_request", "questionnaire_response"]
 
@@ -53,6 +53,6 @@ def care_plan(plan: dict[str, Any], pid: str) -> dict[str, Any]:
 
 
 def questionnaire_response(row: dict[str, Any], pid: str) -> dict[str, Any]:
-    return _questionnaire_response(
+    return questionnaire_response_resource(
         f"{pid}-q-{row['id']}", pid, row["instrument"], None, row["answers"]
     ) | {"authored": row["taken_on"]}

@@ -38,7 +38,14 @@ from ldn.interop.r4.codes import (
 )  # fmt: skip
 from ldn.interop.r4.validate import validated
 
-__all__ = ["EXTRAS_FIELDS", "fhir_id", "record_resources", "record_to_bundle", "reference"]
+__all__ = [
+    "EXTRAS_FIELDS",
+    "fhir_id",
+    "questionnaire_response_resource",
+    "record_resources",
+    "record_to_bundle",
+    "reference",
+]
 
 RECORD_ID_SYSTEM = "https://ldn.example.org/fhir/record-id"
 EXTRAS_FIELDS = ("pain", "prior_treatments", "liver_disease", "liver_tests", "planned_surgery",
@@ -145,7 +152,7 @@ def _answers(value: Any) -> tuple[list[dict[str, Any]], bool]:
     return out, isinstance(value, list)
 
 
-def _questionnaire_response(
+def questionnaire_response_resource(
     rid: str, pid: str, instrument: str, when: date | None, answers: dict[str, Any]
 ) -> dict[str, Any]:
     items = []
@@ -215,7 +222,7 @@ def record_resources(record: PatientRecord, *, fid: str | None = None) -> list[d
                 out.append(_observation(f"{pid}-{key}", pid, key, value, when=lt.date, high=uln))
     for instrument, q in record.questionnaires.items():
         out.append(
-            _questionnaire_response(
+            questionnaire_response_resource(
                 f"{pid}-qr-{fhir_id(instrument)}", pid, instrument, q.date, dict(q.answers)
             )
         )

@@ -38,6 +38,7 @@ ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
 _KNOWN = {LDN_CONDITION, ICD10, ICD10_CM, SNOMED}
 #: ICD-10 codes too vague to name an ldn condition on their own (R52 pain NOS, M79.6 pain in
 #: limb): they import as "other" with their text rather than tilt the screen towards LDN
+#: (an ldn-assumption; the codes as in icd10-who-2019)
 _VAGUE_ICD = frozenset({"R52", "M79.6"})
 _BY_ICD: dict[str, str] = {}
 for _c in (
@@ -95,9 +96,8 @@ def _condition(res: dict[str, Any], loc: str, strict: bool) -> dict[str, Any] | 
         for c in codings:
             system, value = c.get("system"), str(c.get("code", ""))
             if system in (ICD10, ICD10_CM):
-                code = _BY_ICD.get(value) or _BY_ICD.get(
-                    value.split(".")[0] if value[:3] in ("M16", "M17") else value
-                )
+                # the exact code, else its category (M17.1 primary knee OA -> M17)
+                code = _BY_ICD.get(value) or _BY_ICD.get(value.split(".")[0])
             elif system == SNOMED:
                 code = _BY_SNOMED.get(value)
             if code:

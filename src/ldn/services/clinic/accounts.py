@@ -144,8 +144,7 @@ def list_users(tx: Tx, actor: Actor, *, limit: int, offset: int) -> Page[dict[st
     tx.check_actor(actor)
     require(actor, "user.admin")
     q = select(User).where(User.clinic_id == actor.clinic_id)
-    total = tx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = tx.session.scalars(q.order_by(User.id).limit(limit).offset(offset)).all()
+    rows, total = tx.paged(q, User.id, limit=limit, offset=offset)
     tx.audit(actor, "read", "users")
     return Page([user_dict(u) for u in rows], total, limit, offset)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
 
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,12 @@ class Tx:
     @property
     def today(self) -> date:
         return self.now.date()
+
+    def paged(self, q: Select[T], *order: Any, limit: int, offset: int) -> tuple[Sequence[T], int]:
+        """One page of ``q`` in ``order`` and the total count of its rows."""
+        total = self.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+        rows = self.session.scalars(q.order_by(*order).limit(limit).offset(offset)).all()
+        return rows, total
 
     def check_actor(self, actor: Actor) -> None:
         """The actor's account still exists, is active and its token was not revoked."""

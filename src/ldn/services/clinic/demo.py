@@ -93,9 +93,8 @@ def seed_demo(clinic: Clinic) -> DemoLogins:
     )
     for e in parse_diary_csv((ex / "diary" / "titration-diary.csv").read_text(encoding="utf-8")):
         diary.record_diary(clinic, doc, anna, entry=e.model_dump(mode="json"), idempotency_key=None)
-    u = accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=logins["patient"], password=DEMO_PASSWORD,
+    accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=logins["patient"], password=DEMO_PASSWORD,
                              role="patient", display_name="Anna (example)", patient_id=anna)  # fmt: skip
-    del u
 
     carmen = ids["trial"]
     t = trials.create_clinic_trial(clinic, doc, carmen, start=date(2026, 3, 2), seed=2026)

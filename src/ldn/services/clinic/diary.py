@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ldn.domain.diary import DiaryEntry
 from ldn.domain.errors import ConflictError, InputError, problems_from_pydantic
@@ -24,7 +24,7 @@ from ldn.persistence.tables import DiaryRow, QuestionnaireRow
 from ldn.services.clinic.access import authorize
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
 
-__all__ = ["DiarySaved", "diary_entries", "list_diary", "list_questionnaires", "record_diary",
+__all__ = ["DiarySaved", "diary_entries", "diary_history", "list_diary", "list_questionnaires", "record_diary",
            "response_report", "submit_questionnaire"]  # fmt: skip
 
 
@@ -103,10 +103,17 @@ def list_diary(tx: Tx, actor: Actor, patient_id: int, *, start: date | None, end
         q = q.where(DiaryRow.day >= start)
     if end:
         q = q.where(DiaryRow.day <= end)
-    total = tx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = tx.session.scalars(q.order_by(DiaryRow.day).limit(limit).offset(offset)).all()
+    rows, total = tx.paged(q, DiaryRow.day, limit=limit, offset=offset)
     tx.audit(actor, "read", "diary", patient_id=patient.id)
     return Page([_entry_dict(r) for r in rows], total, limit, offset)
+
+
+@use_case()
+def diary_history(tx: Tx, actor: Actor, patient_id: int) -> list[DiaryEntry]:
+    """The whole diary as domain entries, by date (for charts and judging response)."""
+    patient = authorize(tx, actor, "diary.read", patient_id)
+    tx.audit(actor, "read", "diary", patient_id=patient.id)
+    return diary_entries(tx, patient.id)
 
 
 def diary_entries(tx: Tx, patient_id: int) -> list[DiaryEntry]:
@@ -163,10 +170,7 @@ def list_questionnaires(
 ) -> Page[dict[str, Any]]:
     patient = authorize(tx, actor, "questionnaire.read", patient_id)
     q = select(QuestionnaireRow).where(QuestionnaireRow.patient_id == patient.id)
-    total = tx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = tx.session.scalars(
-        q.order_by(QuestionnaireRow.id.desc()).limit(limit).offset(offset)
-    ).all()
+    rows, total = tx.paged(q, QuestionnaireRow.id.desc(), limit=limit, offset=offset)
     tx.audit(actor, "read", "questionnaires", patient_id=patient.id)
     return Page([{"id": r.id, "instrument": r.instrument, "taken_on": r.taken_on.isoformat(),
                   "result": r.result} for r in rows], total, limit, offset)  # fmt: skip

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ldn import __version__
 from ldn.persistence import backup as backups
@@ -73,9 +73,8 @@ def list_audit(
     q = select(AuditEvent)
     if patient_id is not None:
         q = q.where(AuditEvent.patient_id == patient_id)
-    total = tx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = tx.session.scalars(
-        q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
+    rows, total = tx.paged(
+        q, AuditEvent.at.desc(), AuditEvent.id.desc(), limit=limit, offset=offset
     )
     items = [{"id": e.id, "at": e.at.isoformat(), "actor_user_id": e.actor_user_id, "actor_role": e.actor_role,
               "action": e.action, "resource": e.resource, "resource_id": e.resource_id,

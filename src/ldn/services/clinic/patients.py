@@ -149,10 +149,7 @@ def list_patients(
         base = base.where(
             func.lower(Patient.display_name).like(like) | func.lower(Patient.record_id).like(like)
         )
-    total = tx.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = tx.session.scalars(
-        base.order_by(Patient.display_name, Patient.id).limit(limit).offset(offset)
-    ).all()
+    rows, total = tx.paged(base, Patient.display_name, Patient.id, limit=limit, offset=offset)
     status = _status(tx, [p.id for p in rows], tx.today)
     tx.audit(actor, "read", "patients", detail="ids=" + ",".join(str(p.id) for p in rows))
     return Page([{**_summary(p), "status": status[p.id]} for p in rows], total, limit, offset)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ldn.domain.compounding import capsule_batch, liquid_batch
 from ldn.domain.errors import InputError, NotFoundError
@@ -93,8 +93,7 @@ def prescription_queue(
     q = select(Prescription).where(Prescription.clinic_id == actor.clinic_id)
     if status:
         q = q.where(Prescription.status == status)
-    total = tx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = tx.session.scalars(q.order_by(Prescription.id).limit(limit).offset(offset)).all()
+    rows, total = tx.paged(q, Prescription.id, limit=limit, offset=offset)
     tx.audit(actor, "read", "prescriptions", detail="ids=" + ",".join(str(r.id) for r in rows))
     return Page([_rx(r) for r in rows], total, limit, offset)
 

@@ -44,6 +44,10 @@ def plan_options(data: dict[str, Any]) -> PlanOptions:
     return PlanOptions(**values)
 
 
+def _options_json(opts: PlanOptions) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(opts).items()}
+
+
 def _dict(p: Plan) -> dict[str, Any]:
     return {"id": p.id, "patient_id": p.patient_id, "version": p.version, "status": p.status,
             "options": p.options, "updated_at": p.updated_at.isoformat(), **p.data}  # fmt: skip
@@ -70,7 +74,7 @@ def create_plan(
         select(Plan).where(Plan.patient_id == patient.id, Plan.status == "active")
     ):
         old.status = "superseded"
-    opts_json = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(opts).items()}
+    opts_json = _options_json(opts)
     plan = Plan(patient_id=patient.id, version=1, status="active", options=opts_json,
                 data=bundle.as_dict(), created_at=tx.now, updated_at=tx.now,
                 updated_by=actor.user_id or None)  # fmt: skip
@@ -107,9 +111,7 @@ def update_plan(
     _check_version(plan, if_version)
     opts = plan_options({**plan.options, **options})
     bundle = make_plan(load_record(tx, patient), opts, today=tx.today)
-    plan.options = {
-        k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(opts).items()
-    }
+    plan.options = _options_json(opts)
     plan.data = bundle.as_dict()
     plan.version += 1
     plan.updated_at, plan.updated_by = tx.now, actor.user_id or None

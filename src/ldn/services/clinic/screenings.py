@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ldn.domain.errors import NotFoundError
 from ldn.domain.screening import RULES_VERSION, screen
@@ -44,8 +44,7 @@ def list_screenings(
 ) -> Page[dict[str, Any]]:
     patient = authorize(tx, actor, "screening.read", patient_id)
     q = select(Screening).where(Screening.patient_id == patient.id)
-    total = tx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = tx.session.scalars(q.order_by(Screening.id.desc()).limit(limit).offset(offset)).all()
+    rows, total = tx.paged(q, Screening.id.desc(), limit=limit, offset=offset)
     tx.audit(actor, "read", "screenings", patient_id=patient.id)
     return Page([_dict(r) for r in rows], total, limit, offset)
 

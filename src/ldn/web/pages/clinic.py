@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ldn.domain.diary import DiaryEntry
 from ldn.domain.errors import ClinicalRefusal, InputError, NotFoundError
 from ldn.domain.vocabulary import CONDITIONS, WPI_REGIONS
 from ldn.services.clinic import diary, patients, pharmacy, plans, screenings, trials
@@ -66,16 +65,13 @@ def _dashboard(request: Request, actor: Any, pid: int, **extra: Any) -> dict[str
         plan: dict[str, Any] | None = plans.get_plan(clinic, actor, pid)
     except NotFoundError:
         plan = None
-    entries = diary.list_diary(clinic, actor, pid, start=None, end=None, limit=2000, offset=0).items
-    chart, response = pain_chart([DiaryEntry.model_validate({k: v for k, v in e.items() if k not in ("id", "patient_id", "version")})
-                                  for e in entries])  # fmt: skip
-    diary_entries = [DiaryEntry.model_validate({k: v for k, v in e.items() if k not in ("id", "patient_id", "version")})
-                     for e in entries]  # fmt: skip
+    entries = diary.diary_history(clinic, actor, pid)
+    chart, response = pain_chart(entries)
     trial_list = trials.list_trials(clinic, actor, pid)
-    trial_charts = {t["id"]: trial_chart(diary_entries, t) for t in trial_list if t.get("analysis")}
+    trial_charts = {t["id"]: trial_chart(entries, t) for t in trial_list if t.get("analysis")}
     side: dict[str, int] = {}
     for e in entries:
-        for s in e.get("side_effects", []):
+        for s in e.side_effects:
             side[s] = side.get(s, 0) + 1
     return {"patient": patient, "screening": screens[0] if screens else None, "plan": plan, "days_logged": len(entries),
             "chart": chart, "response": response, "side_effects": side, "trials": trial_list, "trial_charts": trial_charts,

@@ -10,9 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ldn.domain.diary import DiaryEntry
+from ldn.domain.cost import monthly_cost
 from ldn.domain.errors import InputError, NotFoundError, PermissionDeniedError
 from ldn.domain.titration import TitrationPlan
+from ldn.interop.handout import HandoutContext, render_handout
 from ldn.interop.ical import plan_calendar
 from ldn.services.clinic import diary, plans, trials
 from ldn.services.clinic.context import Actor
@@ -103,11 +104,20 @@ def my_calendar(request: Request, actor: WebActor) -> Response:
     )
 
 
+@router.get("/handout")
+def my_handout(request: Request, actor: WebActor) -> Response:
+    """The plan's patient handout (the same document `ldn plan` writes)."""
+    require_role(actor, "patient")
+    plan = plans.get_plan(request.app.state.clinic, actor, _pid(actor))
+    form = str(plan["options"].get("form", "capsule"))
+    ctx = HandoutContext("", TitrationPlan.from_dict(plan["plan"]), form, monthly_cost(form))
+    return HTMLResponse(render_handout(ctx, fmt="html"))
+
+
 @router.get("/progress")
 def progress(request: Request, actor: WebActor) -> HTMLResponse:
     require_role(actor, "patient")
-    entries = [DiaryEntry.model_validate({k: v for k, v in e.items() if k not in ("id", "patient_id", "version")})
-               for e in _entries(request, actor)]  # fmt: skip
+    entries = diary.diary_history(request.app.state.clinic, actor, _pid(actor))
     chart, response = pain_chart(entries)
     return page(request, "patient/progress.html", chart=chart, response=response, days=len(entries))
 
