@@ -8,7 +8,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ldn.domain.compounding import BatchRecord, capsule_batch, liquid_batch
+from ldn.domain.compounding import (
+    BatchRecord,
+    Supply,
+    first_fill_batches,
+    plan_supply,
+    worksheet_markdown,
+)
 from ldn.domain.cost import MonthlyCost, monthly_cost
 from ldn.domain.errors import ClinicalRefusal, InputError
 from ldn.domain.patient import PatientRecord
@@ -50,11 +56,12 @@ class PlanBundle:
     plan: TitrationPlan
     batches: tuple[BatchRecord, ...]
     cost: MonthlyCost
+    supply: Supply | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"patient_id": self.record.id, "form": self.batches[0].form if self.batches else "",
                 "screening_verdict": self.screening.verdict, "plan": self.plan.as_dict(),
-                "batches": [b.as_dict() for b in self.batches],
+                "batches": [b.as_dict() for b in self.batches], "supply": self.supply.as_dict() if self.supply else None,
                 "cost": {"form": self.cost.form, "per_dose_usd": self.cost.per_dose, "per_month_usd": self.cost.per_month,
                          "range_per_month_usd": [self.cost.low_per_month, self.cost.high_per_month], "note": self.cost.note}}  # fmt: skip
 
@@ -89,41 +96,12 @@ def make_plan(record: PatientRecord, options: PlanOptions, *, today: date) -> Pl
     plan = build_plan(start=start, schedule=options.schedule, target_mg=options.target_mg, max_mg=options.max_mg,
                       start_mg=options.start_mg, step_mg=options.step_mg, interval_days=options.interval_days)  # fmt: skip
     name = record.display_name or record.id
-    if options.form == "capsule":
-        batches: list[BatchRecord] = []
-        for i, step in enumerate(plan.steps):
-            nxt = (
-                plan.steps[i + 1].start
-                if i + 1 < len(plan.steps)
-                else step.start + timedelta(days=30)
-            )
-            if any(b.strength == f"{step.dose_mg:g} mg" for b in batches):
-                continue
-            days = sum(((plan.steps[j + 1].start if j + 1 < len(plan.steps) else plan.steps[j].start + timedelta(days=30)) - s.start).days
-                       for j, s in enumerate(plan.steps) if s.dose_mg == step.dose_mg)  # fmt: skip
-            batches.append(
-                capsule_batch(
-                    strength_mg=step.dose_mg,
-                    count=max(days, (nxt - step.start).days),
-                    compounded_on=today,
-                    patient=name,
-                )
-            )
-        bundle_batches: tuple[BatchRecord, ...] = tuple(batches)
-    else:
-        total_ml = (
-            sum(
-                ((plan.steps[j + 1].start - s.start).days * s.dose_mg)
-                for j, s in enumerate(plan.steps[:-1])
-            )
-            + plan.target_mg * 30
-        )
-        bundle_batches = (
-            liquid_batch(
-                volume_ml=min(max(total_ml, 10.0), 1000.0), compounded_on=today, patient=name
-            ),
-        )
-    return PlanBundle(record, report, plan, bundle_batches, monthly_cost(options.form))
+    # supply to the assessment date (refills when the BUD ends first); worksheets for fill 1
+    supply = plan_supply(
+        plan, form="capsule" if options.form == "capsule" else "liquid", compounded_on=today
+    )
+    bundle_batches = first_fill_batches(supply, patient=name)
+    return PlanBundle(record, report, plan, bundle_batches, monthly_cost(options.form), supply)
 
 
 def write_plan_files(bundle: PlanBundle, out_dir: Path, *, prescriber: str = "") -> list[Path]:
@@ -154,8 +132,7 @@ def write_plan_files(bundle: PlanBundle, out_dir: Path, *, prescriber: str = "")
         "prescription.txt": prescription_text(
             bundle.plan, form=form, patient=name, prescriber=prescriber
         ),
-        "worksheet.md": "# Compounding worksheet\n\n"
-        + "\n".join(b.as_markdown() for b in bundle.batches),
+        "worksheet.md": worksheet_markdown(bundle.supply, bundle.batches),
         "plan.ics": plan_calendar(bundle.plan, patient_id=bundle.record.id),
     }
     written = []

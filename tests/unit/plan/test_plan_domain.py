@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from ldn.domain.adjustments import adjust
-from ldn.domain.compounding import CAPSULE_FILL_MG, capsule_batch, liquid_batch
+from ldn.domain.compounding import capsule_batch, liquid_batch
 from ldn.domain.cost import monthly_cost
 from ldn.domain.errors import ClinicalRefusal, InputError
 from ldn.domain.titration import TitrationPlan, build_plan
@@ -120,27 +120,31 @@ def test_adjustments_keep_invariants(effect: str, day: int, severe: bool) -> Non
 @settings(max_examples=50, deadline=None)
 @given(st.floats(0.5, 6.0), st.integers(1, 120))
 def test_capsule_quantities_sum(strength: float, count: int) -> None:
-    """capsules x strength = active ingredient; API + filler = capsules x fill weight."""
+    """capsules x strength = active ingredient; active portion + filler = capsules x fill weight."""
     b = capsule_batch(strength_mg=strength, count=count, compounded_on=D0)
-    api, filler = b.ingredients
+    assert b.fill is not None and b.weighing is not None
     assert b.api_salt_mg == pytest.approx(strength * count)
-    assert api.quantity == pytest.approx(strength * count, abs=1e-3)
-    assert api.quantity + filler.quantity == pytest.approx(CAPSULE_FILL_MG.value * count, abs=0.1)
+    assert b.active_mg == pytest.approx(strength * count)
+    filler = b.ingredients[-1]
+    assert b.weighing.portion_mg + filler.quantity == pytest.approx(b.fill.fill_mg * count, abs=0.1)
 
 
 def test_tablet_source_counts_whole_tablets() -> None:
-    b = capsule_batch(strength_mg=4.5, count=30, compounded_on=D0, api="tablets_50mg")
+    b = capsule_batch(
+        strength_mg=4.5, count=30, compounded_on=D0, api="tablets_50mg", tablet_mass_mg=200
+    )
     assert b.ingredients[0].quantity == 3  # 135 mg needs 3 x 50 mg tablets
 
 
 def test_liquid_batch() -> None:
+    """USP <795> preserved aqueous: 35 days (day 1 = compounding day); Fawcett's 30 days at 25 C."""
     b = liquid_batch(volume_ml=100, compounded_on=D0)
     assert b.api_salt_mg == 100
     assert b.ingredients[0].quantity == 2  # two 50 mg tablets
-    assert (b.beyond_use - D0).days == 60
+    assert (b.beyond_use - D0).days == 35 - 1
     assert (
         liquid_batch(volume_ml=100, compounded_on=D0, refrigerated=False).beyond_use - D0
-    ).days == 30
+    ).days == 30 - 1
 
 
 def test_cost_near_article_reference() -> None:
