@@ -43,6 +43,7 @@ bench: install  ## every benchmark in benchmarks/ (figures go to docs/benchmarks
 
 docs: install  ## regenerate the generated docs
 	$(BIN)/ldn facts --markdown > docs/facts.md
+	$(BIN)/ldn safety-rules --markdown > docs/safety.md
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .ldn-demo

@@ -11,7 +11,7 @@ from ldn.domain.diary import DiaryEntry
 from ldn.domain.patient import PatientRecord
 
 __all__ = [
-    "AdjustIn", "BatchIn", "LoginIn", "Page", "PatientIn", "PlanOptionsIn", "PrescriptionIn",
+    "AdjustIn", "BatchIn", "LoginIn", "MedicationReviewIn", "Page", "PatientIn", "PlanOptionsIn", "PrescriptionIn",
     "QuestionnaireIn", "Token", "TrialIn", "UserIn", "UserPatch",
 ]  # fmt: skip
 
@@ -61,6 +61,13 @@ class UserPatch(_In):
 
 class PatientIn(_In):
     record: PatientRecord
+
+
+class MedicationReviewIn(_In):
+    """The clinician's answer for a medicine ldn could not identify."""
+
+    contains_opioid: bool
+    contains_naltrexone: bool = False
 
 
 class PlanOptionsIn(_In):

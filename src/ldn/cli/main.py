@@ -32,6 +32,7 @@ app = typer.Typer(
 COMMAND_MODULES: tuple[str, ...] = (
     "ldn.cli.reference",
     "ldn.cli.screen",
+    "ldn.cli.meds",
     "ldn.cli.plan",
     "ldn.cli.pk",
     "ldn.cli.evidence",

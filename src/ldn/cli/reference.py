@@ -113,3 +113,25 @@ def register(app: typer.Typer) -> None:
     app.command()(sources)
     app.command()(facts)
     app.command()(schema)
+    register_safety(app)
+
+
+def safety_rules(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/safety.md.")] = False,
+) -> None:
+    """Every safety rule: what it checks, its verdict, its basis and sources."""
+    from ldn.domain.safety_rules import RULES, rules_markdown
+
+    if markdown:
+        typer.echo(rules_markdown(), nl=False)
+        return
+    table = Table(title=f"{len(RULES)} safety rules")
+    for col in ("finding", "verdict", "basis", "rule"):
+        table.add_column(col, overflow="fold")
+    for r in RULES:
+        table.add_row(r.code, r.verdict, r.basis, r.rule)
+    console.print(table)
+
+
+def register_safety(app: typer.Typer) -> None:
+    app.command(name="safety-rules")(safety_rules)

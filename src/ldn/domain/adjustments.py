@@ -10,7 +10,8 @@ All rules here are practice-based (no trial tested them) and say so:
 * a missed dose -> skip it and take the next at the usual time; never double up (ldn
   assumption consistent with once-daily dosing);
 * planned surgery that may need opioids -> stop LDN 3 days before (see
-  :data:`ldn.domain.safety.STOP_BEFORE_SURGERY_D`), restart at the first step after opioids end.
+  :data:`ldn.domain.safety.STOP_BEFORE_SURGERY_D`), restart at the first step after the same
+  opioid-free interval the screen requires (:data:`ldn.domain.safety.WASHOUT_SHORT_ACTING_D`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Literal
 
 from ldn.domain.errors import InputError
 from ldn.domain.facts import Fact
-from ldn.domain.safety import STOP_BEFORE_SURGERY_D
+from ldn.domain.safety import STOP_BEFORE_SURGERY_D, WASHOUT_SHORT_ACTING_D
 from ldn.domain.titration import TitrationPlan, TitrationStep
 
 __all__ = ["SIDE_EFFECTS", "AdjustmentRule", "adjust", "missed_dose_advice", "surgery_advice"]
@@ -136,5 +137,7 @@ def missed_dose_advice() -> str:
 
 def surgery_advice(surgery_date: date) -> str:
     stop = surgery_date - timedelta(days=STOP_BEFORE_SURGERY_D.value)
-    return (f"Stop LDN no later than {stop.isoformat()} (3 days before surgery on {surgery_date.isoformat()}) so that opioid pain "
-            "relief works; restart at the first step once you no longer need opioids. Tell your surgical team you take LDN.")  # fmt: skip
+    days = WASHOUT_SHORT_ACTING_D.value
+    return (f"Stop LDN no later than {stop.isoformat()} ({STOP_BEFORE_SURGERY_D.value} days before surgery on {surgery_date.isoformat()}) "
+            f"so that opioid pain relief works. Restart at the first step only when you have taken no opioid painkiller for "
+            f"{days} days (the same opioid-free interval as before the first start). Tell your surgical team you take LDN.")  # fmt: skip

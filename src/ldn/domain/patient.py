@@ -8,91 +8,40 @@ Read from YAML or JSON (``ldn schema patient`` prints the JSON Schema). Validati
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
+from datetime import date
 from datetime import date as Date
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from ldn.domain.errors import InputError, problems_from_pydantic
-from ldn.domain.vocabulary import CONDITIONS, WpiArea, drug_class_for
+from ldn.domain.medication import Dose, Medication, MedicationCode, MedicationReview
+from ldn.domain.record_base import RecordModel as _Model
+from ldn.domain.record_base import not_in_future as _past
+from ldn.domain.vocabulary import CONDITIONS, WpiArea
 
 __all__ = [
     "Condition",
     "Dose",
     "LiverTests",
     "Medication",
+    "MedicationCode",
+    "MedicationReview",
+    "NaloxoneChallenge",
     "PainProfile",
     "PatientRecord",
     "PlannedSurgery",
     "PriorTreatment",
     "QuestionnaireResponse",
+    "RenalFunction",
     "parse_patient",
 ]
-
-DoseUnit = Literal["mg", "mcg", "g", "mL", "mcg/h", "mg/mL", "drops", "tablet", "capsule"]
-_UNIT_ALIASES = {"µg": "mcg", "ug": "mcg", "ml": "mL", "µg/h": "mcg/h", "ug/h": "mcg/h",
-                 "mg/ml": "mg/mL", "tablets": "tablet", "capsules": "capsule"}  # fmt: skip
-_DOSE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-zµ/]+)\s*$")
-
-
-def _past(value: Any, info: ValidationInfo, what: str) -> Any:
-    """Reject dates/times after 'today' (from the validation context)."""
-    today = (info.context or {}).get("today")
-    if today is None or value is None:
-        return value
-    day = value.date() if isinstance(value, datetime) else value
-    if isinstance(day, date) and day > today:
-        raise ValueError(
-            f"{what} {day.isoformat()} is in the future (today is {today.isoformat()})"
-            " | fix: check the date; use --as-of if you meant another day"
-        )
-    return value
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Dose(_Model):
-    """An amount with its unit. Written as ``"50 mg"`` or ``{value: 50, unit: mg}``."""
-
-    value: float = Field(gt=0)
-    unit: DoseUnit
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, (bool, int, float)):
-            raise ValueError(
-                f"a dose needs a unit, e.g. '{data:g} mg' | fix: write the unit after the number"
-            )
-        if isinstance(data, str):
-            m = _DOSE_RE.match(data)
-            if not m:
-                raise ValueError(
-                    f"cannot read dose {data!r} | fix: write a number and a unit, e.g. '4.5 mg'"
-                )
-            number, unit = m.groups()
-            return {"value": float(number), "unit": _UNIT_ALIASES.get(unit, unit)}
-        return data
-
-    @property
-    def mg(self) -> float | None:
-        """The dose in mg where the unit allows it."""
-        return {"mg": self.value, "mcg": self.value / 1000, "g": self.value * 1000}.get(self.unit)
-
-    def __str__(self) -> str:
-        return f"{self.value:g} {self.unit}"
 
 
 class Condition(_Model):
@@ -135,46 +84,6 @@ class PainProfile(_Model):
     description: str = ""
 
 
-class Medication(_Model):
-    """A current or recent medication. ``drug_class`` is inferred from the name when omitted."""
-
-    name: str = Field(min_length=1)
-    drug_class: str | None = None
-    dose: Dose | None = None
-    frequency: str = ""
-    route: Literal[
-        "oral", "transdermal", "sublingual", "iv", "im", "sc", "intranasal", "rectal", "other"
-    ] = "oral"
-    status: Literal["current", "stopped", "as_needed"] = "current"
-    last_dose: datetime | date | None = Field(
-        default=None, description="Date or date-time of the last dose"
-    )
-    days_per_month: int | None = Field(
-        default=None, ge=0, le=31, description="Days of use per month (headache medication)"
-    )
-    months_of_regular_use: float | None = Field(default=None, ge=0, le=600)
-    indication: str = ""
-
-    @field_validator("last_dose")
-    @classmethod
-    def _last_dose_past(cls, v: Any, info: ValidationInfo) -> Any:
-        return _past(v, info, "last dose")
-
-    @model_validator(mode="after")
-    def _classify(self) -> Medication:
-        if self.drug_class is None:
-            object.__setattr__(self, "drug_class", drug_class_for(self.name))
-        return self
-
-    @property
-    def last_dose_at(self) -> datetime | None:
-        if self.last_dose is None:
-            return None
-        if isinstance(self.last_dose, datetime):
-            return self.last_dose
-        return datetime.combine(self.last_dose, time(23, 59))
-
-
 class LiverTests(_Model):
     """Liver tests with the laboratory's upper limits of normal (ULN)."""
 
@@ -190,6 +99,31 @@ class LiverTests(_Model):
     @classmethod
     def _date_past(cls, v: Date, info: ValidationInfo) -> Date:
         return _past(v, info, "liver test date")  # type: ignore[no-any-return]
+
+
+class NaloxoneChallenge(_Model):
+    """A naloxone challenge test and its result (label: negative before starting naltrexone)."""
+
+    date: Date
+    result: Literal["negative", "positive"]
+
+    @field_validator("date")
+    @classmethod
+    def _date_past(cls, v: Date, info: ValidationInfo) -> Date:
+        return _past(v, info, "naloxone challenge date")  # type: ignore[no-any-return]
+
+
+class RenalFunction(_Model):
+    """Kidney function: the latest eGFR (mL/min/1.73 m²) and whether the patient is on dialysis."""
+
+    egfr_ml_min_1_73m2: float | None = Field(default=None, ge=0, le=250)
+    date: Date | None = None
+    dialysis: bool = False
+
+    @field_validator("date")
+    @classmethod
+    def _date_past(cls, v: Date | None, info: ValidationInfo) -> Date | None:
+        return _past(v, info, "eGFR date")  # type: ignore[no-any-return]
 
 
 class PlannedSurgery(_Model):
@@ -240,14 +174,30 @@ class PatientRecord(_Model):
     medications: list[Medication] = Field(default_factory=list)
     prior_treatments: list[PriorTreatment] = Field(default_factory=list)
     liver_disease: Literal[
-        "none", "chronic_liver_disease", "cirrhosis", "acute_hepatitis", "liver_failure"
-    ] = "none"
+        "none", "chronic_liver_disease", "cirrhosis", "compensated_cirrhosis",
+        "decompensated_cirrhosis", "acute_hepatitis", "liver_failure",
+    ] = Field(default="none", description="'cirrhosis' when its grade is not known")  # fmt: skip
+    child_pugh_class: Literal["A", "B", "C"] | None = None
     liver_tests: LiverTests | None = None
+    renal_function: RenalFunction | None = None
     planned_surgery: list[PlannedSurgery] = Field(default_factory=list)
     opioid_use_disorder: Literal["none", "past", "current"] = "none"
     naltrexone_hypersensitivity: bool = False
     urine_opioid_screen: Literal["not_done", "negative", "positive"] = "not_done"
+    urine_opioid_screen_date: Date | None = None
+    opioid_withdrawal_signs: bool = Field(
+        default=False, description="Signs of acute opioid withdrawal now"
+    )
+    transplant_recipient: bool = Field(
+        default=False, description="Organ transplant on immunosuppression"
+    )
+    naloxone_challenge: NaloxoneChallenge | None = None
     notes: str = ""
+
+    @field_validator("urine_opioid_screen_date")
+    @classmethod
+    def _urine_past(cls, v: Date | None, info: ValidationInfo) -> Date | None:
+        return _past(v, info, "urine screen date")  # type: ignore[no-any-return]
 
     def has_condition(self, *codes: str) -> bool:
         return any(c.code in codes and c.status != "resolved" for c in self.conditions)

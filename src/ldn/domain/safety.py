@@ -1,9 +1,11 @@
-"""Is LDN safe to start for this patient now? Opioids and washout, liver, pregnancy,
-interactions, opioid use disorder, hypersensitivity, planned surgery, thyroid.
+"""Is LDN safe to start for this patient now? Every rule cites the naltrexone labels or says it
+is ldn's assumption; ``docs/safety.md`` lists them all (generated from :data:`RULES`).
 
-Every rule cites its sources. The naltrexone label was written for 50 mg opioid blockade and
-alcohol dependence; applying its opioid-free interval to 1.5-4.5 mg LDN is common practice but an
-extrapolation, which findings say.
+The labels were written for 50 mg naltrexone in opioid and alcohol dependence. A rule is marked
+``label`` when ldn carries a label's words over to 1.5-4.5 mg LDN, ``LDN practice`` when it comes
+from LDN prescribing guidance, and ``ldn assumption`` when no source gives the rule or its number.
+Medicines (opioid washout, naltrexone already taken, antagonists, interactions) are in
+:mod:`ldn.domain.medication_safety`; liver and kidneys in :mod:`ldn.domain.organ_safety`.
 """
 
 from __future__ import annotations
@@ -12,165 +14,191 @@ from datetime import date, timedelta
 
 from ldn.domain.facts import Fact
 from ldn.domain.findings import Finding
-from ldn.domain.patient import Medication, PatientRecord
+from ldn.domain.medication_safety import (
+    WASHOUT_LONG_ACTING_D,
+    WASHOUT_METHADONE_BUPRENORPHINE_D,
+    WASHOUT_SHORT_ACTING_D,
+    WASHOUT_SHORT_ACTING_MIN_D,
+    medication_findings,
+    washout_for,
+)
+from ldn.domain.organ_safety import liver_findings, renal_findings
+from ldn.domain.patient import PatientRecord
 
-__all__ = ["safety_findings", "washout_days"]
+__all__ = [
+    "STOP_BEFORE_SURGERY_D",
+    "WASHOUT_LONG_ACTING_D",
+    "WASHOUT_METHADONE_BUPRENORPHINE_D",
+    "WASHOUT_SHORT_ACTING_D",
+    "WASHOUT_SHORT_ACTING_MIN_D",
+    "safety_findings",
+    "washout_for",
+]
 
 LABEL = ("revia-label-2013",)
-WASHOUT_SHORT_ACTING_D = Fact(
-    10, unit="d", sources=LABEL,
-    note="Label: opioid-free for a minimum of 7-10 days after short-acting opioids, including tramadol. "
-    "ldn uses the upper end (10 d) as the default and lets a clinician shorten it to 7 d with a naloxone challenge.",
-)  # fmt: skip
-WASHOUT_SHORT_ACTING_MIN_D = Fact(
-    7, unit="d", sources=LABEL, note="Lower end of the label's 7-10 day interval."
-)
-WASHOUT_METHADONE_BUPRENORPHINE_D = Fact(
-    14, unit="d", sources=(*LABEL, "droracle-switching"),
-    note="Label: precipitated withdrawal possible 'for as long as two weeks' after methadone or buprenorphine "
-    "(the two-week wording seen only as quoted by a secondary source).",
-)  # fmt: skip
-WASHOUT_LONG_ACTING_D = Fact(
-    14, unit="d", sources=("ldn-assumption", *LABEL),
-    note="No label figure for extended-release opioids or fentanyl patches; ldn applies the two-week "
-    "methadone/buprenorphine window and asks for clinician review (assumption).",
-)  # fmt: skip
+US_LABEL = ("us-naltrexone-label-overdose",)
+EU_LABELS = ("uk-smpc-naltrexone-2023", "eu-csp-naltrexone-2010")
 STOP_BEFORE_SURGERY_D = Fact(
-    3, unit="d", sources=("openfda-naltrexone-label-2023", "ldn-assumption"),
+    3, unit="d", sources=("openfda-naltrexone-label-2023", "whately-stead-2023", "ldn-assumption"),
     note="About five half-lives of 6-beta-naltrexol (label t1/2 about 13 h) is 65 h; ldn rounds to 3 days. "
-    "Practice sources say stop LDN 2-3 days before surgery that may need opioids.",
+    "Perioperative guidance: stop naltrexone 3 days before surgery (all guidelines say stop, none addresses LDN).",
 )  # fmt: skip
-LFT_REVIEW_X_ULN = Fact(
-    5.0, unit="x ULN", sources=("droracle-lft", "livertox-naltrexone"),
-    note="Do not start naltrexone with ALT or AST >= 5x ULN, or >= 3x ULN with bilirubin >= 2x ULN "
-    "(secondary summary of guidance); LiverTox: low rates of enzyme elevation, rare liver injury.",
+ELDERLY_AGE_Y = Fact(
+    65, unit="years", sources=("eu-csp-naltrexone-2010", "ldn-assumption"),
+    note="EU core safety profile: safe use in the elderly has not been established (no age given); 65 is ldn's cut-off.",
 )  # fmt: skip
-LFT_REVIEW_WITH_BILIRUBIN_X_ULN = Fact(
-    (3.0, 2.0), unit="x ULN (ALT/AST, bilirubin)", sources=("droracle-lft",)
-)
-
-_SHORT = {"opioid_full_agonist", "tramadol", "tapentadol", "codeine", "opioid_antitussive"}
-_LONG = {"opioid_long_acting"}
-_MAINTENANCE = {"methadone", "buprenorphine"}
-_EXTRAPOLATION = (
-    "The label interval is written for 50 mg naltrexone; using it for LDN is an extrapolation."
+ADULT_AGE_Y = Fact(
+    18, unit="years", sources=("dailymed-naltrexone-label", "eu-csp-naltrexone-2010")
 )
 
 
-def washout_days(drug_class: str) -> Fact[int] | None:
-    """The opioid-free interval ldn applies before LDN, by drug class (None: not an opioid)."""
-    if drug_class in _SHORT:
-        return WASHOUT_SHORT_ACTING_D
-    if drug_class in _MAINTENANCE:
-        return WASHOUT_METHADONE_BUPRENORPHINE_D
-    if drug_class in _LONG:
-        return WASHOUT_LONG_ACTING_D
-    return None
-
-
-def _opioid(med: Medication, today: date) -> Finding | None:
-    washout = washout_days(med.drug_class or "other")
-    if washout is None:
-        return None
-    last = med.last_dose_at
-    if last is None and med.status == "stopped":
-        return Finding("SAFETY_OPIOID_LAST_DOSE_UNKNOWN", "stop",
-                       f"{med.name} ({med.drug_class}) was stopped but the date of the last dose is not recorded.",
-                       f"We need to know when you last took {med.name} before LDN can start.",
-                       "record the date of the last dose, or confirm opioid-free status (urine screen or naloxone challenge)",
-                       washout.sources, "needs_clinician_review")  # fmt: skip
-    last_day = last.date() if last else today
-    earliest = last_day + timedelta(days=washout.value)
-    if med.status != "stopped" or earliest > today:
-        verb = "is taking" if med.status != "stopped" else "took"
-        stop = f"stop {med.name} now; " if med.status != "stopped" else ""
-        when = (
-            f"last dose {last_day.isoformat()}"
-            if last
-            else "no last dose recorded (counted from today)"
-        )
-        extra = (
-            " Long-acting opioid: clinician review of the interval is advised."
-            if washout is WASHOUT_LONG_ACTING_D
-            else ""
-        )
-        return Finding("SAFETY_OPIOID_WASHOUT", "stop",
-                       f"Patient {verb} {med.name} ({med.drug_class}); {when}. Naltrexone precipitates withdrawal and "
-                       f"blocks opioid analgesia: an opioid-free interval of {washout.value} days is required before "
-                       f"LDN. {_EXTRAPOLATION}{extra}",
-                       f"LDN blocks opioid painkillers such as {med.name}. You need to be off {med.name} for "
-                       f"{washout.value} days first, so the earliest start is {earliest.isoformat()}.",
-                       f"{stop}start no earlier than {earliest.isoformat()}; if opioid-free status is in doubt, do a naloxone challenge",
-                       washout.sources, "do_not_start_yet", earliest)  # fmt: skip
-    return Finding("SAFETY_OPIOID_WASHOUT_COMPLETE", "info",
-                   f"{med.name} stopped; last dose {last_day.isoformat()}, {washout.value}-day opioid-free interval complete.",
-                   f"You have been off {med.name} long enough.", "confirm no opioid use since (urine screen if in doubt)",
-                   washout.sources)  # fmt: skip
-
-
-def _liver(r: PatientRecord) -> list[Finding]:
+def _opioid_status(r: PatientRecord) -> list[Finding]:
+    """Label contraindications about opioids in the body now (dependence, urine, challenge, withdrawal)."""
     out: list[Finding] = []
-    if r.liver_disease in ("acute_hepatitis", "liver_failure"):
-        out.append(Finding("SAFETY_LIVER_ACUTE", "stop",
-                           f"{r.liver_disease.replace('_', ' ')}: contraindicated in the Canadian monograph and older US labels "
-                           "(the US boxed hepatotoxicity warning was removed in 2013).",
-                           "Your liver is currently inflamed or failing, so LDN should not be started.",
-                           "do not start; reassess after the liver disease has resolved",
-                           ("revia-ca-monograph", "fda-medwatch-revia-2013"), "contraindicated"))  # fmt: skip
-    elif r.liver_disease in ("chronic_liver_disease", "cirrhosis"):
-        out.append(Finding("SAFETY_LIVER_CHRONIC", "caution",
-                           f"{r.liver_disease.replace('_', ' ')}: naltrexone exposure rises in cirrhosis; monitor liver tests.",
-                           "You have a long-term liver condition; your clinician will check your liver tests.",
-                           "check liver tests before starting and during treatment", ("livertox-naltrexone", "dailymed-naltrexone-label"),
-                           "candidate_with_cautions"))  # fmt: skip
-    t = r.liver_tests
-    if t is not None:
-        ratios = [
-            v / u
-            for v, u in ((t.alt_u_per_l, t.alt_uln_u_per_l), (t.ast_u_per_l, t.ast_uln_u_per_l))
-            if v is not None
-        ]
-        top = max(ratios, default=0.0)
-        bili = (t.bilirubin_umol_per_l or 0.0) / t.bilirubin_uln_umol_per_l
-        x_tx, x_bili = LFT_REVIEW_WITH_BILIRUBIN_X_ULN.value
-        if top >= LFT_REVIEW_X_ULN.value or (top >= x_tx and bili >= x_bili):
-            out.append(Finding("SAFETY_LIVER_ENZYMES_HIGH", "stop",
-                               f"Transaminases {top:.1f}x ULN (bilirubin {bili:.1f}x ULN) on {t.date.isoformat()}: do not start; "
-                               "evaluate the cause.", "Your liver blood tests are well above normal; this needs checking first.",
-                               "investigate the liver tests and repeat them before considering LDN",
-                               LFT_REVIEW_X_ULN.sources, "needs_clinician_review"))  # fmt: skip
-        elif top > 1.0:
-            out.append(Finding("SAFETY_LIVER_ENZYMES_RAISED", "caution",
-                               f"Transaminases {top:.1f}x ULN on {t.date.isoformat()}: start with liver-test monitoring.",
-                               "One of your liver blood tests is a little high; it will be re-checked.",
-                               "repeat liver tests within 4-12 weeks of starting", LFT_REVIEW_X_ULN.sources,
-                               "candidate_with_cautions"))  # fmt: skip
+    if r.opioid_use_disorder == "current":
+        out.append(Finding("SAFETY_OUD_CURRENT", "stop", "Current opioid dependence: naltrexone is contraindicated and would precipitate withdrawal.",
+                           "LDN cannot be started while you depend on opioids.", "treat the opioid use disorder first (specialist care)",
+                           (*LABEL, *US_LABEL), "contraindicated"))  # fmt: skip
+    if r.opioid_withdrawal_signs:
+        out.append(Finding("SAFETY_OPIOID_WITHDRAWAL_NOW", "stop", "Signs of acute opioid withdrawal: naltrexone is contraindicated (label).",
+                           "You have signs of opioid withdrawal, so LDN cannot start now.",
+                           "manage the withdrawal; complete the opioid-free interval; reassess", US_LABEL, "contraindicated"))  # fmt: skip
+    if r.urine_opioid_screen == "positive":
+        when = f" on {r.urine_opioid_screen_date.isoformat()}" if r.urine_opioid_screen_date else ""
+        out.append(Finding("SAFETY_URINE_OPIOID_POSITIVE", "stop",
+                           f"Positive urine opioid screen{when}: a label contraindication to starting naltrexone until it is explained "
+                           "and a repeat screen after the opioid-free interval is negative.",
+                           "Your urine test found opioids, so LDN cannot start until this is explained.",
+                           "find the source (every medicine, including cough and diarrhoea remedies); repeat the screen after the opioid-free interval",
+                           (*US_LABEL, *EU_LABELS), "contraindicated"))  # fmt: skip
+    ch = r.naloxone_challenge
+    if ch is not None and ch.result == "positive":
+        out.append(Finding("SAFETY_NALOXONE_CHALLENGE_POSITIVE", "stop",
+                           f"Failed naloxone challenge on {ch.date.isoformat()} (withdrawal signs): a label contraindication to naltrexone.",
+                           "The test showed opioids are still active in your body, so LDN cannot start.",
+                           "do not start; repeat the challenge after a further opioid-free interval (label: after 24 hours, higher dose)",
+                           (*US_LABEL, *EU_LABELS), "contraindicated"))  # fmt: skip
     return out
 
 
-def _interactions(r: PatientRecord) -> list[Finding]:
+def _overdose(r: PatientRecord) -> Finding:
+    """The label's overdose and blockade warnings, for every patient; a caution after opioid use."""
+    recent = r.opioid_use_disorder == "past" or any(m.is_opioid for m in r.medications)
+    code, level = ("SAFETY_OUD_HISTORY", "caution") if r.opioid_use_disorder == "past" else (
+        ("SAFETY_OPIOID_OVERDOSE_RISK", "caution") if recent else ("SAFETY_OPIOID_OVERDOSE_WARNING", "info"))  # fmt: skip
+    history = ("History of opioid use disorder. " if r.opioid_use_disorder == "past"
+               else "Recent opioid use. " if recent else "")  # fmt: skip
+    return Finding(code, level,  # type: ignore[arg-type]
+                   f"{history}Label warnings for everyone treated: trying to overcome the blockade with large opioid doses can cause "
+                   "fatal overdose; after stopping naltrexone, patients may be more sensitive to opioids, even at lower doses "
+                   "(fatal overdoses reported). Carry an alert card; consider naloxone access.",
+                   "While you take LDN, opioid painkillers work less well: never take extra to overcome this. After you stop LDN "
+                   "your body may react more strongly to opioids, even at a usual dose. Carry the alert card and tell every "
+                   "doctor, dentist and pharmacist that you take naltrexone.",
+                   "counsel on the blockade and overdose risk; give the alert card; offer naloxone where opioids may be used",
+                   (*US_LABEL, "fda-medwatch-revia-2013"), "candidate_with_cautions" if recent else "candidate")  # fmt: skip
+
+
+def _surgery(r: PatientRecord, today: date) -> list[Finding]:
     out: list[Finding] = []
-    for m in r.medications:
-        if m.status == "stopped":
+    for s in r.planned_surgery:
+        if not s.opioids_expected:
             continue
-        if m.drug_class == "thioridazine":
-            out.append(Finding("SAFETY_INTERACTION_THIORIDAZINE", "caution", "Thioridazine with naltrexone: lethargy and somnolence reported.",
-                               "One of your medicines can make you very drowsy together with LDN.", "review the need for thioridazine",
-                               ("rosheta-revia", "renalandurologynews-naltrexone"), "candidate_with_cautions"))  # fmt: skip
-        elif m.drug_class == "disulfiram":
-            out.append(Finding("SAFETY_INTERACTION_DISULFIRAM", "caution",
-                               "Disulfiram with naltrexone is not recommended (two potentially hepatotoxic drugs).",
-                               "Disulfiram and LDN together need your clinician's review.", "weigh benefits; monitor liver tests",
-                               ("renalandurologynews-naltrexone",), "needs_clinician_review"))  # fmt: skip
-        elif m.drug_class == "opioid_antidiarrhoeal":
-            out.append(Finding("SAFETY_INTERACTION_OPIOID_ANTIDIARRHOEAL", "caution",
-                               f"{m.name}: opioid antidiarrhoeals may not work while taking naltrexone.",
-                               f"{m.name} may work less well while you take LDN.", "discuss alternatives for diarrhoea",
-                               LABEL, "candidate_with_cautions"))  # fmt: skip
-        elif m.drug_class == "naltrexone":
-            out.append(Finding("SAFETY_ALREADY_ON_NALTREXONE", "caution", f"Already taking {m.name} ({m.dose or 'dose not given'}).",
-                               "You already take naltrexone.", "reconcile: continue, adjust or stop the existing prescription",
-                               ("seed-article",), "needs_clinician_review"))  # fmt: skip
+        what = f"{s.procedure or 'surgery'} on {s.date.isoformat()}"
+        after = s.date + timedelta(days=WASHOUT_SHORT_ACTING_D.value)
+        if s.date >= today:
+            stop_by = s.date - timedelta(days=STOP_BEFORE_SURGERY_D.value)
+            if stop_by <= today:
+                out.append(Finding("SAFETY_SURGERY_HOLD_START", "stop",
+                                   f"{what.capitalize()} may need opioid analgesia, which naltrexone blocks; LDN would have to stop by "
+                                   f"{stop_by.isoformat()}, which is not after today. Hold the start until after surgery and until "
+                                   f"{WASHOUT_SHORT_ACTING_D.value} days after the last post-operative opioid dose (earliest {after.isoformat()} "
+                                   "if opioids end on the day of surgery).",
+                                   "Because of your operation, LDN should start only after you have recovered and stopped any opioid painkillers.",
+                                   f"start no earlier than {after.isoformat()}; record the last post-operative opioid dose when known",
+                                   (*STOP_BEFORE_SURGERY_D.sources, *WASHOUT_SHORT_ACTING_D.sources), "do_not_start_yet", after))  # fmt: skip
+            else:
+                out.append(Finding("SAFETY_PLANNED_SURGERY", "caution",
+                                   f"{what.capitalize()} may need opioid analgesia, which naltrexone blocks: stop LDN no later than "
+                                   f"{stop_by.isoformat()}; restart only {WASHOUT_SHORT_ACTING_D.value} days after the last opioid dose.",
+                                   f"Stop LDN by {stop_by.isoformat()} so pain relief after your operation works; tell the surgical team you take LDN.",
+                                   f"stop LDN no later than {stop_by.isoformat()}; inform the anaesthetist",
+                                   (*STOP_BEFORE_SURGERY_D.sources, *WASHOUT_SHORT_ACTING_D.sources), "candidate_with_cautions"))  # fmt: skip
+        elif today < after:
+            out.append(Finding("SAFETY_RECENT_SURGERY", "stop",
+                               f"{what.capitalize()} (past) with opioid analgesia expected: LDN needs the opioid-free interval after the last "
+                               f"post-operative opioid dose (earliest {after.isoformat()} if opioids ended on the day of surgery).",
+                               "You had an operation recently; LDN can start once you have been off opioid painkillers long enough.",
+                               "record the post-operative opioids and their last dose; if none were given, mark the surgery 'opioids_expected: false'",
+                               (*WASHOUT_SHORT_ACTING_D.sources, "ldn-assumption"), "do_not_start_yet", after))  # fmt: skip
+    return out
+
+
+def _pregnancy_age(r: PatientRecord) -> list[Finding]:
+    out: list[Finding] = []
+    if r.pregnant:
+        out.append(Finding("SAFETY_PREGNANCY", "caution",
+                           "Pregnant: no adequate human data (US: use only if the potential benefit justifies the potential risk; "
+                           "EU: use only if benefit outweighs risk). LDN for pain is elective.",
+                           "There is too little research on LDN in pregnancy.", "clinician review of benefits and risks before starting",
+                           ("renalandurologynews-naltrexone", "rxreasoner-naltrexone-eu"), "needs_clinician_review"))  # fmt: skip
+    if r.breastfeeding:
+        out.append(Finding("SAFETY_LACTATION", "caution",
+                           "Breastfeeding: LactMed finds naltrexone minimally excreted into milk and 'not a reason to discontinue "
+                           "breastfeeding' (50 mg data); EU labels advise against. Weigh with the mother.",
+                           "Very little LDN reaches breast milk, but the product information advises caution; your clinician will discuss it.",
+                           "discuss; if used, watch the infant for drowsiness or poor feeding",
+                           ("lactmed-naltrexone", "rxreasoner-naltrexone-eu"), "needs_clinician_review"))  # fmt: skip
+    if r.planning_pregnancy and not r.pregnant:
+        out.append(Finding("SAFETY_PLANNING_PREGNANCY", "caution",
+                           "Planning pregnancy: no label rule; ldn suggests agreeing now what to do if pregnancy occurs (stop, or "
+                           "continue after review).",
+                           "If you become pregnant while on LDN, tell your clinician.", "agree a plan for pregnancy",
+                           ("ldn-assumption", "rxreasoner-naltrexone-eu"), "candidate_with_cautions"))  # fmt: skip
+    if r.age_years < ADULT_AGE_Y.value:
+        out.append(Finding("SAFETY_AGE_UNDER_18", "caution", "Safety of naltrexone under 18 years has not been established (US label; EU: not recommended).",
+                           "LDN has not been studied enough in young people.", "specialist review", ADULT_AGE_Y.sources,
+                           "needs_clinician_review"))  # fmt: skip
+    elif r.age_years >= ELDERLY_AGE_Y.value:
+        out.append(Finding("SAFETY_AGE_ELDERLY", "caution",
+                           f"Age {r.age_years}: the EU core safety profile says safe use in the elderly has not been established; "
+                           "check kidney and liver function and other medicines.",
+                           "LDN has been studied less in older people; your clinician will check your kidneys, liver and medicines.",
+                           "check eGFR and liver tests; consider the slow schedule", ELDERLY_AGE_Y.sources, "candidate_with_cautions"))  # fmt: skip
+    return out
+
+
+def _immune_thyroid(r: PatientRecord) -> list[Finding]:
+    out: list[Finding] = []
+    immuno = [
+        m.name for m in r.medications if m.status != "stopped" and "immunosuppressant" in m.classes
+    ]
+    if r.transplant_recipient or immuno:
+        who = (
+            "Organ transplant recipient"
+            if r.transplant_recipient
+            else "Taking an immunosuppressant"
+        )
+        out.append(Finding("SAFETY_TRANSPLANT_IMMUNOSUPPRESSION", "caution",
+                           f"{who}{' (' + ', '.join(immuno) + ')' if immuno else ''}: LDN practice guidance cautions against LDN "
+                           "because it may counter immunosuppression (theoretical; no trial data).",
+                           "LDN might affect medicines that keep your immune system in check; your transplant or specialist team must agree first.",
+                           "ask the transplant or prescribing specialist before starting", ("ldn-practice-transplant",),
+                           "needs_clinician_review" if r.transplant_recipient else "candidate_with_cautions"))  # fmt: skip
+    replacement = any("levothyroxine" in m.classes and m.status != "stopped" for m in r.medications)
+    if r.has_condition("autoimmune_thyroiditis", "hypothyroidism") or replacement:
+        what = (
+            "on thyroid-hormone replacement"
+            if replacement
+            else "(no thyroid-hormone replacement recorded)"
+        )
+        out.append(Finding("SAFETY_THYROID", "caution",
+                           f"Thyroid disease {what}: practice guidance advises a slow titration and thyroid monitoring, since the "
+                           "replacement dose may need reducing (no trial data; a Norwegian registry study found no change in "
+                           "thyroid-hormone dispensing).",
+                           "Because of your thyroid condition, LDN will be increased slowly and your thyroid tests checked.",
+                           "use the slow schedule; check thyroid function after 4-6 weeks", ("ldnrt-thyroid", "raknes-2020"),
+                           "candidate_with_cautions"))  # fmt: skip
     return out
 
 
@@ -181,59 +209,12 @@ def safety_findings(r: PatientRecord, *, today: date) -> list[Finding]:
         out.append(Finding("SAFETY_HYPERSENSITIVITY", "stop", "Known hypersensitivity to naltrexone: contraindicated.",
                            "You have had an allergic reaction to naltrexone, so LDN must not be used.",
                            "do not prescribe naltrexone", LABEL, "contraindicated"))  # fmt: skip
-    if r.opioid_use_disorder == "current":
-        out.append(Finding("SAFETY_OUD_CURRENT", "stop", "Current opioid dependence: naltrexone is contraindicated and would precipitate withdrawal.",
-                           "LDN cannot be started while you depend on opioids.", "treat the opioid use disorder first (specialist care)",
-                           LABEL, "contraindicated"))  # fmt: skip
-    elif r.opioid_use_disorder == "past":
-        out.append(Finding("SAFETY_OUD_HISTORY", "caution",
-                           "History of opioid use disorder: after stopping naltrexone, lost opioid tolerance brings a risk of fatal overdose.",
-                           "If you ever stop LDN and use opioids again, a normal dose can be dangerous.", "counsel on overdose risk; offer naloxone",
-                           ("fda-medwatch-revia-2013",), "candidate_with_cautions"))  # fmt: skip
-    if r.urine_opioid_screen == "positive":
-        out.append(Finding("SAFETY_URINE_OPIOID_POSITIVE", "stop", "Positive urine opioid screen: do not start naltrexone.",
-                           "Your urine test found opioids, so LDN cannot start yet.", "repeat the screen after the opioid-free interval",
-                           LABEL, "needs_clinician_review"))  # fmt: skip
-    out += [f for m in r.medications if (f := _opioid(m, today)) is not None]
-    if any(f.code == "SAFETY_OPIOID_WASHOUT" for f in out):
-        out.append(Finding("SAFETY_NALOXONE_CHALLENGE", "info",
-                           "If opioid-free status is in doubt at the start date, a naloxone challenge is recommended (not if signs of withdrawal or opioids in urine).",
-                           "Your clinician may do a short test to make sure no opioids remain in your body.",
-                           "naloxone challenge when in doubt", (*LABEL, "altmeyers-naltrexone"), "candidate"))  # fmt: skip
-    out += _liver(r)
-    if r.pregnant or r.breastfeeding or r.planning_pregnancy:
-        which = (
-            "pregnant"
-            if r.pregnant
-            else "breastfeeding"
-            if r.breastfeeding
-            else "planning pregnancy"
-        )
-        out.append(Finding("SAFETY_PREGNANCY_LACTATION", "caution",
-                           f"Patient is {which}: no adequate human data (US category C; EU: use only if benefit outweighs risk; "
-                           "breastfeeding not recommended).", "There is too little research on LDN in pregnancy or breastfeeding.",
-                           "clinician review of benefits and risks before starting", ("renalandurologynews-naltrexone", "rxreasoner-naltrexone-eu"),
-                           "needs_clinician_review"))  # fmt: skip
-    if r.age_years < 18:
-        out.append(Finding("SAFETY_AGE_UNDER_18", "caution", "Safety of naltrexone under 18 years has not been established.",
-                           "LDN has not been studied enough in young people.", "specialist review", ("dailymed-naltrexone-label",),
-                           "needs_clinician_review"))  # fmt: skip
-    for s in r.planned_surgery:
-        if s.opioids_expected and s.date >= today:
-            stop_by = s.date - timedelta(days=STOP_BEFORE_SURGERY_D.value)
-            out.append(Finding("SAFETY_PLANNED_SURGERY", "caution",
-                               f"Surgery planned {s.date.isoformat()} ({s.procedure or 'procedure'}) may need opioid analgesia, which naltrexone blocks.",
-                               f"Stop LDN by {stop_by.isoformat()} so pain relief after your operation works; tell the surgical team you take LDN.",
-                               f"stop LDN no later than {stop_by.isoformat()}; inform the anaesthetist", STOP_BEFORE_SURGERY_D.sources,
-                               "candidate_with_cautions"))  # fmt: skip
-    if r.has_condition("autoimmune_thyroiditis", "hypothyroidism") or any(
-        m.drug_class == "levothyroxine" for m in r.medications
-    ):
-        out.append(Finding("SAFETY_THYROID", "caution",
-                           "Thyroid disease on replacement: practice guidance advises a slow titration and thyroid monitoring "
-                           "(no trial data; a Norwegian registry study found no change in thyroid-hormone dispensing).",
-                           "Because of your thyroid condition, LDN will be increased slowly and your thyroid tests checked.",
-                           "use the slow schedule; check thyroid function after 4-6 weeks", ("ldnrt-thyroid", "raknes-2020"),
-                           "candidate_with_cautions"))  # fmt: skip
-    out += _interactions(r)
+    out += _opioid_status(r)
+    out += medication_findings(r, today=today)
+    out.append(_overdose(r))
+    out += liver_findings(r)
+    out += renal_findings(r)
+    out += _pregnancy_age(r)
+    out += _surgery(r, today)
+    out += _immune_thyroid(r)
     return out

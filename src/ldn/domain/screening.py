@@ -23,8 +23,9 @@ from ldn.domain.findings import Finding, Verdict, decide_verdict
 from ldn.domain.instruments import INSTRUMENTS, InstrumentResult
 from ldn.domain.instruments import ichd3 as ichd3_mod
 from ldn.domain.mechanism import MechanismAssessment, classify_mechanism
-from ldn.domain.patient import PatientRecord
+from ldn.domain.patient import Medication, PatientRecord
 from ldn.domain.safety import safety_findings
+from ldn.domain.vocabulary import primary_class
 
 __all__ = ["RULES_VERSION", "ScreeningReport", "score_instruments", "screen"]
 
@@ -59,35 +60,79 @@ class ScreeningReport:
         }
 
 
+def moh_class(m: Medication) -> str | None:
+    """The ICHD-3 8.2 class of an acute headache medicine: a product with analgesics of two or
+    more ingredients (e.g. paracetamol + codeine, or + caffeine) is a combination analgesic."""
+    if len(m.identity.analgesic_ingredients) >= 2 or m.drug_class == "combination_analgesic":
+        return "combination_analgesic"
+    cls = primary_class(m.identity, m.classes)
+    return cls if any(cls in group for group in ichd3_mod.MOH_CLASSES.values()) else None
+
+
 def _moh_use(record: PatientRecord) -> ichd3_mod.MohUse:
     days: dict[str, int] = {}
     months: dict[str, float | None] = {}
     for m in record.medications:
-        if m.days_per_month is None or m.status == "stopped" or not m.drug_class:
+        cls = moh_class(m)
+        if m.days_per_month is None or m.status == "stopped" or cls is None:
             continue
-        days[m.drug_class] = days.get(m.drug_class, 0) + m.days_per_month
-        months[m.drug_class] = m.months_of_regular_use
+        days[cls] = days.get(cls, 0) + m.days_per_month
+        months[cls] = m.months_of_regular_use
     return ichd3_mod.MohUse(days, months)
 
 
-def score_instruments(record: PatientRecord) -> dict[str, InstrumentResult]:
-    """Score every questionnaire in the record (ICHD-3 also sees acute-medication days)."""
+def score_instruments(
+    record: PatientRecord, *, problems: list[InputError] | None = None
+) -> dict[str, InstrumentResult]:
+    """Score every questionnaire in the record (ICHD-3 also sees acute-medication days).
+
+    An unknown or invalid questionnaire raises :class:`InputError`, unless ``problems`` is
+    given: then it is appended there and skipped, so that the screen can report it and still run
+    every safety rule.
+    """
     out: dict[str, InstrumentResult] = {}
     for key, response in record.questionnaires.items():
-        if key not in INSTRUMENTS:
-            raise InputError.at(
-                f"questionnaires.{key}",
-                f"unknown instrument {key!r}",
-                f"use one of: {', '.join(INSTRUMENTS)}",
+        try:
+            if key not in INSTRUMENTS:
+                raise InputError.at(f"questionnaires.{key}", f"unknown instrument {key!r}",
+                                    f"use one of: {', '.join(INSTRUMENTS)}")  # fmt: skip
+            spec = INSTRUMENTS[key]
+            answers = spec.validate(response.answers, loc=f"questionnaires.{key}.answers")
+            out[key] = (
+                ichd3_mod.classify(answers, _moh_use(record))
+                if key == "ichd3"
+                else spec.scorer(answers)
             )
-        spec = INSTRUMENTS[key]
-        answers = spec.validate(response.answers, loc=f"questionnaires.{key}.answers")
-        out[key] = (
-            ichd3_mod.classify(answers, _moh_use(record))
-            if key == "ichd3"
-            else spec.scorer(answers)
-        )
+        except InputError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
     return out
+
+
+def _questionnaire_findings(problems: list[InputError]) -> list[Finding]:
+    return [Finding("QUESTIONNAIRE_INVALID", "caution",
+                    "A questionnaire could not be scored: " + "; ".join(exc.lines()) + ". Its criteria are not counted; "
+                    "the safety rules still ran.",
+                    "One of your questionnaires was incomplete, so it was not counted.",
+                    "complete or correct the questionnaire, then screen again", ("seed-article",), "needs_clinician_review")
+            for exc in problems]  # fmt: skip
+
+
+def _duration_findings(record: PatientRecord) -> list[Finding]:
+    """The record's pain duration and a questionnaire's duration answer that disagree."""
+    if record.pain is None:
+        return []
+    acr = record.questionnaires.get("acr_2016")
+    said = acr.answers.get("symptoms_at_least_3_months") if acr else None
+    months = record.pain.duration_months
+    if isinstance(said, bool) and said != (months >= 3):
+        return [Finding("PAIN_DURATION_DISAGREES", "caution",
+                        f"The record gives pain for {months:g} months, but the ACR 2016 answer says symptoms have "
+                        f"{'' if said else 'not '}lasted at least 3 months.",
+                        "Two answers about how long you have had pain disagree; your clinician will check.",
+                        "correct the pain duration or the questionnaire answer", ("wolfe-2016",), "needs_clinician_review")]  # fmt: skip
+    return []
 
 
 def _mechanism_findings(m: MechanismAssessment) -> list[Finding]:
@@ -153,9 +198,11 @@ def _history_findings(record: PatientRecord) -> list[Finding]:
 
 def screen(record: PatientRecord, *, today: date) -> ScreeningReport:
     """Screen ``record`` as of ``today``: instruments, mechanism, safety, verdict."""
-    instruments = score_instruments(record)
+    problems: list[InputError] = []
+    instruments = score_instruments(record, problems=problems)
     mechanism = classify_mechanism(record, instruments)
     findings = [*_mechanism_findings(mechanism), *_instrument_findings(instruments), *_history_findings(record),
+                *_questionnaire_findings(problems), *_duration_findings(record),
                 *safety_findings(record, today=today)]  # fmt: skip
     order = {"stop": 0, "caution": 1, "info": 2}
     findings.sort(key=lambda f: order[f.level])

@@ -11,18 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from ldn.domain.medicines import OPIOID_CLASSES, MedicineMatch, identify
+
 __all__ = [
     "CONDITIONS",
-    "DRUG_CLASS_OF",
     "OPIOID_CLASSES",
     "WPI_AREAS",
     "WPI_REGIONS",
     "ConditionCode",
     "ConditionInfo",
-    "DrugClass",
     "Mechanism",
     "WpiArea",
     "drug_class_for",
+    "primary_class",
 ]
 
 Mechanism = Literal["nociplastic", "nociceptive", "inflammatory", "neuropathic", "other"]
@@ -208,112 +209,30 @@ WPI_REGIONS: dict[str, tuple[str, ...]] = {
     "axial": ("neck", "upper_back", "lower_back", "chest", "abdomen"),
 }
 
-DrugClass = Literal[
-    "opioid_full_agonist",
-    "opioid_long_acting",
-    "tramadol",
-    "tapentadol",
-    "codeine",
-    "buprenorphine",
-    "methadone",
-    "opioid_antitussive",
-    "opioid_antidiarrhoeal",
-    "naltrexone",
-    "naloxone",
-    "thioridazine",
-    "disulfiram",
-    "triptan",
-    "ergotamine",
-    "simple_analgesic",
-    "combination_analgesic",
-    "levothyroxine",
-    "other",
-]
-OPIOID_CLASSES: frozenset[str] = frozenset(
-    {
-        "opioid_full_agonist",
-        "opioid_long_acting",
-        "tramadol",
-        "tapentadol",
-        "codeine",
-        "buprenorphine",
-        "methadone",
-        "opioid_antitussive",
-        "opioid_antidiarrhoeal",
-    }
-)
-
-DRUG_CLASS_OF: dict[str, str] = {
-    **dict.fromkeys(
-        ["morphine", "oxycodone", "hydrocodone", "hydromorphone", "oxymorphone", "fentanyl",
-         "pethidine", "meperidine", "tilidine", "dihydrocodeine", "heroin", "diamorphine"],
-        "opioid_full_agonist",
-    ),
-    "tramadol": "tramadol",
-    "tapentadol": "tapentadol",
-    "codeine": "codeine",
-    "co-codamol": "codeine",
-    "paracetamol/codeine": "codeine",
-    "acetaminophen/codeine": "codeine",
-    **dict.fromkeys(["buprenorphine", "buprenorphine/naloxone", "suboxone"], "buprenorphine"),
-    "methadone": "methadone",
-    **dict.fromkeys(["pholcodine", "codeine linctus"], "opioid_antitussive"),
-    **dict.fromkeys(["loperamide", "diphenoxylate", "diphenoxylate/atropine"], "opioid_antidiarrhoeal"),
-    **dict.fromkeys(["naltrexone", "low-dose naltrexone", "ldn"], "naltrexone"),
-    "naloxone": "naloxone",
-    "thioridazine": "thioridazine",
-    "disulfiram": "disulfiram",
-    **dict.fromkeys(
-        ["sumatriptan", "rizatriptan", "zolmitriptan", "eletriptan", "naratriptan",
-         "almotriptan", "frovatriptan"],
-        "triptan",
-    ),
-    "ergotamine": "ergotamine",
-    **dict.fromkeys(
-        ["paracetamol", "acetaminophen", "ibuprofen", "naproxen", "diclofenac", "aspirin",
-         "celecoxib", "metamizole"],
-        "simple_analgesic",
-    ),
-    **dict.fromkeys(["levothyroxine", "liothyronine"], "levothyroxine"),
-}  # fmt: skip
+#: the class that names a medicine in one word, strictest first (an opioid part always wins)
+_PRIMARY_ORDER: tuple[str, ...] = (
+    "methadone", "buprenorphine", "opioid_long_acting", "opioid_full_agonist", "tapentadol",
+    "tramadol", "codeine", "opioid_agonist_antagonist", "opioid_like", "opioid_unspecified",
+    "opioid_antitussive", "opioid_antidiarrhoeal", "naltrexone", "opioid_antagonist", "pamora",
+    "thioridazine", "disulfiram", "ergotamine", "triptan", "simple_analgesic", "levothyroxine",
+)  # fmt: skip
 
 
-def _class_of_text(text: str) -> str:
-    if text in DRUG_CLASS_OF:
-        return DRUG_CLASS_OF[text]
-    words: list[str] = []
-    for word in text.replace(",", " ").split():
-        if word[0].isdigit():
-            break
-        words.append(word)
-    for n in range(len(words), 0, -1):
-        found = DRUG_CLASS_OF.get(" ".join(words[:n]))
-        if found:
-            return found
-    return "other"
+def primary_class(match: MedicineMatch, classes: frozenset[str] | None = None) -> str:
+    """One class naming the medicine (``"unknown"`` when ldn cannot identify it)."""
+    found = match.classes if classes is None else classes
+    if not found:
+        return "unknown"
+    return next((c for c in _PRIMARY_ORDER if c in found), min(found))
 
 
 def drug_class_for(name: str) -> str:
-    """The drug class for a medication name (case-insensitive), or ``"other"``.
+    """The primary drug class ldn finds for a medicine's name, or ``"unknown"``.
 
-    EHR texts carry strength and form ("Tramadol 50 mg capsule", "oxycodone ER 10 mg"): when
-    the whole text is not a known name, its words before the first number are tried, longest
-    first. Combination products ("oxycodone/naloxone", "paracetamol + codeine") are split into
-    their parts and an opioid part wins, so that no opioid escapes the washout check.
+    Thin wrapper over :func:`ldn.domain.medicines.identify`, which returns every ingredient and
+    class and says how it matched; use that where more than one word is needed.
     """
-    text = name.strip().lower()
-    whole = _class_of_text(text)
-    if whole in OPIOID_CLASSES or not any(sep in text for sep in ("/", "+", " and ", " with ")):
-        return whole
-    parts = [
-        p.strip()
-        for p in text.replace("+", "/").replace(" and ", "/").replace(" with ", "/").split("/")
-    ]
-    classes = [_class_of_text(p) for p in parts if p]
-    return next(
-        (c for c in classes if c in OPIOID_CLASSES),
-        next((c for c in classes if c != "other"), "other"),
-    )
+    return primary_class(identify(name))
 
 
 #: where the condition codes above come from (see ``ldn sources``)

@@ -26,11 +26,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ldn import DISCLAIMER
 from ldn.domain.errors import InputError, LdnError, problems_from_pydantic
 from ldn.domain.findings import Finding
+from ldn.domain.medicines import MedicineMatch, identify
+from ldn.domain.patient import PatientRecord
 from ldn.domain.safety import STOP_BEFORE_SURGERY_D, safety_findings
 from ldn.domain.screening import screen
 from ldn.domain.sources import get_source
-from ldn.domain.vocabulary import OPIOID_CLASSES, drug_class_for
-from ldn.interop.r4.codes import RXNORM, RXNORM_NALTREXONE
 from ldn.interop.r4.importer import bundle_to_record
 
 __all__ = [
@@ -213,8 +213,19 @@ def patient_view(req: HookRequest, *, today: date, app_url: str) -> dict[str, An
 @dataclass(frozen=True, slots=True)
 class _Draft:
     name: str
-    naltrexone: bool
-    opioid: bool
+    match: MedicineMatch
+
+    @property
+    def naltrexone(self) -> bool:
+        return self.match.contains_naltrexone
+
+    @property
+    def opioid(self) -> bool:
+        return self.match.contains_opioid
+
+    @property
+    def unread(self) -> bool:
+        return self.match.status != "recognised" and not (self.opioid or self.naltrexone)
 
 
 def _drafts(req: HookRequest) -> list[_Draft]:
@@ -227,33 +238,55 @@ def _drafts(req: HookRequest) -> list[_Draft]:
         if selected and f"MedicationRequest/{r.get('id')}" not in selected:
             continue
         concept = r.get("medicationCodeableConcept") or {}
-        codings = concept.get("coding") or []
-        name = (
-            concept.get("text")
-            or next((c.get("display") for c in codings if c.get("display")), "")
-            or f"order {i}"
+        codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+        name = concept.get("text") or next(
+            (c.get("display") for c in codings if c.get("display")), ""
         )
-        ntx = (
-            any(
-                c.get("system") == RXNORM and c.get("code") == RXNORM_NALTREXONE[0] for c in codings
-            )
-            or "naltrexone" in name.lower()
+        codes = tuple(
+            (str(c.get("system") or ""), str(c.get("code") or "")) for c in codings if c.get("code")
         )
-        out.append(
-            _Draft(
-                name,
-                ntx,
-                drug_class_for(name.split()[0]) in OPIOID_CLASSES
-                or drug_class_for(name) in OPIOID_CLASSES,
-            )
-        )
+        out.append(_Draft(name or f"order {i + 1} (no name)", identify(name or "", codes=codes)))
     return out
+
+
+#: findings that make a draft naltrexone order unsafe or uncertain (critical: inside a washout)
+_ORDER_FINDINGS: dict[str, Literal["warning", "critical"]] = {
+    "SAFETY_OPIOID_WASHOUT": "critical", "SAFETY_OPIOID_DEPOT": "critical",
+    "SAFETY_OPIOID_LAST_DOSE_UNKNOWN": "warning", "MEDICATION_NOT_IDENTIFIED": "warning",
+    "SAFETY_ALREADY_ON_NALTREXONE": "warning", "SAFETY_OPIOID_CONSTIPATION_MEDICINE": "warning",
+    "SAFETY_URINE_OPIOID_POSITIVE": "critical", "SAFETY_NALOXONE_CHALLENGE_POSITIVE": "critical",
+}  # fmt: skip
+_ORDER_TITLES = {
+    "SAFETY_OPIOID_WASHOUT": "Naltrexone order: opioid inside the washout window (earliest start {earliest})",
+    "SAFETY_OPIOID_DEPOT": "Naltrexone order: depot or implant opioid, interval needs a clinician",
+    "SAFETY_OPIOID_LAST_DOSE_UNKNOWN": "Naltrexone order: date of the last opioid dose unknown",
+    "MEDICATION_NOT_IDENTIFIED": "Naltrexone order: a current medicine could not be identified",
+    "SAFETY_ALREADY_ON_NALTREXONE": "Naltrexone order: the patient already takes naltrexone",
+    "SAFETY_OPIOID_CONSTIPATION_MEDICINE": "Naltrexone order: a medicine for opioid-induced constipation suggests opioid use",
+    "SAFETY_URINE_OPIOID_POSITIVE": "Naltrexone order: positive urine opioid screen",
+    "SAFETY_NALOXONE_CHALLENGE_POSITIVE": "Naltrexone order: failed naloxone challenge",
+}  # fmt: skip
+
+
+def _naltrexone_order_cards(record: PatientRecord | None, *, today: date) -> list[dict[str, Any]]:
+    if record is None:
+        return [_card("Naltrexone order: the patient's medicines could not be read", "warning",
+                      "ldn could not read the prefetched medications, so it cannot rule out recent opioid use. "
+                      "Check for opioids (including patches and depots) and their last dose before ordering naltrexone.",
+                      ["revia-label-2013"])]  # fmt: skip
+    cards = []
+    for f in safety_findings(record, today=today):
+        indicator = _ORDER_FINDINGS.get(f.code)
+        if indicator is not None:
+            title = _ORDER_TITLES[f.code].format(earliest=f.earliest_start)
+            detail = f"{f.message}\n\n**Next step:** {f.fix}"
+            cards.append(_card(title, indicator, detail, f.source_ids))
+    return cards
 
 
 def order_check(service_id: str, req: HookRequest, *, today: date) -> dict[str, Any]:
     resources = _prefetched(service_id, req)
     drafts = _drafts(req)
-    cards: list[dict[str, Any]] = []
     if not drafts:
         return {"cards": []}
     bundle = {
@@ -262,27 +295,28 @@ def order_check(service_id: str, req: HookRequest, *, today: date) -> dict[str, 
         "entry": [{"resource": r} for r in resources],
     }
     try:
-        record = bundle_to_record(bundle, today=today, strict=False)
+        record: PatientRecord | None = bundle_to_record(bundle, today=today, strict=False)
     except InputError:
         record = None
-    if any(d.naltrexone for d in drafts) and record is not None:
-        for f in safety_findings(record, today=today):
-            if f.code == "SAFETY_OPIOID_WASHOUT":
-                cards.append(_card(f"Naltrexone order: opioid inside the washout window (earliest start {f.earliest_start})",
-                                   "critical", f"{f.message}\n\n**Next step:** {f.fix}", f.source_ids))  # fmt: skip
-            elif f.code == "SAFETY_OPIOID_LAST_DOSE_UNKNOWN":
-                cards.append(_card("Naltrexone order: date of the last opioid dose unknown", "warning",
-                                   f"{f.message}\n\n**Next step:** {f.fix}", f.source_ids))  # fmt: skip
+    cards: list[dict[str, Any]] = []
+    if any(d.naltrexone for d in drafts):
+        cards += _naltrexone_order_cards(record, today=today)
     on_ldn = record is not None and any(
-        m.drug_class == "naltrexone" and m.status != "stopped" for m in record.medications
+        m.status != "stopped" and "naltrexone" in m.classes for m in record.medications
     )
     for d in drafts:
         if d.opioid and on_ldn:
             cards.append(_card(f"Opioid order ({d.name}) in a patient taking naltrexone", "warning",
                                f"Naltrexone, even at low dose, blocks opioid analgesia and the patient may get little pain relief "
-                               f"from {d.name}. For planned opioid use, stop LDN at least {STOP_BEFORE_SURGERY_D.value} days "
-                               "before; in an emergency, opioid needs may be higher and need monitoring.",
+                               f"from {d.name} ({d.match.explanation()}). For planned opioid use, stop LDN at least "
+                               f"{STOP_BEFORE_SURGERY_D.value} days before; in an emergency, opioid needs may be higher and need monitoring.",
                                STOP_BEFORE_SURGERY_D.sources))  # fmt: skip
+        elif d.unread and (on_ldn or record is None):
+            cards.append(_card(f"Order {d.name!r}: ldn cannot identify this medicine", "warning",
+                               f"ldn could not identify {d.name!r} ({d.match.explanation()}). The patient "
+                               f"{'takes naltrexone' if on_ldn else 'may take naltrexone (medicines unreadable)'}: if it contains an "
+                               "opioid, naltrexone blocks it. Check its ingredients.",
+                               ("revia-label-2013",)))  # fmt: skip
     return {"cards": cards}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from ldn.domain.evidence.answer import EXTERNAL_FM_POOLS, answer
 from ldn.domain.evidence.dataset import load_trials
 from ldn.domain.instruments import INSTRUMENTS
+from ldn.domain.medicines import ATC_SYSTEM, RXNORM_SYSTEM, identify
 from ldn.domain.patient import parse_patient
 from ldn.domain.screening import screen
 
@@ -31,3 +32,11 @@ def instruments() -> list[dict[str, Any]]:
     return [{"id": s.id, "name": s.name, "licence": s.licence, "licence_note": s.licence_note,
              "item_text_shipped": s.item_text_shipped, "source_ids": list(s.source_ids)}
             for s in INSTRUMENTS.values()]  # fmt: skip
+
+
+def medicine_lookup(
+    name: str, *, atc: str | None = None, rxnorm: str | None = None
+) -> dict[str, Any]:
+    """What ldn makes of a medicine (the same matcher every door uses)."""
+    codes = tuple((s, c) for s, c in ((ATC_SYSTEM, atc), (RXNORM_SYSTEM, rxnorm)) if c)
+    return identify(name, codes=codes).as_dict()

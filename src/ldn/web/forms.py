@@ -94,9 +94,25 @@ def record_from_form(form: FormData) -> dict[str, Any]:
               "ast_u_per_l": _num(form, "liver_tests.ast_u_per_l", problems),
               "bilirubin_umol_per_l": _num(form, "liver_tests.bilirubin_umol_per_l", problems)}  # fmt: skip
         rec["liver_tests"] = {k: v for k, v in lt.items() if v is not None}
-    for key in ("liver_disease", "opioid_use_disorder", "urine_opioid_screen"):
+    for key in ("liver_disease", "opioid_use_disorder", "urine_opioid_screen", "child_pugh_class",
+                "urine_opioid_screen_date"):  # fmt: skip
         if form.get(key):
             rec[key] = form.get(key)
+    for key in ("transplant_recipient", "naltrexone_hypersensitivity", "pregnant", "breastfeeding",
+                "opioid_withdrawal_signs"):  # fmt: skip
+        if form.get(key) == "on":
+            rec[key] = True
+    egfr = _num(form, "renal_function.egfr_ml_min_1_73m2", problems)
+    if egfr is not None or form.get("renal_function.dialysis") == "on":
+        rec["renal_function"] = {"egfr_ml_min_1_73m2": egfr, "date": form.get("renal_function.date") or None,
+                                 "dialysis": form.get("renal_function.dialysis") == "on"}  # fmt: skip
+    if form.get("naloxone_challenge.result"):
+        rec["naloxone_challenge"] = {"result": form.get("naloxone_challenge.result"),
+                                     "date": form.get("naloxone_challenge.date") or None}  # fmt: skip
+    if form.get("planned_surgery.date"):
+        rec["planned_surgery"] = [
+            {"date": form.get("planned_surgery.date"), "opioids_expected": True}
+        ]
     if problems:
         raise InputError.at(problems[0][0], problems[0][1], "enter a number, e.g. 6.5")
     return rec
@@ -106,8 +122,10 @@ def errors_by_field(exc: InputError) -> dict[str, str]:
     """Problems keyed by form field (the record location; questionnaire items map to the form)."""
     out: dict[str, str] = {}
     for p in exc.problems:
-        loc = p.loc.replace("questionnaires.acr_2016.answers.", "acr.").replace(
-            "questionnaires.ichd3.answers.", "ichd3."
+        loc = (
+            p.loc.replace("planned_surgery[0].", "planned_surgery.")
+            .replace("questionnaires.acr_2016.answers.", "acr.")
+            .replace("questionnaires.ichd3.answers.", "ichd3.")
         )
         out.setdefault(loc or "form", p.message + (f" — {p.fix}" if p.fix else ""))
     return out

@@ -85,6 +85,9 @@ CASES = [
     Case("GET", "/api/v1/compute/evidence", ALL, scoped=False),
     Case("GET", "/api/v1/compute/evidence/trials", ALL, scoped=False),
     Case("GET", "/api/v1/compute/instruments", ALL, scoped=False),
+    Case("GET", "/api/v1/compute/medicines", ALL, scoped=False, params={"name": "Percocet"}),
+    Case("POST", "/api/v1/patients/{patient_id}/record/medications/{index}/review", frozenset({C}),
+         body={"contains_opioid": False}),
     Case("POST", "/fhir/R4/$import-patient", frozenset({C}), scoped=False,
          body={"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
              "resourceType": "Patient", "id": "m", "gender": "female", "birthDate": "1980-01-01"}}]}),
@@ -159,6 +162,7 @@ def test_authorization_matrix(world: tuple[World, dict[int, dict[str, int]]]) ->
                 "day": "2026-11-23",
                 "resource_type": "Patient",
                 "resource_id": str(pid),
+                "index": "0",
                 **res[pid],
             }
             path = case.path.format(**ids)

@@ -77,15 +77,19 @@ def test_bad_commands_exit_2(cli, args: list[str], needle: str) -> None:  # type
     assert len(err.strip().splitlines()) == 1 and needle in err
 
 
-def test_out_of_range_answer_names_the_item(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_out_of_range_answer_becomes_a_finding_and_safety_still_runs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The screen never stops short of safety: an invalid questionnaire is a finding naming the item."""
     data = yaml.safe_load((PATIENTS / "fibromyalgia.yaml").read_text())
     data["questionnaires"]["csi"]["answers"]["q7"] = 9
+    data["medications"].append({"name": "Percocet", "status": "current"})
     f = tmp_path / "p.yaml"
     f.write_text(yaml.safe_dump(data))
-    code, _, err = cli("screen", str(f), "--as-of", "2026-11-25")
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "questionnaires.csi.answers.q7" in lines[0]
+    code, out, _ = cli("screen", str(f), "--as-of", "2026-11-25", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["verdict"] == "do_not_start_yet"  # the opioid washout still found
+    bad = [f for f in report["findings"] if f["code"] == "QUESTIONNAIRE_INVALID"]
+    assert len(bad) == 1 and "questionnaires.csi.answers.q7" in bad[0]["message"]
 
 
 def test_missing_item_and_unknown_questionnaire(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -94,9 +98,14 @@ def test_missing_item_and_unknown_questionnaire(cli, tmp_path: Path) -> None:  #
     data["questionnaires"]["bpi"] = {"answers": {"x": 1}}
     f = tmp_path / "p.yaml"
     f.write_text(yaml.safe_dump(data))
-    code, _, err = cli("screen", str(f), "--as-of", "2026-11-25")
-    assert code == 2
-    assert "questionnaires.bpi" in err or "q3" in err
+    code, out, _ = cli("screen", str(f), "--as-of", "2026-11-25", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["verdict"] == "needs_clinician_review"
+    text = " ".join(
+        f["message"] for f in report["findings"] if f["code"] == "QUESTIONNAIRE_INVALID"
+    )
+    assert "questionnaires.bpi" in text and "q3" in text
 
 
 _SEVERITY = {v: i for i, v in enumerate(reversed(VERDICT_ORDER))}

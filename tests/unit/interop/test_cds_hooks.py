@@ -158,3 +158,71 @@ def test_an_opioid_order_for_a_patient_on_ldn_warns() -> None:
     _valid(RESPONSE, out)
     assert [c["indicator"] for c in out["cards"]] == ["warning"]
     assert "naltrexone" in out["cards"][0]["summary"] and "3 days" in out["cards"][0]["detail"]
+
+
+def _statement(rid: str, concept: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"resource": {"resourceType": "MedicationStatement", "id": rid, "status": "active",
+                         "subject": {"reference": "Patient/ex-fibromyalgia"}, "medicationCodeableConcept": concept, **extra}}  # fmt: skip
+
+
+@pytest.mark.parametrize("concept", [
+    {"text": "Percocet 5/325"},
+    {"text": "Butrans 10 mcg/h"},
+    {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02AJ06"}]},
+    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7804", "display": "oxycodone"}]},
+])  # fmt: skip
+def test_a_naltrexone_order_finds_coded_and_text_only_opioids(concept: dict[str, Any]) -> None:
+    pre = _prefetch("fibromyalgia")
+    pre["medications"]["entry"].append(_statement("opioid", concept))
+    out = call_service(
+        "ldn-order-sign",
+        _request("order-sign", pre, draftOrders=_order("naltrexone 4.5 mg")),
+        today=AS_OF,
+    )
+    _valid(RESPONSE, out)
+    assert [c["indicator"] for c in out["cards"]] == ["critical"], out
+
+
+def test_a_naltrexone_order_with_an_unreadable_medicine_warns_never_silence() -> None:
+    pre = _prefetch("fibromyalgia")
+    pre["medications"]["entry"].append(_statement("unknown", {"text": "Zorvexa 20 mg"}))
+    pre["medications"]["entry"].append(
+        _statement("nameless", {"coding": [{"system": "urn:local", "code": "X1"}]})
+    )
+    out = call_service(
+        "ldn-order-sign",
+        _request("order-sign", pre, draftOrders=_order("naltrexone 4.5 mg")),
+        today=AS_OF,
+    )
+    _valid(RESPONSE, out)
+    summaries = [c["summary"] for c in out["cards"]]
+    assert len(summaries) == 2 and all("could not be identified" in s for s in summaries)
+    assert all(c["indicator"] == "warning" for c in out["cards"])
+
+
+def test_a_coded_naltrexone_order_is_recognised_by_its_code() -> None:
+    order = _order("")
+    order["entry"][0]["resource"]["medicationCodeableConcept"] = {
+        "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7243"}]
+    }
+    out = call_service(
+        "ldn-order-sign",
+        _request("order-sign", _prefetch("tramadol-recent"), draftOrders=order),
+        today=AS_OF,
+    )
+    assert [c["indicator"] for c in out["cards"]] == ["critical"]
+
+
+def test_an_unreadable_order_for_a_patient_on_ldn_warns() -> None:
+    pre = _prefetch("fibromyalgia")
+    pre["medications"]["entry"].append(_statement("ldn", {"text": "low dose naltrexone 4.5 mg"}))
+    req = _request(
+        "order-select",
+        pre,
+        draftOrders=_order("Qwixolam 10 mg"),
+        selections=["MedicationRequest/draft-1"],
+    )
+    out = call_service("ldn-order-select", req, today=AS_OF)
+    _valid(RESPONSE, out)
+    assert [c["indicator"] for c in out["cards"]] == ["warning"]
+    assert "cannot identify" in out["cards"][0]["summary"]

@@ -152,3 +152,59 @@ def test_the_cli_exports_and_imports(cli: Any, tmp_path: Path) -> None:
     )
     code, _, err = cli("fhir", "import", str(out))
     assert code == 2 and "entry[0].resource" in err and "Traceback" not in err
+
+
+def _with_medication(concept: dict[str, Any]) -> dict[str, Any]:
+    bundle = _foreign_bundle()
+    bundle["entry"][3]["resource"]["medicationCodeableConcept"] = concept
+    return bundle
+
+
+@pytest.mark.parametrize("concept", [
+    {"text": "OxyContin 10 mg"},
+    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7804"}]},
+    {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02AA05", "display": "oxycodone"}]},
+    {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02AX99"}]},  # unlisted, still in N02A
+    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1049621", "display": "oxycodone hydrochloride 5 MG Oral Tablet"}]},
+])  # fmt: skip
+def test_an_imported_opioid_is_found_by_code_or_text(concept: dict[str, Any]) -> None:
+    record = bundle_to_record(_with_medication(concept), today=AS_OF)
+    assert record.medications[0].is_opioid
+    assert screen(record, today=AS_OF).verdict == "do_not_start_yet"
+
+
+@pytest.mark.parametrize("concept", [
+    {"text": "Vexorin 20 mg"},
+    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "99999999"}]},
+])  # fmt: skip
+def test_an_imported_medicine_ldn_cannot_read_goes_to_review(concept: dict[str, Any]) -> None:
+    bundle = _with_medication(concept)
+    del bundle["entry"][3]["resource"]["effectivePeriod"]
+    record = bundle_to_record(bundle, today=AS_OF)
+    assert len(record.medications) == 1, "a medicine without a readable name is kept, not dropped"
+    report = screen(record, today=AS_OF)
+    assert report.verdict == "needs_clinician_review"
+    assert any(f.code == "MEDICATION_NOT_IDENTIFIED" for f in report.findings)
+
+
+def test_a_clinician_review_and_codes_survive_the_round_trip() -> None:
+    record = _record(PATIENTS / "fibromyalgia.yaml")
+    data = record.model_dump(mode="json")
+    data["medications"].append({"name": "Vexorin", "codes": [{"system": "urn:local", "code": "V1"}],
+                                "review": {"contains_opioid": False, "reviewed_by": "Dr Lee", "reviewed_on": "2026-11-20"}})  # fmt: skip
+    data["renal_function"] = {"egfr_ml_min_1_73m2": 42, "date": "2026-11-01"}
+    data["naloxone_challenge"] = {"date": "2026-11-20", "result": "negative"}
+    record = parse_patient(data, today=AS_OF)
+    back = bundle_to_record(_wire(record_to_bundle(record)), today=AS_OF)
+    assert back == record
+
+
+def test_egfr_is_read_from_loinc() -> None:
+    bundle = _foreign_bundle()
+    bundle["entry"].append({"resource": {"resourceType": "Observation", "id": "o1", "status": "final",
+                                         "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-11-10",
+                                         "code": {"coding": [{"system": LOINC, "code": "98979-8"}]},
+                                         "valueQuantity": {"value": 24, "unit": "mL/min/{1.73_m2}"}}})  # fmt: skip
+    record = bundle_to_record(bundle, today=AS_OF)
+    assert record.renal_function is not None and record.renal_function.egfr_ml_min_1_73m2 == 24
+    assert screen(record, today=AS_OF).verdict == "contraindicated"

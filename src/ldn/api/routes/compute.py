@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from ldn.api.deps import ActorDep, ClinicDep
 from ldn.api.schemas import ScreenIn
+from ldn.domain.errors import InputError
 from ldn.services import compute
 from ldn.services.pharmacology import run_simulation
 
@@ -57,3 +58,20 @@ def evidence_trials(actor: ActorDep) -> list[dict[str, str]]:
 def instruments(actor: ActorDep) -> list[dict[str, Any]]:
     del actor
     return compute.instruments()
+
+
+@router.get(
+    "/medicines", summary="What ldn makes of a medicine: ingredients, classes, form, how it matched"
+)
+def medicines(
+    actor: ActorDep,
+    name: Annotated[str, Query(max_length=200, description="The medicine as written, e.g. Percocet 5/325")] = "",
+    atc: Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", description="WHO ATC code")] = None,
+    rxnorm: Annotated[str | None, Query(max_length=12, pattern=r"^[0-9]+$", description="RxNorm code")] = None,
+) -> dict[str, Any]:  # fmt: skip
+    del actor
+    if not name.strip() and not (atc or rxnorm):
+        raise InputError.at(
+            "name", "give a medicine name or a code", "add ?name=Percocet (or &atc=, &rxnorm=)"
+        )
+    return compute.medicine_lookup(name, atc=atc, rxnorm=rxnorm)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from ldn.api.deps import ActorDep, ClinicDep, IdPath, IfMatchDep, PageDep, etag
-from ldn.api.schemas import Page, PatientIn, QuestionnaireIn, Resource
+from ldn.api.schemas import MedicationReviewIn, Page, PatientIn, QuestionnaireIn, Resource
 from ldn.services.clinic import diary, patients, screenings
 
 router = APIRouter(prefix="/patients", tags=["patients"])
@@ -53,6 +53,18 @@ def update_record(patient_id: IdPath, body: PatientIn, clinic: ClinicDep, actor:
                   response: Response) -> dict[str, Any]:  # fmt: skip
     out = patients.update_record(clinic, actor, patient_id, record=body.record.model_dump(mode="json"),
                                  if_version=if_version)  # fmt: skip
+    response.headers["ETag"] = etag(out["record_version"])
+    return out
+
+
+@router.post("/{patient_id}/record/medications/{index}/review", response_model=Resource,
+             summary="Record whether a medicine ldn could not identify contains an opioid (new record version)")  # fmt: skip
+def review_medication(
+    patient_id: IdPath, index: Annotated[int, Path(ge=0, le=200)], body: MedicationReviewIn, clinic: ClinicDep,
+    actor: ActorDep, response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    out = patients.review_medication(clinic, actor, patient_id, index=index, contains_opioid=body.contains_opioid,
+                                     contains_naltrexone=body.contains_naltrexone)  # fmt: skip
     response.headers["ETag"] = etag(out["record_version"])
     return out
 

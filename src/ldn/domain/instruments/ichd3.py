@@ -25,6 +25,7 @@ from pydantic import Field
 
 from ldn.domain.facts import Fact
 from ldn.domain.instruments.base import Answers, InstrumentResult, InstrumentSpec
+from ldn.domain.medicines import OPIOID_CLASSES
 
 SOURCES = ("ichd3-2018",)
 MIG_MIN_ATTACKS = Fact(5, unit="attacks", sources=SOURCES, note="1.1 A; fewer -> 1.5.1 probable")
@@ -36,6 +37,11 @@ AURA_MIN_ATTACKS = Fact(2, unit="attacks", sources=SOURCES, note="1.2 A")
 AURA_MIN_CHARACTERISTICS = Fact(
     3, unit="of 6 characteristics", sources=SOURCES, note="1.2 C, final ICHD-3"
 )
+TTH_MIN_EPISODES = Fact(
+    10, unit="episodes", sources=SOURCES, note="2.1 A, 2.2 A, 2.3 A (episodes fulfilling B-D)"
+)
+TTH_EPISODIC_DURATION_H = Fact((0.5, 168.0), unit="h", sources=SOURCES,
+                               note="2.1 B and 2.2 B: 30 minutes to 7 days; 2.3 B: hours to days, or unremitting")  # fmt: skip
 CHRONIC_HEADACHE_DAYS = Fact(15, unit="days/month", sources=SOURCES, note="1.3 A and 8.2 A")
 CHRONIC_MIGRAINE_DAYS = Fact(8, unit="days/month", sources=SOURCES, note="1.3 C")
 CHRONIC_MIN_MONTHS = Fact(3, unit="months (more than)", sources=SOURCES)
@@ -56,11 +62,11 @@ MOH_NAMES = {
     "8.2.6": "MOH attributed to multiple drug classes not individually overused",
     "8.2.7": "MOH attributed to unverified overuse of multiple drug classes",
 }  # fmt: skip
-#: drug classes (ldn.domain.vocabulary) by ICHD-3 8.2 subtype
+#: drug classes (ldn.domain.medicines) by ICHD-3 8.2 subtype; a product with analgesics of two
+#: or more ingredients counts as one combination analgesic (8.2.5), not as each ingredient
 MOH_CLASSES = {
     "8.2.1": {"ergotamine"}, "8.2.2": {"triptan"}, "8.2.3": {"simple_analgesic"},
-    "8.2.4": {"opioid_full_agonist", "opioid_long_acting", "tramadol", "tapentadol", "codeine",
-              "buprenorphine", "methadone", "opioid_antitussive"},
+    "8.2.4": set(OPIOID_CLASSES - {"opioid_antidiarrhoeal"}),
     "8.2.5": {"combination_analgesic"},
 }  # fmt: skip
 _DAYS = Field(ge=0, le=31)
@@ -99,14 +105,27 @@ class MohUse:
     months_regular: Mapping[str, float | None]
 
 
-def _migraine_features(a: Ichd3Answers) -> bool:
+def _migraine_criteria(a: Ichd3Answers) -> tuple[bool, bool, bool, bool]:
+    """ICHD-3 1.1 criteria A (>= 5 attacks), B (duration), C (2 of 4 features), D (associated)."""
     lo, hi = (MIG_DURATION_UNDER18_H if a.under_18 else MIG_DURATION_H).value
     c = sum((a.unilateral, a.pulsating, a.moderate_or_severe, a.aggravated_by_activity)) >= 2
     d = a.nausea_or_vomiting or a.photophobia_and_phonophobia
-    return lo <= a.typical_attack_duration_h <= hi and c and d
+    return (
+        a.attacks_lifetime >= MIG_MIN_ATTACKS.value,
+        lo <= a.typical_attack_duration_h <= hi,
+        c,
+        d,
+    )
 
 
-def _tth_features(a: Ichd3Answers) -> bool:
+def _migraine_features(a: Ichd3Answers) -> bool:
+    return all(_migraine_criteria(a)[1:])
+
+
+def _tth_features(a: Ichd3Answers, *, chronic: bool) -> bool:
+    """ICHD-3 2.x criteria A (>= 10 episodes), B (duration), C (2 of 4), D (associated)."""
+    lo, hi = TTH_EPISODIC_DURATION_H.value
+    b = a.typical_attack_duration_h >= lo if chronic else lo <= a.typical_attack_duration_h <= hi
     c = (
         sum(
             (
@@ -118,7 +137,8 @@ def _tth_features(a: Ichd3Answers) -> bool:
         )
         >= 2
     )
-    return c and not a.nausea_or_vomiting and not a.photophobia_and_phonophobia
+    d = not a.nausea_or_vomiting and not a.photophobia_and_phonophobia
+    return a.attacks_lifetime >= TTH_MIN_EPISODES.value and b and c and d
 
 
 def moh_subtypes(headache_days: int, has_headache_disorder: bool, use: MohUse) -> list[str]:
@@ -146,20 +166,22 @@ def classify(a: Ichd3Answers, use: MohUse | None = None) -> InstrumentResult:
     excluded = a.better_accounted_for_by_another_diagnosis
     features = _migraine_features(a)
     mo = features and a.attacks_lifetime >= MIG_MIN_ATTACKS.value and not excluded
-    probable = features and a.attacks_lifetime < MIG_MIN_ATTACKS.value and not excluded
     ma = (a.aura and a.aura_fully_reversible and a.aura_attacks >= AURA_MIN_ATTACKS.value
           and a.aura_characteristics >= AURA_MIN_CHARACTERISTICS.value and not excluded)  # fmt: skip
     chronic_period = a.months_with_this_frequency > CHRONIC_MIN_MONTHS.value
     cm = (a.headache_days_per_month >= CHRONIC_HEADACHE_DAYS.value and chronic_period
           and a.migraine_days_per_month >= CHRONIC_MIGRAINE_DAYS.value and (mo or ma) and not excluded)  # fmt: skip
     tth: str | None = None
-    if not cm and _tth_features(a) and not excluded:
-        if a.headache_days_per_month >= CHRONIC_HEADACHE_DAYS.value and chronic_period:
+    chronic_tth = a.headache_days_per_month >= CHRONIC_HEADACHE_DAYS.value and chronic_period
+    if not cm and not excluded and _tth_features(a, chronic=chronic_tth):
+        if chronic_tth:
             tth = "2.3"
-        elif a.headache_days_per_month >= 1:
+        elif a.headache_days_per_month >= 1 and chronic_period:
             tth = "2.2"
-        else:
+        elif a.headache_days_per_month < 1:
             tth = "2.1"
+    # 1.5.1: attacks fulfilling all but one of 1.1 A-D, and no other headache disorder's criteria
+    probable = sum(_migraine_criteria(a)) == 3 and not (mo or ma) and tth is None and not excluded
     diagnoses = [
         code
         for code, ok in (("1.1", mo and not cm), ("1.2", ma), ("1.3", cm), ("1.5.1", probable))

@@ -9,7 +9,7 @@ the naltrexone ingredient code is unverified), ICD-10 and SNOMED CT as in
 from __future__ import annotations
 
 __all__ = [
-    "EXT", "ICD10", "LDN_CONDITION", "LDN_OBSERVATION", "LOINC", "LOINC_CODES", "RXNORM",
+    "EXT", "ICD10", "LDN_CONDITION", "LDN_OBSERVATION", "LOINC", "LOINC_CODES", "LOINC_EGFR", "RXNORM",
     "RXNORM_NALTREXONE", "SNOMED", "SOURCE_IDS", "UCUM", "UCUM_UNITS", "ext",
 ]  # fmt: skip
 
@@ -37,6 +37,10 @@ LOINC_CODES: dict[str, tuple[str, str, str]] = {
 
 RXNORM_NALTREXONE = ("7243", "naltrexone")
 
+#: LOINC codes for an estimated GFR per 1.73 m² (read on import; the issue names the first three,
+#: the MDRD ones are from memory: ``loinc`` is secondary for these)
+LOINC_EGFR = frozenset({"33914-3", "62238-1", "98979-8", "48642-3", "48643-1", "77147-7"})
+
 #: ldn dose units -> UCUM codes
 UCUM_UNITS = {"mg": "mg", "mcg": "ug", "g": "g", "mL": "mL", "mcg/h": "ug/h", "mg/mL": "mg/mL",
               "drops": "{drop}", "tablet": "{tablet}", "capsule": "{capsule}"}  # fmt: skip
@@ -49,4 +53,4 @@ def ext(name: str) -> str:
 
 EXT = {n: ext(n) for n in ("age-years", "pregnant", "breastfeeding", "planning-pregnancy", "record-extras",
                            "drug-class", "days-per-month", "months-of-regular-use", "answer-is-list",
-                           "last-dose-local")}  # fmt: skip
+                           "last-dose-local", "medication-review")}  # fmt: skip

@@ -50,7 +50,8 @@ __all__ = [
 RECORD_ID_SYSTEM = "https://ldn.example.org/fhir/record-id"
 EXTRAS_FIELDS = ("pain", "prior_treatments", "liver_disease", "liver_tests", "planned_surgery",
                  "opioid_use_disorder", "naltrexone_hypersensitivity", "urine_opioid_screen", "notes",
-                 "weight_kg")  # fmt: skip
+                 "weight_kg", "naloxone_challenge", "renal_function", "child_pugh_class",
+                 "urine_opioid_screen_date", "opioid_withdrawal_signs", "transplant_recipient")  # fmt: skip
 _NS = uuid.UUID("6f1c8d1e-1d2a-4c56-9b7e-1c0a2d3e4f50")
 _CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 _VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -83,10 +84,16 @@ def _condition_code(code: str, display: str | None) -> dict[str, Any]:
 
 def _medication(m: Medication, pid: str, rid: str) -> dict[str, Any]:
     concept: dict[str, Any] = {"text": m.name}
-    if m.drug_class == "naltrexone":
-        concept["coding"] = [
-            {"system": RXNORM, "code": RXNORM_NALTREXONE[0], "display": RXNORM_NALTREXONE[1]}
-        ]
+    coding: list[dict[str, Any]] = [
+        {"system": c.system, "code": c.code, **({"display": c.display} if c.display else {})}
+        for c in m.codes
+    ]
+    if "naltrexone" in m.classes and not any(c["system"] == RXNORM for c in coding):
+        # added by ldn for the EHR (userSelected false), not part of the record: the importer skips it
+        coding.append({"system": RXNORM, "code": RXNORM_NALTREXONE[0], "display": RXNORM_NALTREXONE[1],
+                       "userSelected": False})  # fmt: skip
+    if coding:
+        concept["coding"] = coding
     dosage: dict[str, Any] = {
         "route": {"text": m.route},
         "asNeededBoolean": m.status == "as_needed",
@@ -102,6 +109,8 @@ def _medication(m: Medication, pid: str, rid: str) -> dict[str, Any]:
         ext.append({"url": EXT["days-per-month"], "valueInteger": m.days_per_month})
     if m.months_of_regular_use is not None:
         ext.append({"url": EXT["months-of-regular-use"], "valueDecimal": m.months_of_regular_use})
+    if m.review is not None:
+        ext.append({"url": EXT["medication-review"], "valueString": m.review.model_dump_json()})
     res: dict[str, Any] = {
         "resourceType": "MedicationStatement", "id": rid, "extension": ext,
         "status": "stopped" if m.status == "stopped" else "active",

@@ -26,6 +26,7 @@ from ldn.interop.r4.codes import (
     LDN_QUESTIONNAIRE,
     LOINC,
     LOINC_CODES,
+    LOINC_EGFR,
     SNOMED,
     UCUM_UNITS,
 )
@@ -132,15 +133,31 @@ def _condition(res: dict[str, Any], loc: str, strict: bool) -> dict[str, Any] | 
 
 def _medication(res: dict[str, Any]) -> dict[str, Any] | None:
     concept = res.get("medicationCodeableConcept") or {}
+    codings = [c for c in concept.get("coding") or [] if isinstance(c, dict) and c.get("code")]
+    if _ext(res, "drug-class") is not None:  # ldn's own export: skip the coding ldn added itself
+        codings = [c for c in codings if c.get("userSelected") is not False]
     name = concept.get("text") or next(
-        (c.get("display") for c in concept.get("coding") or [] if c.get("display")), None
+        (c.get("display") for c in codings if c.get("display")), None
     )
-    if not name or res.get("status") in ("entered-in-error", "not-taken"):
+    if res.get("status") in ("entered-in-error", "not-taken"):
         return None
+    if not name:
+        # fail closed: a medicine without a name is kept (by its code, or as unnamed) so the
+        # screen sends it to the clinician instead of dropping it
+        first = codings[0] if codings else {}
+        name = (
+            f"unnamed medicine ({first.get('system', 'no code')} {first.get('code', '')})".strip()
+        )
     dosage = (res.get("dosage") or [{}])[0]
     as_needed = bool(dosage.get("asNeededBoolean"))
     out: dict[str, Any] = {"name": name, "status": "stopped" if res.get("status") in ("stopped", "completed")
                            else ("as_needed" if as_needed else "current")}  # fmt: skip
+    if codings:
+        out["codes"] = [{"system": str(c.get("system") or "unknown"), "code": str(c["code"]),
+                         "display": str(c.get("display") or "")} for c in codings]  # fmt: skip
+    review = _ext(res, "medication-review")
+    if review:
+        out["review"] = json.loads(review)
     dq = ((dosage.get("doseAndRate") or [{}])[0]).get("doseQuantity")
     if dq and dq.get("value") and (dq.get("code") in _UNITS or dq.get("unit") in UCUM_UNITS):
         out["dose"] = {"value": dq["value"], "unit": _UNITS.get(dq.get("code"), dq.get("unit"))}
@@ -245,6 +262,15 @@ def bundle_to_record_data(
                 (_LOINC[code] for system, code in codes if system == LOINC and code in _LOINC), None
             )
             value = (res.get("valueQuantity") or {}).get("value")
+            if value is not None and any(
+                system == LOINC and code in LOINC_EGFR for system, code in codes
+            ):
+                when = str(res.get("effectiveDateTime") or "")[:10] or None
+                if when is None or when >= str(
+                    (data.get("renal_function") or {}).get("date") or ""
+                ):
+                    data["renal_function"] = {"egfr_ml_min_1_73m2": float(value), "date": when}
+                continue
             if obs_key is None or value is None:
                 continue
             if obs_key == "pain_nrs":

@@ -17,11 +17,26 @@ from ldn.domain.errors import ConflictError, InputError, PreconditionFailed
 from ldn.domain.patient import PatientRecord, parse_patient
 from ldn.domain.screening import score_instruments
 from ldn.domain.titration import TitrationPlan
-from ldn.persistence.tables import DiaryRow, Patient, PatientRecordVersion, Plan, Screening, Trial
+from ldn.persistence.tables import (
+    DiaryRow,
+    Patient,
+    PatientRecordVersion,
+    Plan,
+    Screening,
+    Trial,
+    User,
+)
 from ldn.services.clinic.access import authorize, require
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
 
-__all__ = ["create_patient", "get_patient", "list_patients", "load_record", "update_record"]
+__all__ = [
+    "create_patient",
+    "get_patient",
+    "list_patients",
+    "load_record",
+    "review_medication",
+    "update_record",
+]
 
 
 def load_record(tx: Tx, patient: Patient) -> PatientRecord:
@@ -98,6 +113,37 @@ def update_record(
                                         data=rec.model_dump(mode="json"), created_at=tx.now,
                                         created_by=actor.user_id or None))  # fmt: skip
     tx.audit(actor, "update", "patient_record", patient.current_version, patient_id=patient.id)
+    return {**_summary(patient), "record": rec.model_dump(mode="json")}
+
+
+@use_case()
+def review_medication(
+    tx: Tx, actor: Actor, patient_id: int, *, index: int, contains_opioid: bool,
+    contains_naltrexone: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """Record the clinician's answer for a medicine ldn could not identify (a new record version).
+
+    The answer (who, when) then decides for that medicine in every screening; a known opioid is
+    never cleared by it (:attr:`ldn.domain.patient.Medication.classes`).
+    """
+    patient = authorize(tx, actor, "patient.write", patient_id)
+    current = load_record(tx, patient)
+    if not 0 <= index < len(current.medications):
+        raise InputError.at("index", f"the record has no medication number {index}",
+                            f"use 0 to {len(current.medications) - 1}" if current.medications else "add the medication first")  # fmt: skip
+    user = tx.session.get(User, actor.user_id)
+    who = (user.display_name or user.email) if user is not None else f"user {actor.user_id}"
+    data = current.model_dump(mode="json")
+    data["medications"][index]["review"] = {"contains_opioid": contains_opioid, "contains_naltrexone": contains_naltrexone,
+                                            "reviewed_by": who, "reviewed_on": tx.today.isoformat()}  # fmt: skip
+    rec = _checked(data, tx)
+    patient.current_version += 1
+    patient.updated_at = tx.now
+    tx.session.add(PatientRecordVersion(patient_id=patient.id, version=patient.current_version,
+                                        data=rec.model_dump(mode="json"), created_at=tx.now,
+                                        created_by=actor.user_id or None))  # fmt: skip
+    tx.audit(actor, "update", "patient_record", patient.current_version, patient_id=patient.id,
+             detail=f"medication {index} reviewed")  # fmt: skip
     return {**_summary(patient), "record": rec.model_dump(mode="json")}
 
 

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ldn.domain.errors import ClinicalRefusal, InputError, NotFoundError
+from ldn.domain.medicines import identify, medicine_names
+from ldn.domain.patient import PatientRecord
 from ldn.domain.vocabulary import CONDITIONS, WPI_REGIONS
 from ldn.services.clinic import diary, patients, pharmacy, plans, screenings, trials
 from ldn.services.visuals import pain_chart, trial_chart
@@ -24,7 +26,16 @@ CSRF = [Depends(verify_csrf)]
 
 def _form_context() -> dict[str, Any]:
     conds = sorted(CONDITIONS.values(), key=lambda c: (not c.ldn_relevant, c.display))
-    return {"conditions": conds, "regions": WPI_REGIONS, "med_rows": range(MED_ROWS)}
+    return {"conditions": conds, "regions": WPI_REGIONS, "med_rows": range(MED_ROWS),
+            "medicine_names": medicine_names()}  # fmt: skip
+
+
+def _medicines(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """What ldn read in each of the record's medicines (shown beside the record)."""
+    meds = PatientRecord.model_validate(record, context={"today": None}).medications
+    return [{"index": i, "name": m.name, "explanation": m.identity.explanation(), "identified": m.identified,
+             "opioid": m.is_opioid, "naltrexone": "naltrexone" in m.classes, "review": m.review}
+            for i, m in enumerate(meds)]  # fmt: skip
 
 
 @router.get("")
@@ -75,7 +86,8 @@ def _dashboard(request: Request, actor: Any, pid: int, **extra: Any) -> dict[str
             side[s] = side.get(s, 0) + 1
     return {"patient": patient, "screening": screens[0] if screens else None, "plan": plan, "days_logged": len(entries),
             "chart": chart, "response": response, "side_effects": side, "trials": trial_list, "trial_charts": trial_charts,
-            "today": clinic.today().isoformat(), "plan_error": "", **extra}  # fmt: skip
+            "today": clinic.today().isoformat(), "plan_error": "", "medicines": _medicines(patient["record"]),
+            **extra}  # fmt: skip
 
 
 @router.get("/patients/{pid}")
@@ -89,6 +101,30 @@ def rescreen(request: Request, actor: WebActor, pid: int) -> Response:
     require_role(actor, "clinician")
     screenings.run_screening(request.app.state.clinic, actor, pid)
     return RedirectResponse(f"/clinic/patients/{pid}", status_code=303)
+
+
+@router.post("/patients/{pid}/medications/{index}/review", dependencies=CSRF)
+def review_medication(request: Request, actor: WebActor, pid: int, index: int,
+                      contains_opioid: Annotated[str, Form()]) -> Response:  # fmt: skip
+    require_role(actor, "clinician")
+    clinic = request.app.state.clinic
+    patients.review_medication(clinic, actor, pid, index=index, contains_opioid=contains_opioid == "yes",
+                               contains_naltrexone=contains_opioid == "naltrexone")  # fmt: skip
+    screenings.run_screening(clinic, actor, pid)
+    return RedirectResponse(f"/clinic/patients/{pid}", status_code=303)
+
+
+@router.get("/medicines/lookup")
+def medicine_lookup(request: Request, actor: WebActor) -> HTMLResponse:
+    """What ldn reads in a medicine name (htmx sends the field, ``medications[i].name``)."""
+    require_role(actor, "clinician")
+    name = next(
+        (v for k, v in request.query_params.items() if k == "name" or k.endswith(".name")), ""
+    )
+    if not name.strip():
+        return HTMLResponse("")
+    m = identify(name[:200])
+    return page(request, "clinic/_medicine_match.html", m=m)
 
 
 @router.post("/patients/{pid}/plan", dependencies=CSRF)
