@@ -1,6 +1,7 @@
 """Meta-analysis benchmark: REML + HKSJ for k = 10, 100 and 10,000 studies, against statsmodels
 combine_effects in the same run (statsmodels has no REML; its iterated Paule-Mandel estimator
-"iterated" with use_t is the nearest comparable model, and ldn's PM is timed beside it).
+"iterated" with use_t is the nearest comparable model, and ldn's PM is timed beside it), and
+ldn's leave-one-out (all k REML pools without one study each).
 Run: python benchmarks/meta.py  (prints a Markdown table for docs/benchmarks.md)
 """
 
@@ -13,6 +14,7 @@ import numpy as np
 from statsmodels.stats.meta_analysis import combine_effects
 
 from ldn.domain.evidence.meta import random_effects
+from ldn.domain.evidence.sensitivity import leave_one_out
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -27,9 +29,10 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
 def main() -> None:
     rng = np.random.default_rng(42)
     print(
-        "| k | ldn REML + HKSJ | ldn PM + HKSJ | statsmodels PM (iterated, t) | ldn PM / statsmodels |"
+        "| k | ldn REML + HKSJ | ldn PM + HKSJ | statsmodels PM (iterated, t) | ldn PM / statsmodels "
+        "| ldn REML leave-one-out (k pools) |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for k in (10, 100, 10_000):
         v = rng.uniform(0.01, 0.2, k)
         y = rng.normal(-0.3, np.sqrt(v + 0.05))
@@ -39,8 +42,11 @@ def main() -> None:
         t_sm = best_of(
             lambda y=y, v=v: combine_effects(y, v, method_re="iterated", use_t=True), repeat
         )
+        labels = [str(i) for i in range(k)]
+        t_loo = best_of(lambda y=y, v=v, labels=labels: leave_one_out(y, v, labels), 3)
         print(
-            f"| {k:,} | {t_reml * 1e3:.2f} ms | {t_pm * 1e3:.2f} ms | {t_sm * 1e3:.2f} ms | {t_pm / t_sm:.2f}x |"
+            f"| {k:,} | {t_reml * 1e3:.2f} ms | {t_pm * 1e3:.2f} ms | {t_sm * 1e3:.2f} ms | {t_pm / t_sm:.2f}x "
+            f"| {t_loo * 1e3:.0f} ms |"
         )
 
 

@@ -15,7 +15,7 @@ from ldn.domain.errors import InputError
 from ldn.domain.evidence.answer import CONDITIONS, EXTERNAL_FM_POOLS, answer
 from ldn.domain.evidence.dataset import load_trials, poolable
 from ldn.domain.evidence.effect_sizes import CROSSOVER_CORRELATION
-from ldn.domain.evidence.meta import METHODS, random_effects
+from ldn.domain.evidence.meta import METHODS, PI_METHODS, random_effects
 from ldn.domain.evidence.sensitivity import leave_one_out
 from ldn.services.evidence_files import read_effects_csv
 
@@ -61,6 +61,15 @@ def pool_cmd(
     hksj: Annotated[
         bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman interval.")
     ] = False,
+    pi: Annotated[
+        str,
+        typer.Option(
+            "--pi",
+            help="Prediction interval: "
+            + "; ".join(f"{name} = {text}" for name, text in PI_METHODS.items())
+            + " (default metafor).",
+        ),
+    ] = "metafor",
     correlation: Annotated[
         float, typer.Option(help="Within-person correlation for crossover trials.")
     ] = CROSSOVER_CORRELATION.value,
@@ -92,7 +101,7 @@ def pool_cmd(
             [v for _, _, v in rows],
         )
         title = f"LDN vs placebo, {cond}"
-    res = random_effects(yi, vi, method=method, hksj=hksj, labels=labels)
+    res = random_effects(yi, vi, method=method, hksj=hksj, labels=labels, pi=pi.lower())
     out = res.as_dict()
     if plot is not None:
         from ldn.charts.evidence import forest_plot
@@ -112,14 +121,16 @@ def pool_cmd(
         table.add_row(lab, f"{y:.3f}", f"{v:.4f}", f"{100 * w:.1f}")
     console.print(table)
     console.print(f"Pooled {res.estimate:.3f} (SE {res.se:.3f}; 95% CI {res.ci_low:.3f} to {res.ci_high:.3f}); "
-                  f"prediction interval {res.pi_low:.3f} to {res.pi_high:.3f}; τ² {res.tau2:.4f}; I² {res.i2:.1f}%; "
+                  f"prediction interval ({res.pi_label}) {res.pi_low:.3f} to {res.pi_high:.3f}; τ² {res.tau2:.4f}; I² {res.i2:.1f}%; "
                   f"Q {res.q:.2f} (p {res.q_p:.3g}).")  # fmt: skip
+    if not res.converged:
+        console.print(f"[yellow]Warning:[/] {res.note}")
     if len(yi) >= 3 and method != "FE":
         console.print(
             "Leave-one-out: "
             + "; ".join(
-                f"without {lab}: {r.estimate:.2f}"
-                for lab, r in leave_one_out(yi, vi, labels, method=method)
+                f"without {r.label}: {r.estimate:.2f}"
+                for r in leave_one_out(yi, vi, labels, method=method)
             )
         )
     if plot is not None:

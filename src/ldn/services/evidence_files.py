@@ -1,4 +1,7 @@
-"""Reading a user's effect-size CSV (columns study, yi, vi — the metafor convention)."""
+"""Reading a user's effect-size CSV (columns study, yi, vi — the metafor convention).
+
+A byte-order mark (Excel's "CSV UTF-8") is dropped, and values outside the engine's stated range
+(ldn.domain.evidence.meta) are reported with their CSV row, like every other problem."""
 
 from __future__ import annotations
 
@@ -7,7 +10,10 @@ import io
 import math
 from pathlib import Path
 
+import numpy as np
+
 from ldn.domain.errors import DataFileError, InputError, Problem
+from ldn.domain.evidence.meta import range_problems
 from ldn.services.files import read_text
 
 __all__ = ["read_effects_csv"]
@@ -17,7 +23,7 @@ REQUIRED = ("study", "yi", "vi")
 
 def read_effects_csv(path: Path) -> tuple[list[str], list[float], list[float], list[str]]:
     """(studies, yi, vi, groups) from a CSV; optional column ``group`` for subgroups."""
-    text = read_text(path)
+    text = read_text(path).removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
@@ -61,6 +67,10 @@ def read_effects_csv(path: Path) -> tuple[list[str], list[float], list[float], l
                     )
             target.append(value)
         groups.append(row.get("group") or "")
+    if not problems and studies:
+        problems = range_problems(
+            np.array(yi), np.array(vi), lambda i, col: f"row {i + 2}, column {col}"
+        )
     if problems:
         raise InputError(problems, origin=str(path))
     if not studies:

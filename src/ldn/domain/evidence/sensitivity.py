@@ -1,6 +1,9 @@
 """Leave-one-out, cumulative meta-analysis, subgroup analysis with the between-group test, and
 Egger's regression test for funnel-plot asymmetry (Egger et al. 1997: regress y/se on 1/se; the
-intercept measures asymmetry; t-test with k-2 df)."""
+intercept measures asymmetry; t-test with k-2 df).
+
+Leave-one-out keeps only the few numbers it reports per study (loo.py computes all k fits at
+once in O(k) memory): 10,000 studies take well under a second."""
 
 from __future__ import annotations
 
@@ -12,10 +15,19 @@ import numpy as np
 from scipy import stats
 
 from ldn.domain.errors import InputError
-from ldn.domain.evidence.meta import Floats, MetaResult, random_effects, validate_effects
+from ldn.domain.evidence.loo import loo_fits
+from ldn.domain.evidence.meta import (
+    METHODS,
+    Floats,
+    MetaResult,
+    random_effects,
+    scaled,
+    validate_effects,
+)
 
 __all__ = [
     "EggerResult",
+    "LeaveOneOut",
     "SubgroupResult",
     "cumulative",
     "egger_test",
@@ -24,31 +36,49 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class LeaveOneOut:
+    """The pool without one study: its label, estimate, CI and tau^2."""
+
+    label: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    tau2: float
+    converged: bool = True
+
+
 def leave_one_out(
-    yi: Sequence[float],
-    vi: Sequence[float],
+    yi: Floats,
+    vi: Floats,
     labels: Sequence[str],
     *,
     method: str = "REML",
     hksj: bool = False,
-) -> list[tuple[str, MetaResult]]:
-    y, v = validate_effects(yi, vi, labels=labels, min_k=3 if method != "FE" else 2)
-    out = []
-    for i in range(len(y)):
-        keep = np.arange(len(y)) != i
-        out.append(
-            (
-                labels[i],
-                random_effects(
-                    y[keep],
-                    v[keep],
-                    method=method,
-                    hksj=hksj,
-                    labels=[x for j, x in enumerate(labels) if j != i],
-                ),
-            )
+    level: float = 0.95,
+) -> list[LeaveOneOut]:
+    """The k pools without one study each (the same estimator, CI and HKSJ as the full pool)."""
+    method = method.upper()
+    if method not in METHODS:
+        raise InputError.at(
+            "--method", f"unknown method {method!r}", f"use one of: {', '.join(METHODS)}"
         )
-    return out
+    y, v = validate_effects(yi, vi, labels=labels, min_k=3 if method != "FE" else 2)
+    k = len(y)
+    z, u, c, s = scaled(y, v)
+    f = loo_fits(z, u, method)
+    se = s / np.sqrt(f.s)
+    if hksj:
+        se = se * np.sqrt(np.maximum(f.q, 0.0) / (k - 2))
+        crit = float(stats.t.ppf((1 + level) / 2, k - 2))
+    else:
+        crit = float(stats.norm.ppf((1 + level) / 2))
+    est = c + s * f.mu
+    return [
+        LeaveOneOut(str(labels[i]), float(est[i]), float(est[i] - crit * se[i]),
+                    float(est[i] + crit * se[i]), float(f.tau2[i]) * s**2, bool(f.converged[i]))
+        for i in range(k)
+    ]  # fmt: skip
 
 
 def cumulative(
