@@ -11,8 +11,20 @@ from ldn.domain.diary import DiaryEntry
 from ldn.domain.patient import PatientRecord
 
 __all__ = [
-    "AdjustIn", "BatchIn", "LoginIn", "MedicationReviewIn", "Page", "PatientIn", "PlanOptionsIn", "PrescriptionIn",
-    "QuestionnaireIn", "Token", "TrialIn", "UserIn", "UserPatch",
+    "AdjustIn",
+    "BatchIn",
+    "LoginIn",
+    "MedicationReviewIn",
+    "Page",
+    "PatientIn",
+    "PlanOptionsIn",
+    "PrescriptionIn",
+    "QuestionnaireIn",
+    "RevealIn",
+    "Token",
+    "TrialIn",
+    "UserIn",
+    "UserPatch",
 ]  # fmt: skip
 
 
@@ -80,6 +92,9 @@ class PlanOptionsIn(_In):
     form: Literal["capsule", "liquid"] = "capsule"
     start: date | None = None
     allow_past: bool = False
+    acknowledge_review: bool = Field(
+        default=False, description="The clinician has reviewed the screening's review findings"
+    )
 
 
 class PlanPatch(_In):
@@ -91,6 +106,7 @@ class PlanPatch(_In):
     interval_days: int | None = Field(default=None, ge=1, le=90)
     form: Literal["capsule", "liquid"] | None = None
     start: date | None = None
+    acknowledge_review: bool | None = None
 
 
 class AdjustIn(_In):
@@ -124,6 +140,16 @@ class TrialIn(_In):
     cycles: int = Field(default=3, ge=1, le=10)
     period_days: int = Field(default=28, ge=1, le=365)
     run_in_days: int = Field(default=14, ge=0, le=365)
+    acknowledge_review: bool = Field(
+        default=False, description="The clinician has reviewed the screening's review findings"
+    )
+
+
+class RevealIn(_In):
+    """Unblinding is final: it needs an explicit confirmation, and a reason before the last period ends."""
+
+    confirm: bool = False
+    early_stop_reason: str = Field(default="", max_length=500)
 
 
 class AnalysisIn(_In):

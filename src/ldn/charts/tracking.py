@@ -18,7 +18,35 @@ from ldn.domain.nof1.blinding import Allocation
 from ldn.domain.nof1.design import TrialDesign
 from ldn.domain.response import ResponseReport
 
-__all__ = ["plot_response", "plot_trial"]
+__all__ = ["MAX_GAP_D", "break_gaps", "full_window_mean", "plot_response", "plot_trial"]
+
+
+#: a gap longer than this (days without a diary entry) breaks the lines of a chart
+MAX_GAP_D = 3
+
+
+def full_window_mean(days: np.ndarray, values: np.ndarray, *, window_d: int = 7) -> np.ndarray:
+    """The mean over the ``window_d`` calendar days ending on each day, NaN unless every one of
+    those days has an entry (no mean drawn across a gap or at the start of the diary)."""
+    out = np.full(len(days), np.nan)
+    by_day = dict(zip(days.astype(int).tolist(), values.tolist(), strict=True))
+    for i, d in enumerate(days.astype(int)):
+        window = [by_day.get(int(d) - k) for k in range(window_d)]
+        if all(v is not None for v in window):
+            out[i] = float(np.mean(np.asarray(window, dtype=float)))
+    return out
+
+
+def break_gaps(
+    days: np.ndarray, *series: np.ndarray, max_gap_d: int = MAX_GAP_D
+) -> tuple[np.ndarray, ...]:
+    """Insert a NaN point wherever consecutive days are more than ``max_gap_d`` apart, so that a
+    line is not drawn across the gap (matplotlib breaks a line at NaN)."""
+    cuts = np.nonzero(np.diff(days) > max_gap_d)[0] + 1
+    if len(cuts) == 0:
+        return (days, *series)
+    out_days = np.insert(days.astype(float), cuts, days[cuts - 1] + 1)
+    return (out_days, *(np.insert(s.astype(float), cuts, np.nan) for s in series))
 
 
 def plot_response(entries: list[DiaryEntry], report: ResponseReport, path: Path) -> str:
@@ -27,8 +55,9 @@ def plot_response(entries: list[DiaryEntry], report: ResponseReport, path: Path)
     dose = np.array([e.dose_mg or 0.0 for e in entries])
     fig, ax = plt.subplots(figsize=(9, 4.2))
     ax.plot(days, pain, ".", color="#9bb7d4", ms=4, label="daily average pain")
-    roll = np.convolve(pain, np.ones(7) / 7, mode="same") if len(pain) >= 7 else pain
-    ax.plot(days, roll, color="#1f5f99", lw=2, label="7-day mean")
+    roll = full_window_mean(days, pain)
+    line_days, roll_line, dose_line = break_gaps(days, roll, dose)
+    ax.plot(line_days, roll_line, color="#1f5f99", lw=2, label="7-day mean (full weeks only)")
     b = report.baseline_pain
     for frac, name, style in (
         (0.7, "30% lower (moderate)", "--"),
@@ -37,7 +66,7 @@ def plot_response(entries: list[DiaryEntry], report: ResponseReport, path: Path)
         ax.axhline(b * frac, color="#a0522d", lw=1, ls=style, label=name)
     ax.axhline(b, color="#555", lw=1, label=f"baseline {b:.1f}")
     ax2 = ax.twinx()
-    ax2.step(days, dose, where="post", color="#6a8f3a", lw=1.2)
+    ax2.step(line_days, dose_line, where="post", color="#6a8f3a", lw=1.2)
     ax2.set_ylabel("LDN dose (mg)", color="#6a8f3a")
     ax2.set_ylim(0, max(6.0, float(dose.max()) * 1.5))
     ticks = days[:: max(1, len(days) // 8)]

@@ -56,6 +56,13 @@ def plan_cmd(
     allow_past: Annotated[
         bool, typer.Option("--allow-past", help="Allow a start date in the past.")
     ] = False,
+    acknowledge_review: Annotated[
+        bool,
+        typer.Option(
+            "--acknowledge-review",
+            help="I have reviewed the findings that need a clinician's review.",
+        ),
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -95,15 +102,16 @@ def plan_cmd(
     record = load_patient_file(Path(file), today=today)
     options = PlanOptions(schedule=schedule, target_mg=target_mg, max_mg=max_mg, start_mg=start_mg, step_mg=step_mg,
                           interval_days=interval_days, form=form, start=parse_as_of(start, option="--start") if start else None,
-                          allow_past=allow_past)  # fmt: skip
+                          allow_past=allow_past, acknowledge_review=acknowledge_review)  # fmt: skip
     bundle = make_plan(record, options, today=today)
     written = write_plan_files(bundle, out) if out else []
     if as_json:
         emit_json(bundle.as_dict() | {"files": [str(p) for p in written]})
         return
     if bundle.screening.verdict != "candidate":
-        console.print(f"[yellow]Screening verdict: {bundle.screening.verdict}[/]"
-                      + (f" — plan starts on the earliest safe date {bundle.screening.earliest_start}" if bundle.screening.earliest_start else ""))  # fmt: skip
+        console.print(f"[yellow]Screening verdict: {bundle.screening.verdict}[/]")
+    if bundle.start_note:
+        console.print(f"[yellow]The plan {bundle.start_note}.[/]")
     _print_plan(
         bundle.plan,
         f"LDN plan for {record.display_name or record.id} ({bundle.plan.schedule} schedule, {form})",

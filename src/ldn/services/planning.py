@@ -16,10 +16,11 @@ from ldn.domain.compounding import (
     worksheet_markdown,
 )
 from ldn.domain.cost import MonthlyCost, monthly_cost
-from ldn.domain.errors import ClinicalRefusal, InputError
+from ldn.domain.errors import InputError
 from ldn.domain.patient import PatientRecord
 from ldn.domain.prescription import prescription_text
 from ldn.domain.screening import ScreeningReport, screen
+from ldn.domain.start_guard import decide_start
 from ldn.domain.titration import TitrationPlan, build_plan
 from ldn.interop.handout import HandoutContext, render_handout
 from ldn.interop.ical import plan_calendar
@@ -47,6 +48,7 @@ class PlanOptions:
     form: str = "capsule"
     start: date | None = None
     allow_past: bool = False
+    acknowledge_review: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +59,13 @@ class PlanBundle:
     batches: tuple[BatchRecord, ...]
     cost: MonthlyCost
     supply: Supply | None = None
+    start_note: str = ""
+    acknowledged: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"patient_id": self.record.id, "form": self.batches[0].form if self.batches else "",
                 "screening_verdict": self.screening.verdict, "plan": self.plan.as_dict(),
+                "start_note": self.start_note, "acknowledged_findings": list(self.acknowledged),
                 "batches": [b.as_dict() for b in self.batches], "supply": self.supply.as_dict() if self.supply else None,
                 "cost": {"form": self.cost.form, "per_dose_usd": self.cost.per_dose, "per_month_usd": self.cost.per_month,
                          "range_per_month_usd": [self.cost.low_per_month, self.cost.high_per_month], "note": self.cost.note}}  # fmt: skip
@@ -71,28 +76,15 @@ def make_plan(record: PatientRecord, options: PlanOptions, *, today: date) -> Pl
     if options.form not in ("capsule", "liquid"):
         raise InputError.at("--form", f"unknown form {options.form!r}", "use capsule or liquid")
     report = screen(record, today=today)
-    if report.verdict == "contraindicated":
-        reason = next(
-            (f.message for f in report.findings if f.verdict == "contraindicated"),
-            "contraindicated",
-        )
-        raise ClinicalRefusal(
-            f"no plan: LDN is contraindicated for {record.id} ({reason})",
-            fix="see `ldn screen` for the findings",
-        )
-    start = options.start or today
-    if start < today and not options.allow_past:
+    if options.start is not None and options.start < today and not options.allow_past:
         raise InputError.at(
             "--start",
-            f"{start.isoformat()} is in the past",
+            f"{options.start.isoformat()} is in the past",
             "choose today or later, or pass --allow-past",
         )
-    if (
-        report.verdict == "do_not_start_yet"
-        and report.earliest_start
-        and start < report.earliest_start
-    ):
-        start = report.earliest_start
+    decision = decide_start(report, requested=options.start, today=today,
+                            acknowledged=options.acknowledge_review, what="the plan")  # fmt: skip
+    start = decision.start
     plan = build_plan(start=start, schedule=options.schedule, target_mg=options.target_mg, max_mg=options.max_mg,
                       start_mg=options.start_mg, step_mg=options.step_mg, interval_days=options.interval_days)  # fmt: skip
     name = record.display_name or record.id
@@ -101,7 +93,8 @@ def make_plan(record: PatientRecord, options: PlanOptions, *, today: date) -> Pl
         plan, form="capsule" if options.form == "capsule" else "liquid", compounded_on=today
     )
     bundle_batches = first_fill_batches(supply, patient=name)
-    return PlanBundle(record, report, plan, bundle_batches, monthly_cost(options.form), supply)
+    return PlanBundle(record, report, plan, bundle_batches, monthly_cost(options.form), supply,
+                      decision.moved_because, decision.acknowledged)  # fmt: skip
 
 
 def write_plan_files(bundle: PlanBundle, out_dir: Path, *, prescriber: str = "") -> list[Path]:

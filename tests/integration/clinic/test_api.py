@@ -233,7 +233,14 @@ def test_sealed_allocation_only_for_the_pharmacist_until_reveal(world: World) ->
     )
     sealed = c.get(f"/api/v1/trials/{tid}/allocation", headers=world.as_("pharmacist")).json()
     assert sealed["allocation"]["ldn_bottle"] in ("A", "B")
-    revealed = c.post(f"/api/v1/trials/{tid}/reveal", headers=world.as_("clinician")).json()
+    doc = world.as_("clinician")
+    early = c.post(f"/api/v1/trials/{tid}/reveal", headers=doc, json={"confirm": True})
+    assert early.status_code == 409 and "early" in early.json()["detail"]
+    unconfirmed = c.post(f"/api/v1/trials/{tid}/reveal", headers=doc,
+                         json={"early_stop_reason": "patient moved away"})  # fmt: skip
+    assert unconfirmed.status_code == 409 and "cannot be undone" in unconfirmed.json()["detail"]
+    revealed = c.post(f"/api/v1/trials/{tid}/reveal", headers=doc,
+                      json={"confirm": True, "early_stop_reason": "patient moved away"}).json()  # fmt: skip
     assert revealed["allocation"] == sealed["allocation"]
 
 

@@ -24,37 +24,59 @@ def world(clinic: Clinic) -> Iterator[World]:
 
 
 def _record(rid: str, *meds: dict[str, Any]) -> dict[str, Any]:
-    rec: dict[str, Any] = json.loads(json.dumps(yaml.safe_load((PATIENTS / "fibromyalgia.yaml").read_text()), default=str))
+    rec: dict[str, Any] = json.loads(
+        json.dumps(yaml.safe_load((PATIENTS / "fibromyalgia.yaml").read_text()), default=str)
+    )
     rec["id"] = rid
     rec["medications"] = [*rec["medications"], *meds]
     return rec
 
 
-def test_api_opioid_brand_holds_the_start_and_unknown_goes_to_review_until_answered(world: World) -> None:
+def test_api_opioid_brand_holds_the_start_and_unknown_goes_to_review_until_answered(
+    world: World,
+) -> None:
     c, doc = world.client, world.as_("clinician")
     yesterday = (world.clinic.today() - timedelta(days=1)).isoformat()
     pid = c.post("/api/v1/patients", headers=doc,
                  json={"record": _record("m-1", {"name": "Norco 10/325", "status": "stopped", "last_dose": yesterday})}).json()["id"]  # fmt: skip
-    assert c.post(f"/api/v1/patients/{pid}/screenings", headers=doc).json()["verdict"] == "do_not_start_yet"
+    assert (
+        c.post(f"/api/v1/patients/{pid}/screenings", headers=doc).json()["verdict"]
+        == "do_not_start_yet"
+    )
 
-    pid = c.post("/api/v1/patients", headers=doc, json={"record": _record("m-2", {"name": "Zorvexa 20 mg"})}).json()["id"]
+    pid = c.post(
+        "/api/v1/patients", headers=doc, json={"record": _record("m-2", {"name": "Zorvexa 20 mg"})}
+    ).json()["id"]
     screening = c.post(f"/api/v1/patients/{pid}/screenings", headers=doc).json()
     assert screening["verdict"] == "needs_clinician_review"
     assert any(f["code"] == "MEDICATION_NOT_IDENTIFIED" for f in screening["report"]["findings"])
     index = 2  # the record's third medicine
-    bad = c.post(f"/api/v1/patients/{pid}/record/medications/9/review", headers=doc, json={"contains_opioid": False})
+    bad = c.post(
+        f"/api/v1/patients/{pid}/record/medications/9/review",
+        headers=doc,
+        json={"contains_opioid": False},
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == "index"
-    r = c.post(f"/api/v1/patients/{pid}/record/medications/{index}/review", headers=doc, json={"contains_opioid": False})
+    r = c.post(
+        f"/api/v1/patients/{pid}/record/medications/{index}/review",
+        headers=doc,
+        json={"contains_opioid": False},
+    )
     assert r.status_code == 200, r.text
     review = r.json()["record"]["medications"][index]["review"]
     assert review["contains_opioid"] is False and review["reviewed_by"] and review["reviewed_on"]
-    assert c.post(f"/api/v1/patients/{pid}/screenings", headers=doc).json()["verdict"] != "needs_clinician_review"
+    assert (
+        c.post(f"/api/v1/patients/{pid}/screenings", headers=doc).json()["verdict"]
+        != "needs_clinician_review"
+    )
 
 
 def test_api_lookup(world: World) -> None:
     c, pt = world.client, world.as_("patient")
     out = c.get("/api/v1/compute/medicines", params={"name": "Butrans 10 mcg/h"}, headers=pt).json()
-    assert out["contains_opioid"] and out["form"] == "patch" and "buprenorphine" in out["ingredients"]
+    assert (
+        out["contains_opioid"] and out["form"] == "patch" and "buprenorphine" in out["ingredients"]
+    )
     assert c.get("/api/v1/compute/medicines", headers=pt).status_code == 422
 
 
@@ -64,7 +86,11 @@ def test_web_form_shows_what_it_read_and_takes_the_clinicians_answer(world: Worl
     from ldn.asgi import create_app
 
     c = TestClient(create_app(world.clinic.settings, clinic=world.clinic))
-    r = c.post("/login", data={"email": "clinician@demo.ldn.example", "password": PASSWORD}, follow_redirects=False)
+    r = c.post(
+        "/login",
+        data={"email": "clinician@demo.ldn.example", "password": PASSWORD},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     page = c.get("/clinic/new")
     assert 'list="medicine-names"' in page.text and "Percocet" in page.text
@@ -81,7 +107,11 @@ def test_web_form_shows_what_it_read_and_takes_the_clinicians_answer(world: Worl
                follow_redirects=False)  # fmt: skip
     assert r.status_code == 303
     dash = c.get(f"/clinic/patients/{pid}")
-    assert "Do not start yet" in dash.text or "do_not_start_yet" in dash.text or "Do not start" in dash.text
+    assert (
+        "Do not start yet" in dash.text
+        or "do_not_start_yet" in dash.text
+        or "Do not start" in dash.text
+    )
 
 
 def test_cli_lookup(cli: Any) -> None:

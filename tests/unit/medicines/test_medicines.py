@@ -244,7 +244,9 @@ def test_the_loader_refuses_a_name_with_two_meanings() -> None:
     with pytest.raises(ValueError, match="means both"):
         KnowledgeBase.build(ings, clash)
     with pytest.raises(ValueError, match="unknown form"):
-        KnowledgeBase.build(ings, (Product(("X",), ("oxycodone",), "pillow", ("US",), ("rxnorm",)),))
+        KnowledgeBase.build(
+            ings, (Product(("X",), ("oxycodone",), "pillow", ("US",), ("rxnorm",)),)
+        )
 
 
 @pytest.mark.parametrize("text", ["T3", "t3 25 mcg"])

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from ldn.api.deps import ActorDep, ClinicDep, IdPath
-from ldn.api.schemas import AnalysisIn, Resource, TrialIn
+from ldn.api.schemas import AnalysisIn, Resource, RevealIn, TrialIn
 from ldn.services.clinic import trials
 
 router = APIRouter(tags=["N-of-1 trials"])
@@ -19,7 +19,8 @@ def create_trial(
     patient_id: IdPath, body: TrialIn, clinic: ClinicDep, actor: ActorDep, response: Response
 ) -> dict[str, Any]:
     out = trials.create_clinic_trial(clinic, actor, patient_id, start=body.start, seed=body.seed, cycles=body.cycles,
-                                     period_days=body.period_days, run_in_days=body.run_in_days)  # fmt: skip
+                                     period_days=body.period_days, run_in_days=body.run_in_days,
+                                     acknowledge_review=body.acknowledge_review)  # fmt: skip
     response.headers["Location"] = f"/api/v1/trials/{out['id']}"
     return out
 
@@ -50,8 +51,13 @@ def sealed_allocation(trial_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> d
     response_model=Resource,
     summary="End the blinding (checked against the commitment)",
 )
-def reveal(trial_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
-    return trials.reveal(clinic, actor, trial_id)
+def reveal(
+    trial_id: IdPath, clinic: ClinicDep, actor: ActorDep, body: RevealIn | None = None
+) -> dict[str, Any]:
+    body = body or RevealIn()
+    return trials.reveal(
+        clinic, actor, trial_id, confirm=body.confirm, early_stop_reason=body.early_stop_reason
+    )
 
 
 @router.post(

@@ -102,7 +102,7 @@ def seed_demo(clinic: Clinic) -> DemoLogins:
         diary.record_diary(
             clinic, doc, carmen, entry=e.model_dump(mode="json"), idempotency_key=None
         )
-    trials.reveal(clinic, doc, int(t["id"]))
+    trials.reveal(clinic, doc, int(t["id"]), confirm=True)
     trials.analyse_clinic_trial(
         clinic, doc, int(t["id"]), prior="evidence", condition="fibromyalgia"
     )

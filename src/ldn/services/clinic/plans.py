@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from ldn.domain.adjustments import adjust
 from ldn.domain.errors import InputError, NotFoundError, PreconditionFailed, PreconditionRequired
+from ldn.domain.screening import screen
+from ldn.domain.start_guard import decide_start
 from ldn.domain.titration import TitrationPlan
 from ldn.persistence.tables import Plan, PlanAdjustment
 from ldn.services.clinic.access import authorize
@@ -122,10 +124,18 @@ def update_plan(
 @use_case()
 def adjust_plan(tx: Tx, actor: Actor, patient_id: int, *, side_effect: str, on: date, severe: bool,
                 if_version: int | None) -> dict[str, Any]:  # fmt: skip
-    """Apply the side-effect rules (``ldn.domain.adjustments``) to the active plan."""
+    """Apply the side-effect rules (``ldn.domain.adjustments``) to the active plan.
+
+    A dose change passes the same start guard as the plan (the current record screened today):
+    not when LDN is now contraindicated, inside an opioid washout, or with an unidentified medicine.
+    """
     patient = authorize(tx, actor, "plan.write", patient_id)
     plan = _active(tx, patient.id)
     _check_version(plan, if_version)
+    report = screen(load_record(tx, patient), today=tx.today)
+    decide_start(
+        report, requested=max(on, tx.today), today=tx.today, acknowledged=True, what="a dose change"
+    )
     before = TitrationPlan.from_dict(plan.data["plan"])
     after = adjust(before, side_effect=side_effect, on=on, severe=severe)
     plan.data = {**plan.data, "plan": after.as_dict()}

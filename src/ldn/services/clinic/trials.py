@@ -12,14 +12,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ldn.domain.errors import ConflictError, InputError, NotFoundError
+from ldn.domain.errors import ClinicalRefusal, ConflictError, InputError, NotFoundError
 from ldn.domain.nof1.blinding import Allocation, commit, make_allocation, new_salt, verify
 from ldn.domain.nof1.design import TrialDesign, design_trial
 from ldn.domain.nof1.prior import NormalPrior, evidence_prior, sceptical_prior
+from ldn.domain.screening import screen
+from ldn.domain.start_guard import decide_start
 from ldn.persistence.tables import Patient, Trial
 from ldn.services.clinic.access import authorize, patient_in_scope, require
 from ldn.services.clinic.context import Actor, Tx, use_case
 from ldn.services.clinic.diary import diary_entries
+from ldn.services.clinic.patients import load_record
 from ldn.services.trials import analyse_design
 
 __all__ = [
@@ -45,9 +48,19 @@ def _public(t: Trial) -> dict[str, Any]:
 
 @use_case()
 def create_clinic_trial(tx: Tx, actor: Actor, patient_id: int, *, start: date, seed: int, cycles: int = 3,
-                        period_days: int = 28, run_in_days: int = 14) -> dict[str, Any]:  # fmt: skip
-    """Design the trial, draw and seal the allocation, publish the commitment."""
+                        period_days: int = 28, run_in_days: int = 14,
+                        acknowledge_review: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Design the trial, draw and seal the allocation, publish the commitment.
+
+    The start passes the same guard as a plan (:func:`ldn.domain.start_guard.decide_start`) on
+    the current record screened today: never inside a washout, never when contraindicated, and
+    review findings only when the clinician acknowledges them.
+    """
     patient = authorize(tx, actor, "trial.write", patient_id)
+    report = screen(load_record(tx, patient), today=tx.today)
+    decide_start(
+        report, requested=start, today=tx.today, acknowledged=acknowledge_review, what="the trial"
+    )
     if tx.session.scalar(
         select(Trial).where(Trial.patient_id == patient.id, Trial.status == "running")
     ):
@@ -99,17 +112,35 @@ def sealed_allocation(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
 
 
 @use_case()
-def reveal(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
-    """End the blinding: publish the allocation after checking it against the commitment."""
+def reveal(
+    tx: Tx, actor: Actor, trial_id: int, *, confirm: bool = False, early_stop_reason: str = ""
+) -> dict[str, Any]:
+    """End the blinding: publish the allocation after checking it against the commitment.
+
+    Unblinding is final, so it needs ``confirm``; before the last period has ended it also needs
+    the reason for stopping early (kept in the audit trail and with the trial).
+    """
     trial, patient = _trial(tx, actor, "trial.write", trial_id)
     if trial.status != "running":
         raise ConflictError("this trial was already revealed", fix="read it: GET /trials/{id}")
+    end = TrialDesign.from_public(trial.design).end
+    reason = early_stop_reason.strip()
+    if end >= tx.today and not reason:
+        raise ClinicalRefusal(f"the trial runs until {end.isoformat()}: revealing now would end the blinding early",
+                              fix="wait until the last period has ended, or give the reason for stopping early")  # fmt: skip
+    if not confirm:
+        raise ClinicalRefusal(
+            "unblinding cannot be undone", fix="confirm the reveal (confirm: true)"
+        )
     a = Allocation.from_dict(trial.sealed["allocation"])
     if not verify(trial.commitment, a, str(trial.sealed["salt"])):
         raise ConflictError("the stored allocation does not match the commitment: it was altered",
                             fix="do not analyse; check the audit trail (ldn audit verify)")  # fmt: skip
     trial.status, trial.revealed_at = "revealed", tx.now
-    tx.audit(actor, "update", "trial", trial.id, patient_id=patient.id, detail="reveal")
+    if reason:
+        trial.design = {**trial.design, "early_stop_reason": reason}
+    tx.audit(actor, "update", "trial", trial.id, patient_id=patient.id,
+             detail="reveal" + (" (early stop)" if reason else ""))  # fmt: skip
     return _public(trial)
 
 

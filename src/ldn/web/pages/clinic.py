@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ldn.domain.errors import ClinicalRefusal, InputError, NotFoundError
+from ldn.domain.errors import ClinicalRefusal, ConflictError, InputError, LdnError, NotFoundError
 from ldn.domain.medicines import identify, medicine_names
 from ldn.domain.patient import PatientRecord
 from ldn.domain.vocabulary import CONDITIONS, WPI_REGIONS
@@ -86,7 +86,7 @@ def _dashboard(request: Request, actor: Any, pid: int, **extra: Any) -> dict[str
             side[s] = side.get(s, 0) + 1
     return {"patient": patient, "screening": screens[0] if screens else None, "plan": plan, "days_logged": len(entries),
             "chart": chart, "response": response, "side_effects": side, "trials": trial_list, "trial_charts": trial_charts,
-            "today": clinic.today().isoformat(), "plan_error": "", "medicines": _medicines(patient["record"]),
+            "today": clinic.today().isoformat(), "plan_error": "", "trial_error": "", "medicines": _medicines(patient["record"]),
             **extra}  # fmt: skip
 
 
@@ -129,9 +129,14 @@ def medicine_lookup(request: Request, actor: WebActor) -> HTMLResponse:
 
 @router.post("/patients/{pid}/plan", dependencies=CSRF)
 def create_plan(request: Request, actor: WebActor, pid: int, schedule: Annotated[str, Form()] = "common",
-                form: Annotated[str, Form()] = "capsule", start: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+                form: Annotated[str, Form()] = "capsule", start: Annotated[str, Form()] = "",
+                acknowledge_review: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     require_role(actor, "clinician")
-    options: dict[str, Any] = {"schedule": schedule, "form": form}
+    options: dict[str, Any] = {
+        "schedule": schedule,
+        "form": form,
+        "acknowledge_review": acknowledge_review == "yes",
+    }
     try:
         if start:
             options["start"] = date.fromisoformat(start)
@@ -163,29 +168,36 @@ def prescribe(
 
 
 @router.post("/patients/{pid}/trial", dependencies=CSRF)
-def start_trial(
-    request: Request, actor: WebActor, pid: int, start: Annotated[str, Form()] = ""
-) -> Response:
+def start_trial(request: Request, actor: WebActor, pid: int, start: Annotated[str, Form()] = "",
+                acknowledge_review: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     require_role(actor, "clinician")
     try:
         day = date.fromisoformat(start)
-    except ValueError:
-        return page(
-            request,
-            "clinic/patient.html",
-            status=422,
-            **_dashboard(request, actor, pid, plan_error="trial start: write YYYY-MM-DD"),
+        trials.create_clinic_trial(request.app.state.clinic, actor, pid, start=day, seed=uuid.uuid4().int % 2**31,
+                                   acknowledge_review=acknowledge_review == "yes")  # fmt: skip
+    except (ClinicalRefusal, ConflictError, ValueError) as exc:
+        message = (
+            f"Trial: {exc.message} ({exc.fix})"
+            if isinstance(exc, LdnError)
+            else "Trial start: choose a date"
         )
-    trials.create_clinic_trial(
-        request.app.state.clinic, actor, pid, start=day, seed=uuid.uuid4().int % 2**31
-    )
+        return page(request, "clinic/patient.html", status=409 if isinstance(exc, LdnError) else 422,
+                    **_dashboard(request, actor, pid, trial_error=message))  # fmt: skip
     return RedirectResponse(f"/clinic/patients/{pid}#trial", status_code=303)
 
 
 @router.post("/trials/{tid}/reveal", dependencies=CSRF)
-def reveal(request: Request, actor: WebActor, tid: int) -> Response:
+def reveal(request: Request, actor: WebActor, tid: int, confirm: Annotated[str, Form()] = "",
+           early_stop_reason: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     require_role(actor, "clinician")
     clinic = request.app.state.clinic
-    t = trials.reveal(clinic, actor, tid)
+    try:
+        t = trials.reveal(
+            clinic, actor, tid, confirm=confirm == "yes", early_stop_reason=early_stop_reason[:500]
+        )
+    except ClinicalRefusal as exc:
+        pid = int(trials.get_trial(clinic, actor, tid)["patient_id"])
+        return page(request, "clinic/patient.html", status=409,
+                    **_dashboard(request, actor, pid, trial_error=f"Reveal: {exc.message} ({exc.fix})"))  # fmt: skip
     trials.analyse_clinic_trial(clinic, actor, tid)
     return RedirectResponse(f"/clinic/patients/{t['patient_id']}#trial", status_code=303)
