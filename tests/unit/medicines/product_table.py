@@ -182,6 +182,12 @@ PRODUCTS: list[tuple[str, set[str], bool]] = [
     ("Viberzi", {"eluxadoline"}, True),
     ("kratom", {"mitragynine"}, True),
     ("Kratom capsules", {"mitragynine"}, True),
+    ("tianeptine", {"tianeptine"}, True),
+    ("Stablon", {"tianeptine"}, True),
+    ("Zaldiar", {"tramadol", "paracetamol"}, True),
+    ("Skenan", {"morphine"}, True),
+    ("Dafalgan codeine", {"codeine", "paracetamol"}, True),
+    ("Lamaline", {"opium"}, True),
     # --- misspellings
     ("tramadl", {"tramadol"}, True),
     ("oxycodne", {"oxycodone"}, True),
