@@ -253,3 +253,19 @@ def test_the_loader_refuses_a_name_with_two_meanings() -> None:
 def test_ambiguous_shorthand_goes_to_review(text: str) -> None:
     """'T3' is liothyronine to a thyroid patient and Tylenol #3 to others: ldn asks."""
     assert identify(text).status == "unrecognised"
+
+
+_MANGLE = st.sampled_from([
+    lambda s: s.replace(" ", ""), lambda s: s.replace(" ", "-"), lambda s: s.replace(" ", "."),
+    lambda s: s.replace("#", "No."), lambda s: s.replace("#", "no "), lambda s: s + "x",
+    lambda s: s[:-1], lambda s: s.upper().replace(" ", "_"), lambda s: s.replace("o", "0", 1),
+])  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(_opioid_names()), mangle=_MANGLE)
+def test_a_mangled_opioid_name_is_never_read_as_a_known_non_opioid(name: str, mangle: Any) -> None:
+    """Fail closed: however an opioid product's name is mangled, ldn reads an opioid or says it
+    cannot read it (review); it never reads a complete, non-opioid medicine."""
+    m = identify(mangle(name))
+    assert m.contains_opioid or m.status != "recognised", (mangle(name), m.explanation())

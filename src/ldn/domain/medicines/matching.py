@@ -10,8 +10,8 @@ Resolution, safest reading first:
 2. **Text**: the tokens of the name (``normalise.tokens``) are read left to right, taking the
    longest known name at each place ("tylenol 3" before "tylenol"); forms, strengths, salts and
    connectors are skipped; a word that is none of these is tried as a misspelling
-   (Damerau-Levenshtein distance 1, or 2 for words of 8+ letters) and accepted only when exactly
-   one known name is that close.
+   (Damerau-Levenshtein distance 1, or 2 for words of 8+ letters; never a word with a digit, which
+   can name another product) and accepted only when the known names that close all mean the same.
 
 The union of what codes and text found is the answer, so a wrong code can add a class but never
 hide one. Anything left unread makes the match ``partial``; nothing read makes it
@@ -186,8 +186,8 @@ def _single_word_names() -> tuple[str, ...]:
 
 def _spelling(word: str) -> str | None:
     """The one known name within the allowed edit distance of ``word``, else None."""
-    if len(word) < 5 or word.isdigit():
-        return None
+    if len(word) < 5 or any(c.isdigit() for c in word):
+        return None  # "tylenol3" must not be read as "tylenol": a digit can name another product
     limit = 2 if len(word) >= 8 else 1
     hits = extract(word, _single_word_names(), scorer=DamerauLevenshtein.distance,
                    score_cutoff=limit, limit=10)  # fmt: skip
@@ -200,6 +200,42 @@ def _spelling(word: str) -> str | None:
     return (
         top[0] if len(meanings) == 1 else None
     )  # a tie is fine when every candidate means the same
+
+
+_UNITS = frozenset(
+    {
+        "mg",
+        "mcg",
+        "ug",
+        "g",
+        "ml",
+        "iu",
+        "units",
+        "unit",
+        "%",
+        "mmol",
+        "mcgh",
+        "microgram",
+        "micrograms",
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def _numbered_opioid_prefixes() -> frozenset[tuple[str, ...]]:
+    """Names that, followed by a number, name an opioid product ("tylenol" of "tylenol 3")."""
+    kb = knowledge_base()
+    return frozenset(k[:-1] for k, e in kb.by_name.items()
+                     if len(k) > 1 and k[-1].isdigit() and kb.classes_of(e) & OPIOID_CLASSES)  # fmt: skip
+
+
+def _bare_number_at(words: list[str], i: int) -> bool:
+    """A number without a unit after it (so not a strength such as "500 mg")."""
+    return (
+        i < len(words)
+        and words[i].isdigit()
+        and (i + 1 >= len(words) or words[i + 1] not in _UNITS)
+    )
 
 
 def _ingredients_of(entry: Ingredient | Product) -> tuple[str, ...]:
@@ -215,11 +251,17 @@ def _from_text(
     i = 0
     while i < len(words):
         for n in range(min(kb.longest_name, len(words) - i), 0, -1):
-            entry = kb.by_name.get(tuple(words[i : i + n]))
+            key = tuple(words[i : i + n])
+            entry = kb.by_name.get(key)
             if entry is not None:
                 how = "product" if isinstance(entry, Product) else "ingredient"
-                parts.append(_part(kb, " ".join(words[i : i + n]), entry, how))
+                parts.append(_part(kb, " ".join(key), entry, how))
                 i += n
+                if key in _numbered_opioid_prefixes() and _bare_number_at(words, i):
+                    unread.append(
+                        words[i]
+                    )  # "Atasol 1": not "Atasol" + a strength, maybe "Atasol-15"
+                    i += 1
                 break
         else:
             w = words[i]

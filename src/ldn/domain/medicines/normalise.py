@@ -65,9 +65,12 @@ def tokens(text: str) -> list[str]:
     t = unicodedata.normalize("NFKD", text.replace("µ", "mc").replace("μ", "mc"))
     t = "".join(c for c in t if not unicodedata.combining(c)).lower()
     t = re.sub(r"mcg\s*/\s*(hr|hour|h)\b", " mcgh ", t).replace("w/", " with ")
-    t = re.sub(r"\bno\.?\s*(?=\d)", " ", t).replace("#", " ")
-    out = [w.strip(".") for w in _SPLIT.split(t)]
-    return [w for w in out if w]
+    t = re.sub(r"\b(?:no|nr)\.?\s*(?=\d)", " ", t.replace("#", " "))
+    words = [w.strip(".") for w in _SPLIT.split(t)]
+    words = [w for w in words if w]
+    # "No. 3", "no-3", "nr 3", "number 3": the number names the product (Tylenol No. 3)
+    return [w for i, w in enumerate(words)
+            if not (w in ("no", "nr", "number") and i + 1 < len(words) and words[i + 1][:1].isdigit())]  # fmt: skip
 
 
 def name_key(text: str) -> tuple[str, ...]:
