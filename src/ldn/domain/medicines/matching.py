@@ -197,28 +197,15 @@ def _spelling(word: str) -> str | None:
     top = [h[0] for h in hits if h[1] == best]
     kb = knowledge_base()
     meanings = {_ingredients_of(kb.by_name[(t,)]) for t in top}
-    return (
-        top[0] if len(meanings) == 1 else None
-    )  # a tie is fine when every candidate means the same
+    if len(meanings) != 1:
+        return None  # a tie is fine only when every candidate means the same
+    entry = kb.by_name[(top[0],)]
+    if (top[0],) in _opioid_prefixes() and not kb.classes_of(entry) & OPIOID_CLASSES:
+        return None  # "robaxisalc" may be "Robaxisal C" (with codeine), not "Robaxisal"
+    return top[0]
 
 
-_UNITS = frozenset(
-    {
-        "mg",
-        "mcg",
-        "ug",
-        "g",
-        "ml",
-        "iu",
-        "units",
-        "unit",
-        "%",
-        "mmol",
-        "mcgh",
-        "microgram",
-        "micrograms",
-    }
-)
+_UNITS = frozenset({"mg", "mcg", "ug", "g", "ml", "iu", "units", "unit", "%", "mmol", "mcgh"})
 
 
 @lru_cache(maxsize=1)
@@ -227,6 +214,14 @@ def _numbered_opioid_prefixes() -> frozenset[tuple[str, ...]]:
     kb = knowledge_base()
     return frozenset(k[:-1] for k, e in kb.by_name.items()
                      if len(k) > 1 and k[-1].isdigit() and kb.classes_of(e) & OPIOID_CLASSES)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _opioid_prefixes() -> frozenset[tuple[str, ...]]:
+    """Every proper prefix of an opioid product's name ("robaxisal" of "robaxisal c")."""
+    kb = knowledge_base()
+    return frozenset(k[:j] for k, e in kb.by_name.items() if kb.classes_of(e) & OPIOID_CLASSES
+                     for j in range(1, len(k)))  # fmt: skip
 
 
 def _bare_number_at(words: list[str], i: int) -> bool:
