@@ -35,7 +35,13 @@ from ldn.domain.medicines.knowledge import (
     Product,
     knowledge_base,
 )
-from ldn.domain.medicines.normalise import RELEASE_WORDS, ROUTE_WORDS, is_noise, tokens
+from ldn.domain.medicines.normalise import (
+    RELEASE_WORDS,
+    ROUTE_WORDS,
+    is_noise,
+    tokens,
+    without_numbering,
+)
 
 __all__ = [
     "ATC_GROUPS",
@@ -247,7 +253,7 @@ def _from_text(
     while i < len(words):
         for n in range(min(kb.longest_name, len(words) - i), 0, -1):
             key = tuple(words[i : i + n])
-            entry = kb.by_name.get(key)
+            entry = kb.by_name.get(key) or kb.by_name.get(without_numbering(key))
             if entry is not None:
                 how = "product" if isinstance(entry, Product) else "ingredient"
                 parts.append(_part(kb, " ".join(key), entry, how))

@@ -10,7 +10,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["CONNECTORS", "NOISE", "RELEASE_WORDS", "ROUTE_WORDS", "is_noise", "name_key", "tokens"]
+__all__ = [
+    "CONNECTORS",
+    "NOISE",
+    "RELEASE_WORDS",
+    "ROUTE_WORDS",
+    "is_noise",
+    "name_key",
+    "tokens",
+    "without_numbering",
+]
 
 _SPLIT = re.compile(r"[^a-z0-9.]+")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
@@ -65,17 +74,21 @@ def tokens(text: str) -> list[str]:
     t = unicodedata.normalize("NFKD", text.replace("µ", "mc").replace("μ", "mc"))
     t = "".join(c for c in t if not unicodedata.combining(c)).lower()
     t = re.sub(r"mcg\s*/\s*(hr|hour|h)\b", " mcgh ", t).replace("w/", " with ")
-    t = re.sub(r"\b(?:no|nr)\.?\s*(?=\d)", " ", t.replace("#", " "))
+    t = re.sub(r"\b(no|nr)\.?(?=\d)", r"\1 ", t.replace("#", " "))  # "no.3", "no3" -> "no 3"
     words = [w.strip(".") for w in _SPLIT.split(t)]
-    words = [w for w in words if w]
-    # "No. 3", "no-3", "nr 3", "number 3": the number names the product (Tylenol No. 3)
-    return [w for i, w in enumerate(words)
-            if not (w in ("no", "nr", "number") and i + 1 < len(words) and words[i + 1][:1].isdigit())]  # fmt: skip
+    return [w for w in words if w]
+
+
+def without_numbering(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words without a 'No.'/'Nr'/'number' before a product number ("tylenol no 3" →
+    "tylenol 3"); the matcher tries a name with and without it, so "Tussi-Organidin NR" keeps its NR."""
+    return tuple(w for i, w in enumerate(words)
+                 if not (w in ("no", "nr", "number") and i + 1 < len(words) and words[i + 1].isdigit()))  # fmt: skip
 
 
 def name_key(text: str) -> tuple[str, ...]:
-    """The look-up key of a name in the knowledge base (its tokens)."""
-    return tuple(tokens(text))
+    """The look-up key of a name in the knowledge base (its tokens, without numbering words)."""
+    return without_numbering(tuple(tokens(text)))
 
 
 def is_number(token: str) -> bool:
