@@ -180,14 +180,24 @@ def _instrument_findings(instruments: dict[str, InstrumentResult]) -> list[Findi
     return out
 
 
+#: classes of medicines that count as conventional pain or headache treatment already tried
+CONVENTIONAL_CLASSES = frozenset({
+    "antidepressant", "gabapentinoid", "muscle_relaxant", "anticonvulsant", "simple_analgesic", "triptan",
+    "migraine_preventive", "cgrp_antagonist", "ergotamine", "tramadol", "tapentadol", "codeine",
+    "opioid_full_agonist", "opioid_long_acting", "buprenorphine", "methadone",
+})  # fmt: skip
+
+
 def _history_findings(record: PatientRecord) -> list[Finding]:
     failed = [
         t.name
         for t in record.prior_treatments
         if t.outcome in ("ineffective", "not_tolerated", "partial")
     ]
-    if failed:
-        return [Finding("HISTORY_CONVENTIONAL_TRIED", "info", "Conventional treatments tried without full benefit: " + ", ".join(failed) + ".",
+    in_use = [m.name for m in record.medications if m.classes & CONVENTIONAL_CLASSES]
+    if failed or in_use:
+        tried = ", ".join([*failed, *(m for m in in_use if m not in failed)])
+        return [Finding("HISTORY_CONVENTIONAL_TRIED", "info", f"Conventional treatment tried or in use without full benefit: {tried}.",
                         "You have already tried other treatments, which is when LDN is usually considered.",
                         "none", ("seed-article",))]  # fmt: skip
     return [Finding("HISTORY_NO_CONVENTIONAL_TRIAL", "caution", "No conventional treatment recorded. The article positions LDN as an option "

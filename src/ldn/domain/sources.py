@@ -109,7 +109,13 @@ class Source:
     @property
     def short(self) -> str:
         """A short citation: ``Wolfe 2016, Semin Arthritis Rheum``."""
-        first = self.authors.split(",")[0].split(" ")[0] if self.authors else self.title
+        lead = self.authors.split(",")[0].strip() if self.authors else ""
+        words = lead.split()
+        if len(words) >= 2 and words[-1].isupper() and len(words[-1]) <= 3:
+            first = " ".join(words[:-1])  # a person: "Wolfe F" -> "Wolfe"
+        else:  # an organisation or no author: its name, or the title, shortened
+            first = lead.split(" (")[0] or self.title
+            first = first if len(first) <= 60 else first[:57].rstrip() + "…"
         year = f" {self.year}" if self.year else ""
         return f"{first}{year}"
 

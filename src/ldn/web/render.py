@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ldn import DISCLAIMER, __version__
 from ldn.domain.errors import AuthenticationError, LdnError
+from ldn.domain.sources import registry
+from ldn.domain.wording import finding_title, verdict_words
 from ldn.web.session import LoginRequired
 
 __all__ = ["env", "error_page", "page"]
@@ -21,6 +23,26 @@ env = Environment(loader=FileSystemLoader(str(files("ldn.web") / "templates")), 
 env.globals.update(disclaimer=DISCLAIMER, version=__version__)
 env.filters["svg"] = lambda s: Markup(s)
 env.filters["label"] = lambda s: str(s).replace("_", " ")
+env.filters["finding_title"] = finding_title
+env.filters["verdict_words"] = verdict_words
+
+
+def _cite(source_ids: list[str]) -> Markup:
+    """Short citations with links ("Wolfe 2016, Semin Arthritis Rheum") instead of source keys."""
+    reg = registry()
+    parts = []
+    for sid in source_ids:
+        src = reg.get(sid)
+        if src is None:
+            continue
+        text = escape(src.short)
+        parts.append(
+            f'<a href="{escape(src.link)}" rel="noopener">{text}</a>' if src.link else str(text)
+        )
+    return Markup("; ".join(parts))
+
+
+env.filters["cite"] = _cite
 
 HOME = {"clinician": "/clinic", "patient": "/me", "pharmacist": "/pharmacy", "admin": "/admin"}
 

@@ -13,7 +13,7 @@ import yaml
 
 from ldn.services.clinic.context import Clinic
 from tests.conftest import PATIENTS
-from tests.integration.clinic.helpers import PASSWORD, World, build_world
+from tests.integration.clinic.helpers import World, build_world, web_login
 
 
 @pytest.fixture
@@ -86,12 +86,7 @@ def test_web_form_shows_what_it_read_and_takes_the_clinicians_answer(world: Worl
     from ldn.asgi import create_app
 
     c = TestClient(create_app(world.clinic.settings, clinic=world.clinic))
-    r = c.post(
-        "/login",
-        data={"email": "clinician@demo.ldn.example", "password": PASSWORD},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
+    web_login(c)
     page = c.get("/clinic/new")
     assert 'list="medicine-names"' in page.text and "Percocet" in page.text
     match = c.get("/clinic/medicines/lookup", params={"medications[0].name": "Percocet 5/325"})

@@ -13,7 +13,7 @@ import yaml
 
 from ldn.services.clinic.context import Clinic
 from tests.conftest import PATIENTS
-from tests.integration.clinic.helpers import PASSWORD, World, build_world
+from tests.integration.clinic.helpers import World, build_world, web_login
 
 
 @pytest.fixture
@@ -68,8 +68,7 @@ def test_web_refuses_the_trial_inside_the_washout_with_a_message(world: World) -
     from ldn.asgi import create_app
 
     c = TestClient(create_app(world.clinic.settings, clinic=world.clinic))
-    assert c.post("/login", data={"email": "clinician@demo.ldn.example", "password": PASSWORD},
-                  follow_redirects=False).status_code == 303  # fmt: skip
+    web_login(c)
     today = world.clinic.today()
     pid = _patient(world, "g-3", medications=[{"name": "Percocet", "status": "stopped",
                                                "last_dose": (today - timedelta(days=2)).isoformat()}])  # fmt: skip

@@ -176,3 +176,16 @@ def test_every_safety_finding_code_has_a_rule_row() -> None:
 
 def test_docs_safety_is_current() -> None:
     assert (ROOT / "docs/safety.md").read_text(encoding="utf-8") == rules_markdown()
+
+
+def test_every_finding_code_has_words_for_people() -> None:
+    """Titles come from one wording table, never from the rule id."""
+    import re
+
+    from ldn.domain.wording import FINDING_TITLES
+
+    src = "".join(p.read_text() for p in (ROOT / "src/ldn/domain").glob("*.py"))
+    codes = set(
+        re.findall(r'"((?:SAFETY|MEDICATION|PAIN|HEADACHE|HISTORY|QUESTIONNAIRE)_[A-Z_]+)"', src)
+    )
+    assert codes - set(FINDING_TITLES) == set()

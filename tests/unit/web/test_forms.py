@@ -40,7 +40,7 @@ def test_problems_are_keyed_by_the_form_field() -> None:
     with pytest.raises(InputError) as err:
         record_from_form(FormData([("id", "x"), ("age_years", "forty")]))
     assert errors_by_field(err.value) == {
-        "age_years": "'forty' is not a number — enter a number, e.g. 6.5"
+        "age_years": "'forty' is not a whole number — enter a whole number"
     }
     exc = InputError.at(
         "questionnaires.acr_2016.answers.fatigue",
@@ -50,3 +50,71 @@ def test_problems_are_keyed_by_the_form_field() -> None:
     assert errors_by_field(exc) == {
         "acr.fatigue": "Input should be less than or equal to 3 — use 0-3"
     }
+
+
+def test_every_problem_at_once_and_blank_stays_blank() -> None:
+    """A blank symptom score is not 0: all three or none (the hint says blank skips)."""
+    form = FormData(
+        [
+            ("age_years", "x"),
+            ("pain.average_nrs", "lots"),
+            ("pain.duration_months", "12"),
+            ("acr.fatigue", "2"),
+        ]
+    )
+    with pytest.raises(InputError) as err:
+        record_from_form(form)
+    fields = errors_by_field(err.value)
+    assert {
+        "age_years",
+        "pain.average_nrs",
+        "acr.waking_unrefreshed",
+        "acr.cognitive_symptoms",
+    } <= set(fields)
+
+
+def test_out_of_range_pain_is_refused_not_dropped() -> None:
+    form = FormData(
+        [
+            ("id", "r1"),
+            ("age_years", "40"),
+            ("sex", "female"),
+            ("pain.duration_months", "12"),
+            ("pain.average_nrs", "11"),
+        ]
+    )
+    with pytest.raises(InputError) as err:
+        parse_patient(record_from_form(form), today=AS_OF)
+    assert "pain.average_nrs" in errors_by_field(err.value)
+
+
+def test_the_form_round_trips_a_record_and_keeps_what_it_does_not_show() -> None:
+    from ldn.services.files import load_patient_file
+    from ldn.web.forms import merge_record, values_from_record
+    from tests.conftest import PATIENTS
+
+    current = load_patient_file(PATIENTS / "chronic-migraine-moh.yaml", today=AS_OF).model_dump(
+        mode="json", exclude_none=True
+    )
+    current["medications"][0]["review"] = {
+        "contains_opioid": True,
+        "reviewed_by": "Dr Lee",
+        "reviewed_on": "2026-11-20",
+    }
+    vals = values_from_record(current)
+    form = FormData(
+        [(k, str(x)) for k, v in vals.items() for x in (v if isinstance(v, list) else [v])]
+    )
+    again = merge_record(current, record_from_form(form))
+    rec = parse_patient(again, today=AS_OF)
+    assert rec.medications[0].review is not None and rec.medications[0].drug_class == "codeine"
+    assert set(rec.questionnaires) == set(
+        current["questionnaires"]
+    )  # MIDAS kept though not on the form
+    assert [t.name for t in rec.prior_treatments] == [
+        t["name"] for t in current["prior_treatments"]
+    ]
+    assert (
+        screen(rec, today=AS_OF).verdict
+        == screen(parse_patient(current, today=AS_OF), today=AS_OF).verdict
+    )

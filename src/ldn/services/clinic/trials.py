@@ -35,14 +35,17 @@ __all__ = [
 ]
 
 
-def _public(t: Trial) -> dict[str, Any]:
+def _public(t: Trial, actor: Actor) -> dict[str, Any]:
+    """The trial as ``actor`` may see it: the allocation after the reveal; the analysis (the
+    patient's outcome) for patient and clinician only, never for the pharmacist."""
     out = {"id": t.id, "patient_id": t.patient_id, "trial_id": t.trial_code, "status": t.status,
            "commitment_sha256": t.commitment, "design": t.design,
            "revealed_at": t.revealed_at.isoformat() if t.revealed_at else None}  # fmt: skip
     if t.status != "running":
         out["allocation"] = t.sealed["allocation"]
         out["salt"] = t.sealed["salt"]
-        out["analysis"] = t.analysis
+        if actor.role != "pharmacist":
+            out["analysis"] = t.analysis
     return out
 
 
@@ -80,7 +83,7 @@ def create_clinic_trial(tx: Tx, actor: Actor, patient_id: int, *, start: date, s
     tx.session.add(trial)
     tx.session.flush()
     tx.audit(actor, "create", "trial", trial.id, patient_id=patient.id)
-    return _public(trial)
+    return _public(trial, actor)
 
 
 def _trial(tx: Tx, actor: Actor, permission: str, trial_id: int) -> tuple[Trial, Patient]:
@@ -97,7 +100,7 @@ def _trial(tx: Tx, actor: Actor, permission: str, trial_id: int) -> tuple[Trial,
 def get_trial(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
     trial, patient = _trial(tx, actor, "trial.read", trial_id)
     tx.audit(actor, "read", "trial", trial.id, patient_id=patient.id)
-    return _public(trial)
+    return _public(trial, actor)
 
 
 @use_case()
@@ -141,7 +144,7 @@ def reveal(
         trial.design = {**trial.design, "early_stop_reason": reason}
     tx.audit(actor, "update", "trial", trial.id, patient_id=patient.id,
              detail="reveal" + (" (early stop)" if reason else ""))  # fmt: skip
-    return _public(trial)
+    return _public(trial, actor)
 
 
 def _prior(prior: str, condition: str) -> NormalPrior:
@@ -166,7 +169,7 @@ def analyse_clinic_trial(tx: Tx, actor: Actor, trial_id: int, *, prior: str = "e
                             prior=_prior(prior, condition))  # fmt: skip
     trial.analysis, trial.status = result.as_dict(), "analysed"
     tx.audit(actor, "update", "trial", trial.id, patient_id=patient.id, detail="analyse")
-    return _public(trial)
+    return _public(trial, actor)
 
 
 @use_case()
@@ -176,7 +179,7 @@ def list_trials(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
         select(Trial).where(Trial.patient_id == patient.id).order_by(Trial.id)
     ).all()
     tx.audit(actor, "read", "trials", patient_id=patient.id)
-    return [_public(t) for t in rows]
+    return [_public(t, actor) for t in rows]
 
 
 @use_case()
@@ -192,5 +195,5 @@ def clinic_trials(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
     ).all()
     tx.audit(actor, "read", "trials", detail="ids=" + ",".join(str(t.id) for t in rows))
     q = select(Patient.id, Patient.display_name).where(Patient.clinic_id == actor.clinic_id)
-    names = {pid: name for pid, name in tx.session.execute(q).tuples()}  # noqa: C416 - a Result has keys(): dict() would misread it
-    return [{**_public(t), "patient_name": names.get(t.patient_id, "")} for t in rows]
+    names = {pid: name for pid, name in tx.session.execute(q)}  # noqa: C416 - a Result has keys(): dict() would misread it
+    return [{**_public(t, actor), "patient_name": names.get(t.patient_id, "")} for t in rows]

@@ -10,13 +10,28 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ldn.domain.errors import ClinicalRefusal, ConflictError, InputError, LdnError, NotFoundError
+from ldn.domain.errors import (
+    ClinicalRefusal,
+    ConflictError,
+    InputError,
+    LdnError,
+    NotFoundError,
+    PreconditionFailed,
+)
 from ldn.domain.medicines import identify, medicine_names
 from ldn.domain.patient import PatientRecord
 from ldn.domain.vocabulary import CONDITIONS, WPI_REGIONS
 from ldn.services.clinic import diary, patients, pharmacy, plans, screenings, trials
 from ldn.services.visuals import pain_chart, trial_chart
-from ldn.web.forms import MED_ROWS, errors_by_field, record_from_form, values
+from ldn.web.forms import (
+    MED_ROWS,
+    PRIOR_ROWS,
+    errors_by_field,
+    merge_record,
+    record_from_form,
+    values,
+    values_from_record,
+)
 from ldn.web.render import page
 from ldn.web.session import WebActor, require_role, verify_csrf
 
@@ -24,10 +39,14 @@ router = APIRouter(prefix="/clinic", include_in_schema=False)
 CSRF = [Depends(verify_csrf)]
 
 
-def _form_context() -> dict[str, Any]:
+def _form_context(vals: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Choices and row counts for the record form (one empty row more than the record has)."""
     conds = sorted(CONDITIONS.values(), key=lambda c: (not c.ldn_relevant, c.display))
-    return {"conditions": conds, "regions": WPI_REGIONS, "med_rows": range(MED_ROWS),
-            "medicine_names": medicine_names()}  # fmt: skip
+    rows = {prefix: 1 + max((int(k.split("[")[1].split("]")[0]) for k in (vals or {}) if k.startswith(prefix + "[")), default=-1)
+            for prefix in ("medications", "prior_treatments")}  # fmt: skip
+    return {"conditions": conds, "regions": WPI_REGIONS, "medicine_names": medicine_names(),
+            "med_rows": range(max(MED_ROWS, rows["medications"] + 1)),
+            "prior_rows": range(max(PRIOR_ROWS, rows["prior_treatments"] + 1))}  # fmt: skip
 
 
 def _medicines(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -61,11 +80,70 @@ async def create_patient(request: Request, actor: WebActor) -> Response:
     try:
         record = record_from_form(form)
         created = patients.create_patient(clinic, actor, record=record)
-    except InputError as exc:
-        return page(request, "clinic/new_patient.html", status=422, values=values(form), errors=errors_by_field(exc),
-                    **_form_context())  # fmt: skip
+    except (InputError, ConflictError) as exc:
+        errors = (
+            errors_by_field(exc)
+            if isinstance(exc, InputError)
+            else {"id": f"{exc.message} — use another number, or leave it blank"}
+        )
+        vals = values(form)
+        return page(request, "clinic/new_patient.html", status=422 if isinstance(exc, InputError) else 409,
+                    values=vals, errors=errors, **_form_context(vals))  # fmt: skip
     screenings.run_screening(clinic, actor, int(created["id"]))
     return RedirectResponse(f"/clinic/patients/{created['id']}", status_code=303)
+
+
+@router.get("/patients/{pid}/edit")
+def edit_record(request: Request, actor: WebActor, pid: int) -> HTMLResponse:
+    require_role(actor, "clinician")
+    patient = patients.get_patient(request.app.state.clinic, actor, pid)
+    vals = values_from_record(patient["record"])
+    return page(request, "clinic/new_patient.html", values=vals, errors={}, editing=True,
+                version=patient["record_version"], action=f"/clinic/patients/{pid}/edit", **_form_context(vals))  # fmt: skip
+
+
+@router.post("/patients/{pid}/edit", dependencies=CSRF)
+async def save_record(request: Request, actor: WebActor, pid: int) -> Response:
+    """A new version of the record (the old one is kept), then the screen runs on it."""
+    require_role(actor, "clinician")
+    form = await request.form()
+    clinic = request.app.state.clinic
+    current = patients.get_patient(clinic, actor, pid)
+    version = str(form.get("version") or "")
+    try:
+        edited = merge_record(current["record"], record_from_form(form))
+        patients.update_record(
+            clinic,
+            actor,
+            pid,
+            record=edited,
+            if_version=int(version) if version.isdigit() else None,
+        )
+    except (InputError, PreconditionFailed) as exc:
+        errors = (
+            errors_by_field(exc)
+            if isinstance(exc, InputError)
+            else {"form": f"{exc.message} — {exc.fix}"}
+        )
+        vals = values(form)
+        return page(request, "clinic/new_patient.html", status=422 if isinstance(exc, InputError) else 412,
+                    values=vals, errors=errors, editing=True, version=version,
+                    action=f"/clinic/patients/{pid}/edit", **_form_context(vals))  # fmt: skip
+    screenings.run_screening(clinic, actor, pid)
+    return RedirectResponse(f"/clinic/patients/{pid}", status_code=303)
+
+
+@router.get("/patients/{pid}/history")
+def record_history(request: Request, actor: WebActor, pid: int) -> HTMLResponse:
+    require_role(actor, "clinician")
+    clinic = request.app.state.clinic
+    patient = patients.get_patient(clinic, actor, pid)
+    return page(
+        request,
+        "clinic/history.html",
+        patient=patient,
+        versions=patients.record_history(clinic, actor, pid),
+    )
 
 
 def _dashboard(request: Request, actor: Any, pid: int, **extra: Any) -> dict[str, Any]:
@@ -87,7 +165,7 @@ def _dashboard(request: Request, actor: Any, pid: int, **extra: Any) -> dict[str
     return {"patient": patient, "screening": screens[0] if screens else None, "plan": plan, "days_logged": len(entries),
             "chart": chart, "response": response, "side_effects": side, "trials": trial_list, "trial_charts": trial_charts,
             "today": clinic.today().isoformat(), "plan_error": "", "trial_error": "", "medicines": _medicines(patient["record"]),
-            **extra}  # fmt: skip
+            "prescriptions": pharmacy.list_prescriptions(clinic, actor, pid), **extra}  # fmt: skip
 
 
 @router.get("/patients/{pid}")
@@ -154,17 +232,6 @@ def create_plan(request: Request, actor: WebActor, pid: int, schedule: Annotated
             **_dashboard(request, actor, pid, plan_error=message),
         )
     return RedirectResponse(f"/clinic/patients/{pid}#plan", status_code=303)
-
-
-@router.post("/patients/{pid}/prescription", dependencies=CSRF)
-def prescribe(
-    request: Request, actor: WebActor, pid: int, prescriber: Annotated[str, Form()] = ""
-) -> Response:
-    require_role(actor, "clinician")
-    rx = pharmacy.create_prescription(
-        request.app.state.clinic, actor, pid, prescriber=prescriber[:200]
-    )
-    return RedirectResponse(f"/clinic/patients/{pid}?rx={rx['id']}#plan", status_code=303)
 
 
 @router.post("/patients/{pid}/trial", dependencies=CSRF)
