@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import matplotlib
@@ -13,8 +14,9 @@ import numpy as np
 from matplotlib.patches import Polygon
 
 from ldn.domain.evidence.meta import MetaResult
+from ldn.domain.evidence.prisma import PrismaCounts
 
-__all__ = ["forest_plot", "funnel_plot"]
+__all__ = ["forest_plot", "funnel_plot", "prisma_diagram"]
 
 
 def forest_plot(labels: Sequence[str], yi: Sequence[float], vi: Sequence[float], res: MetaResult, path: Path, *,
@@ -115,3 +117,78 @@ def funnel_plot(
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return f"{title}: {len(se)} studies around the pooled {res.estimate:.2f}."
+
+
+def prisma_diagram(counts: PrismaCounts, path: Path, *, title: str = "") -> str:
+    """The PRISMA 2020 flow diagram (identification, screening, included) as SVG or PNG.
+    Deterministic output (no date, fixed ids), so the shipped docs/evidence/prisma.svg can be
+    checked against a fresh drawing. Returns the text alternative."""
+    c = counts
+    ident = "\n".join(f"{k}: {v}" for k, v in c.identified.items())
+    left = [
+        (f"Records identified (n = {c.total_identified})\n{ident}", 9.0),
+        (f"Records screened (n = {c.screened})", 7.0),
+        (f"Reports sought for retrieval (n = {c.sought})", 5.2),
+        (f"Reports assessed for eligibility (n = {c.assessed})", 3.4),
+        (f"Studies included in review (n = {c.included_studies})\nReports of included studies (n = {c.included_reports})\n"
+         f"Studies in a meta-analysis or shown alone (n = {c.studies_in_meta_analysis})", 1.2),
+    ]  # fmt: skip
+    right = [
+        (f"Duplicate copies removed (n = {c.duplicates})", 9.0),
+        (f"Records excluded (n = {c.excluded_screening})\n"
+         + "\n".join(f"{k}: {v}" for k, v in sorted(c.screening_reasons.items(), key=lambda kv: -kv[1])), 7.0),
+        (f"Reports not retrieved (n = {c.not_retrieved})", 5.2),
+        (f"Reports excluded (n = {sum(c.excluded_eligibility.values())})\n"
+         + "\n".join(f"{k}: {v}" for k, v in sorted(c.excluded_eligibility.items(), key=lambda kv: -kv[1]))
+         + f"\nOngoing, no results (n = {c.ongoing})", 3.4),
+    ]  # fmt: skip
+    with plt.rc_context({"svg.hashsalt": "ldn-prisma", "svg.fonttype": "none"}):
+        fig, ax = plt.subplots(figsize=(10, 9.5))
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 10.4)
+        ax.axis("off")
+        box = {"boxstyle": "round,pad=0.4", "fc": "#f4f7fb", "ec": "#1f5f99"}
+        for text, y in left:
+            ax.text(2.6, y, text, ha="center", va="center", fontsize=8.5, bbox=box)
+        for text, y in right:
+            ax.text(
+                7.4,
+                y,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7.5,
+                bbox={**box, "fc": "#fbf4f1", "ec": "#a0522d"},
+            )
+            ax.annotate(
+                "", xy=(5.2, y), xytext=(4.4, y), arrowprops={"arrowstyle": "->", "color": "#555"}
+            )
+        for (_, y0), (_, y1) in pairwise(left):
+            ax.annotate(
+                "",
+                xy=(2.6, y1 + 0.45),
+                xytext=(2.6, y0 - 0.55),
+                arrowprops={"arrowstyle": "->", "color": "#555"},
+            )
+        for label, y in (("Identification", 9.0), ("Screening", 5.2), ("Included", 1.2)):
+            ax.text(
+                0.05,
+                y,
+                label,
+                rotation=90,
+                va="center",
+                fontsize=9,
+                fontweight="bold",
+                color="#1f5f99",
+            )
+        ax.set_title(
+            title or "PRISMA 2020 flow diagram: randomized trials of low-dose naltrexone for pain",
+            fontsize=10,
+        )
+        fig.tight_layout()
+        fig.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
+        plt.close(fig)
+    return (f"PRISMA flow: {c.total_identified} records identified, {c.duplicates} duplicates removed, "
+            f"{c.screened} screened, {c.excluded_screening} excluded, {c.assessed} assessed, "
+            f"{sum(c.excluded_eligibility.values())} excluded with reasons, {c.ongoing} ongoing, "
+            f"{c.included_studies} studies ({c.included_reports} reports) included.")  # fmt: skip

@@ -1,10 +1,10 @@
-"""`ldn evidence list|pool|answer`: the published LDN trials, pooled."""
+"""`ldn evidence list|pool|answer|sof|sensitivity|rob|prisma|add`: the systematic review of LDN trials."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.rule import Rule
@@ -12,12 +12,18 @@ from rich.table import Table
 
 from ldn.cli._common import JsonOpt, console, emit_json, print_disclaimer
 from ldn.domain.errors import InputError
-from ldn.domain.evidence.answer import CONDITIONS, EXTERNAL_FM_POOLS, answer
-from ldn.domain.evidence.dataset import load_trials, poolable
+from ldn.domain.evidence.answer import (
+    CONDITIONS,
+    EXTERNAL_FM_POOLS,
+    SOF_OUTCOMES,
+    ConditionAnswer,
+    answer,
+)
+from ldn.domain.evidence.dataset import OUTCOMES, dataset, outcome_rows, poolable
 from ldn.domain.evidence.effect_sizes import CROSSOVER_CORRELATION
 from ldn.domain.evidence.meta import METHODS, PI_METHODS, random_effects
 from ldn.domain.evidence.sensitivity import leave_one_out
-from ldn.services.evidence_files import read_effects_csv
+from ldn.services.evidence_files import read_effects_csv, read_study_file
 
 evidence_app = typer.Typer(
     help="The published LDN trials, pooled by random-effects meta-analysis.", no_args_is_help=True
@@ -27,26 +33,41 @@ ConditionOpt = Annotated[str | None, typer.Option("--condition", help=f"{' | '.j
 
 @evidence_app.command("list")
 def list_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None:
-    """The curated trials, with design, dose, outcome and whether they enter the pool."""
-    if condition is not None and condition not in (
-        *CONDITIONS,
-        *{t.condition for t in load_trials()},
-    ):
+    """The included trials and every extracted outcome, with its source and whether it is pooled."""
+    if condition is not None and condition not in CONDITIONS:
         raise InputError.at(
             "--condition",
             f"unknown condition {condition!r}",
             f"use one of: {', '.join(CONDITIONS)}",
         )
-    rows = [t for t in load_trials() if condition in (None, "any") or t.condition == condition]
+    rows = [
+        e for e in outcome_rows() if condition in (None, "any") or e.study.condition == condition
+    ]
     if as_json:
-        emit_json([t.row | {"smd": (t.smd() or (None, None))[0]} for t in rows])
+        emit_json([e.study.row | e.row | {"effect": (e.effect() or (None, None))[0]} for e in rows])
         return
-    table = Table(title="LDN trials with a pain outcome")
-    for col in ("trial", "condition", "design", "dose mg", "n", "outcome", "pooled?", "source"):
+    ds = dataset()
+    table = Table(
+        title=f"LDN trials: extracted outcomes (data set {ds.version}, last searched {ds.last_searched})"
+    )
+    for col in (
+        "trial",
+        "condition",
+        "design",
+        "dose mg",
+        "n",
+        "outcome",
+        "result",
+        "pooled?",
+        "text",
+        "source",
+    ):
         table.add_column(col, overflow="fold")
-    for t in rows:
-        table.add_row(t.id, t.condition, t.design, t.dose_mg, str(t.n_total or ""), t.outcome,
-                      "yes" if t.primary else f"no: {t.exclusion_reason}", f"{t.source_id} ({t.verification})")  # fmt: skip
+    for e in rows:
+        table.add_row(e.id, e.study.condition, f"{e.study.design} vs {e.study.comparator}", e.study.dose_mg,
+                      str(e.n_patients or ""), OUTCOMES[e.row["outcome"]], e.row["measure"],
+                      "yes" if e.poolable else f"no: {e.row['reason']}", e.row["text_source"],
+                      f"{e.row['source_id']} ({e.row['verification']})")  # fmt: skip
     console.print(table)
 
 
@@ -95,6 +116,9 @@ def pool_cmd(
                 "--condition", f"unknown condition {cond!r}", f"use one of: {', '.join(CONDITIONS)}"
             )
         rows = poolable(cond, r=correlation)
+        if len(rows) < 2 and method != "FE":
+            raise InputError.at("--condition", f"{cond}: {len(rows)} poolable trial(s) of pain intensity",
+                                "one trial is shown as one trial by `ldn evidence answer`; or use --method FE")  # fmt: skip
         labels, yi, vi = (
             [t.id for t, _, _ in rows],
             [e for _, e, _ in rows],
@@ -137,9 +161,23 @@ def pool_cmd(
         console.print(f"Forest plot written to {plot}")
 
 
+def _print_answer(a: ConditionAnswer) -> None:
+    console.print(Rule(a.condition.replace("_", " ")))
+    console.print(a.plain())
+    c = a.primary.certainty
+    for r in c.reasons if c else ():
+        console.print(f"  [yellow]↓[/] {r}")
+    for n in c.notes if c else ():
+        console.print(f"  • {n}")
+    for t, why in a.primary.not_pooled:
+        console.print(f"  [dim]not pooled: {t} — {why}[/dim]")
+    if a.article_claim:
+        console.print(f"  [dim]{a.article_claim}[/dim]")
+
+
 @evidence_app.command("answer")
 def answer_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None:
-    """How effective is LDN for pain? The per-condition answer with its certainty."""
+    """How effective is LDN for pain? The plain-language answer per condition, with its certainty."""
     conds = [condition] if condition else list(CONDITIONS)
     answers = [answer(c) for c in conds]
     if as_json:
@@ -147,20 +185,154 @@ def answer_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None
                    "external_meta_analyses": [{"source_id": s, "result": r} for s, r in EXTERNAL_FM_POOLS.value]})  # fmt: skip
         return
     for a in answers:
-        console.print(Rule(a.condition.replace("_", " ")))
-        console.print(a.plain())
-        for r in a.reasons:
-            console.print(f"  [yellow]↓[/] {r}")
-        console.print(f"  [dim]{a.article_claim}[/dim]")
-    console.print(Rule("Adverse events"))
+        _print_answer(a)
+    console.print(Rule("Adverse events (external)"))
     for e in answers[0].adverse_events:
         console.print(f"  • {e}")
     console.print(Rule("Published meta-analyses (external checks, not data)"))
     for s, r in EXTERNAL_FM_POOLS.value:
         console.print(f"  {s}: {r}")
-    console.print("[dim]Negative effects = less pain on LDN. SMD 0.2 small, 0.5 moderate. Effect sizes of the crossover trials were derived "
-                  "from reported p-values with an assumed within-person correlation of 0.5.[/dim]")  # fmt: skip
+    console.print("[dim]Negative effects = less pain on LDN. SMD 0.2 small, 0.5 moderate; 1 NRS point ≈ 0.68 SMD. "
+                  "Crossover effect sizes are derived from reported p-values with a within-person correlation of 0.5 "
+                  "(0.3 and 0.7 in `ldn evidence sensitivity`). `ldn evidence sof` shows every outcome.[/dim]")  # fmt: skip
     print_disclaimer()
+
+
+@evidence_app.command("sof")
+def sof_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None:
+    """GRADE summary-of-findings table: every outcome per condition, certainty and its reasons."""
+    conds = [condition] if condition else list(CONDITIONS)
+    answers = [answer(c) for c in conds]
+    if as_json:
+        emit_json([{"condition": a.condition, "version": a.version, "last_searched": a.last_searched,
+                    "outcomes": [o.as_dict() for o in a.outcomes]} for a in answers])  # fmt: skip
+        return
+    for a in answers:
+        table = Table(
+            title=f"Summary of findings: LDN vs placebo, {a.condition.replace('_', ' ')} — {a.stamp}"
+        )
+        for col in (
+            "outcome",
+            "trials (people)",
+            "effect (95% CI)",
+            "certainty",
+            "why downgraded",
+            "in plain words",
+        ):
+            table.add_column(col, overflow="fold")
+        for o in a.outcomes:
+            if o.k == 0 and not o.not_pooled:
+                continue
+            c = o.certainty
+            reasons = (
+                "; ".join(c.reasons) if c else "; ".join(f"{t}: {why}" for t, why in o.not_pooled)
+            )
+            table.add_row(OUTCOMES[o.outcome], f"{o.k} ({o.n_patients})", o.effect_text(),
+                          c.level if c else "—", reasons, o.statement)  # fmt: skip
+        console.print(table)
+
+
+@evidence_app.command("sensitivity")
+def sensitivity_cmd(condition: ConditionOpt = None, outcome: Annotated[str, typer.Option(help=" | ".join(SOF_OUTCOMES[:5]))] = "pain_intensity",
+                    as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Sensitivity pools: parallel only, low risk of bias, dose, crossover correlation, leave-one-out."""
+    from ldn.domain.evidence.pools import sensitivity_pools
+
+    cond = condition or "fibromyalgia"
+    if cond not in CONDITIONS or outcome not in OUTCOMES:
+        raise InputError.at(
+            "--condition/--outcome",
+            f"unknown {cond!r}/{outcome!r}",
+            f"use one of: {', '.join(CONDITIONS)}",
+        )
+    res = sensitivity_pools(cond, outcome)
+    if as_json:
+        emit_json([r.as_dict() for r in res])
+        return
+    for r in res:
+        console.print(f"  {r.text()}")
+
+
+@evidence_app.command("rob")
+def rob_cmd(as_json: JsonOpt = False) -> None:
+    """Risk of Bias 2 per trial and outcome: the five domains and the overall judgement, with reasons."""
+    from ldn.domain.evidence.rob import load_rob
+
+    robs = list(load_rob().values())
+    if as_json:
+        emit_json([j.as_dict() for j in robs])
+        return
+    table = Table(
+        title="Risk of bias 2 (D1 randomization, D2 deviations/period, D3 missing data, D4 measurement, D5 reporting)"
+    )
+    for col in ("trial", "outcome", "D1", "D2", "D3", "D4", "D5", "overall", "why"):
+        table.add_column(col, overflow="fold")
+    for j in robs:
+        table.add_row(
+            j.study_id, j.outcome, *(lvl for _, lvl, _ in j.domains), j.overall, j.overall_reason
+        )
+    console.print(table)
+
+
+@evidence_app.command("prisma")
+def prisma_cmd(out: Annotated[Path | None, typer.Option(help="Write the PRISMA 2020 diagram (.svg or .png).")] = None,
+               as_json: JsonOpt = False) -> None:  # fmt: skip
+    """PRISMA 2020 flow counts from the screening records (and the diagram)."""
+    from ldn.domain.evidence.prisma import prisma_counts
+
+    counts = prisma_counts()
+    text = ""
+    if out is not None:
+        if out.suffix.lower() not in (".png", ".svg"):
+            raise InputError.at(
+                "--out", f"unsupported chart type {out.suffix!r}", "name the file .png or .svg"
+            )
+        from ldn.charts.evidence import prisma_diagram
+
+        text = prisma_diagram(counts, out)
+    if as_json:
+        emit_json(counts.as_dict() | {"chart_text": text or None})
+        return
+    for k, v in counts.as_dict().items():
+        console.print(f"  {k}: {v}")
+    if out is not None:
+        console.print(f"PRISMA diagram written to {out}")
+
+
+@evidence_app.command("add")
+def add_cmd(file: Annotated[Path, typer.Argument(help="CSV: one row per outcome of the new study (see docs/evidence/search.md).")],
+            as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Check a new study (schema, provenance) and show how each answer would change. Writes nothing."""
+    from ldn.domain.evidence.rob import parse_rows
+
+    trials, outcomes, robs = read_study_file(file)
+    base = dataset()
+    new = base.with_rows(trials, outcomes)
+    extra = parse_rows(robs)
+    conds = sorted({t["condition"] for t in trials if t["condition"] in CONDITIONS} | {"any"})
+    changes: list[dict[str, Any]] = []
+    for c in conds:
+        before, after = answer(c, data=base), answer(c, data=new, extra_rob=extra)
+        for o_b, o_a in zip(before.outcomes, after.outcomes, strict=True):
+            if o_b.k != o_a.k or o_b.statement != o_a.statement:
+                changes.append({"condition": c, "outcome": o_a.outcome, "before": {"k": o_b.k, "effect": o_b.effect_text(), "statement": o_b.statement},
+                                "after": {"k": o_a.k, "effect": o_a.effect_text(), "statement": o_a.statement}})  # fmt: skip
+    if as_json:
+        emit_json({"valid": True, "studies": [t["id"] for t in trials], "outcomes": len(outcomes),
+                   "version_after": new.version, "changes": changes})  # fmt: skip
+        return
+    console.print(f"Valid: {len(trials)} study, {len(outcomes)} outcome row(s). Nothing was written; add the rows to "
+                  "src/ldn/domain/data/evidence/ (trials.csv, outcomes.csv, rob.csv) and bump dataset.toml's version.")  # fmt: skip
+    if not changes:
+        console.print("No answer changes.")
+    for ch in changes:
+        console.print(Rule(f"{ch['condition']} — {OUTCOMES[ch['outcome']]}"))
+        console.print(
+            f"  before (k = {ch['before']['k']}): {ch['before']['effect']}. {ch['before']['statement']}"
+        )
+        console.print(
+            f"  after  (k = {ch['after']['k']}): {ch['after']['effect']}. {ch['after']['statement']}"
+        )
 
 
 def demo_section(examples: Path, today: date) -> None:

@@ -6,7 +6,11 @@
 - Crossover (paired) trials: from a within-person t (or z from a two-sided p), d_z = t / sqrt(n);
   d = d_z sqrt(2 (1 - r)) for within-person correlation r (default 0.5, changeable);
   var(d) = (1/n + d^2 / (2 n)) 2 (1 - r) (Borenstein 2009 ch. 4; Elbourne 2002).
+- Mean difference reported with only a two-sided p: SE(MD) = |MD| / z(p) (normal approximation);
+  a reported d is carried over as SMD = sign(MD) |d| with SE(d) = SE(MD) |d / MD|.
 - Risk ratio / odds ratio from 2x2 counts, on the log scale, with 0.5 added to zero cells.
+- Re-expressing an SMD as responders (Chinn 2000): ln OR = -SMD pi / sqrt(3) for improving, applied
+  to a control (placebo) responder rate (source id chinn-2000).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ __all__ = [
     "log_risk_ratio",
     "md_from_ci",
     "paired_smd_from_p",
+    "responders_per_100",
+    "smd_from_md_p_and_d",
     "z_from_p",
 ]
 
@@ -78,3 +84,19 @@ def log_odds_ratio(*, events1: int, n1: int, events2: int, n2: int) -> tuple[flo
     if 0 in (a, b, c, d):
         a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5  # type: ignore[assignment]
     return math.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
+
+
+def smd_from_md_p_and_d(*, md: float, p_two_sided: float, d: float) -> tuple[float, float]:
+    """SMD (sign of MD, size of the reported d) and variance when MD is given with only a p-value."""
+    if md == 0:
+        raise InputError.at("estimate", "a mean difference of 0 has no direction", "give the CI")
+    se_md = abs(md) / z_from_p(p_two_sided)
+    se_d = se_md * abs(d / md)
+    return math.copysign(abs(d), md), se_d * se_d
+
+
+def responders_per_100(smd: float, control_per_100: float) -> float:
+    """How many in 100 improve on LDN for a given SMD (negative = better) and placebo rate
+    (Chinn 2000: ln OR = -SMD x pi / sqrt(3))."""
+    odds = control_per_100 / (100 - control_per_100) * math.exp(-smd * math.pi / math.sqrt(3))
+    return 100 * odds / (1 + odds)
