@@ -3,6 +3,7 @@ IMMPACT thresholds; trial pain by period with the posterior of the LDN effect.""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -144,7 +145,8 @@ def plot_trial(
     ax2.set_xlabel("LDN minus placebo (pain points)")
     ax2.legend(fontsize=7, frameon=False)
     ax2.set_title(f"P(LDN helps) = {result.p_benefit:.0%}", fontsize=10)
-    fig.suptitle(result.conclusion, fontsize=9)
+    head = result.conclusion.split(" Caution:")[0]  # warnings go in the text, not the figure title
+    fig.suptitle(textwrap.fill(head, width=140), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -231,6 +231,10 @@ def trial_analyse(
         console.print(
             f"Frequentist check (paired period means, {int(f['cycles'])} cycles): difference {f['mean_difference']:.2f} points, p = {f['p_two_sided']:.3f}."
         )
+    else:
+        console.print("Frequentist check: not available (it needs at least two complete cycles).")
+    for w in result.warnings:
+        console.print(f"[yellow]Warning:[/] {w}")
     print_disclaimer()
 
 
