@@ -11,12 +11,13 @@ from typing import Any
 
 from ldn.domain.diary import DiaryEntry
 from ldn.domain.errors import InputError
+from ldn.domain.evidence.answer import ConditionAnswer, answer
 from ldn.domain.evidence.dataset import poolable
-from ldn.domain.evidence.meta import random_effects
+from ldn.domain.evidence.prisma import prisma_counts
 from ldn.domain.response import assess_response
 from ldn.services.pharmacology import run_simulation
 
-__all__ = ["Chart", "evidence_chart", "pain_chart", "pk_chart", "trial_chart"]
+__all__ = ["Chart", "evidence_chart", "pain_chart", "pk_chart", "prisma_chart", "trial_chart"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,18 +56,28 @@ def pain_chart(entries: list[DiaryEntry]) -> tuple[Chart | None, dict[str, Any] 
     return _svg(lambda p: plot_response(entries, report, p)), report.as_dict()
 
 
-def evidence_chart(condition: str) -> tuple[Chart, dict[str, Any]]:
+def evidence_chart(condition: str) -> tuple[Chart | None, ConditionAnswer]:
+    """The answer for ``condition`` and its forest plot, drawn from the same pooled result (one
+    interval method on the page); no chart when no trial gives a pain-intensity result."""
     from ldn.charts.evidence import forest_plot
 
-    rows = poolable(condition)
-    labels, yi, vi = [t.id for t, _, _ in rows], [e for _, e, _ in rows], [v for _, _, v in rows]
-    res = random_effects(yi, vi, method="REML", hksj=True, labels=labels)
-    chart = _svg(
-        lambda p: forest_plot(
-            labels, yi, vi, res, p, title=f"LDN vs placebo, {condition.replace('_', ' ')}"
-        )
+    ans = answer(condition)
+    rows, res = poolable(condition), ans.primary.meta
+    if res is None or not rows:
+        return None, ans
+    labels, yi, vi = [e.id for e, _, _ in rows], [y for _, y, _ in rows], [v for _, _, v in rows]
+    title = f"LDN vs placebo, pain intensity, {condition.replace('_', ' ')}"
+    return _svg(lambda p: forest_plot(labels, yi, vi, res, p, title=title)), ans
+
+
+def prisma_chart() -> Chart:
+    """The PRISMA 2020 flow of the evidence review, from its screening records."""
+    from ldn.charts.evidence import prisma_diagram
+
+    counts = prisma_counts()
+    return _svg(
+        lambda p: prisma_diagram(counts, p, title="How the trials were found (PRISMA 2020)")
     )
-    return chart, res.as_dict()
 
 
 def pk_chart(*, dose_mg: float, days: int) -> tuple[Chart, dict[str, Any]]:
