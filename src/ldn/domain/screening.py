@@ -19,13 +19,14 @@ from typing import Any
 
 from ldn import DISCLAIMER
 from ldn.domain.errors import InputError
+from ldn.domain.evidence.outlook import condition_evidence
 from ldn.domain.findings import Finding, Verdict, decide_verdict
 from ldn.domain.instruments import INSTRUMENTS, InstrumentResult
 from ldn.domain.instruments import ichd3 as ichd3_mod
 from ldn.domain.mechanism import MechanismAssessment, classify_mechanism
 from ldn.domain.patient import Medication, PatientRecord
 from ldn.domain.safety import safety_findings
-from ldn.domain.vocabulary import primary_class
+from ldn.domain.vocabulary import CONDITIONS, primary_class
 
 __all__ = ["RULES_VERSION", "ScreeningReport", "score_instruments", "screen"]
 
@@ -206,13 +207,53 @@ def _history_findings(record: PatientRecord) -> list[Finding]:
                     "record prior treatments, or try guideline-recommended treatment first", ("seed-article",), "candidate_with_cautions")]  # fmt: skip
 
 
+def _evidence_findings(record: PatientRecord, m: MechanismAssessment) -> list[Finding]:
+    """What the evidence review says for each of the patient's conditions, beside the mechanism;
+    where the two disagree, the decision goes to the clinician (``needs_clinician_review``, which
+    ranks above ``unlikely_to_benefit``)."""
+    codes = list(
+        dict.fromkeys(
+            c.code for c in record.conditions if c.status != "resolved" and c.code != "other"
+        )
+    )
+    evidence = {code: condition_evidence(code) for code in codes}
+    out = [Finding("EVIDENCE_FOR_CONDITION", "info", f"{CONDITIONS[code].display}: {ev.sentence()}",
+                   f"{CONDITIONS[code].display}: {ev.sentence()}", "none", ev.source_ids)
+           for code, ev in evidence.items()]  # fmt: skip
+    backing = [code for code, ev in evidence.items() if ev.suggests_benefit]
+    if m.ldn_outlook == "unlikely_to_help" and backing:
+        ev = evidence[backing[0]]
+        out.append(Finding("OUTLOOK_EVIDENCE_DISAGREES", "caution",
+                           f"The pain mechanism ({m.mechanism}) says LDN is unlikely to help, but randomized evidence in "
+                           f"{CONDITIONS[backing[0]].display.lower()} {ev.direction} ({ev.certainty or 'unrated'} certainty): "
+                           f"{ev.statement} ldn leaves this decision to the clinician.",
+                           "The kind of pain you have is not the kind LDN usually helps, but a trial in your condition found "
+                           "some effect. Your clinician will weigh both.",
+                           "weigh the mechanism against the trial evidence with the patient; record the decision",
+                           (*m.source_ids, *ev.source_ids), "needs_clinician_review"))  # fmt: skip
+    nociplastic = [code for code in codes if CONDITIONS[code].mechanism == "nociplastic"]
+    if (
+        m.ldn_outlook in ("may_help", "mixed")
+        and nociplastic
+        and not any(evidence[c].review_condition for c in nociplastic)
+    ):
+        names = ", ".join(CONDITIONS[c].display.lower() for c in nociplastic)
+        out.append(Finding("EVIDENCE_NONE_FOR_CONDITION", "caution",
+                           f"No randomized trial of LDN in {names} in ldn's evidence review: the expectation that LDN may "
+                           "help rests on the pain mechanism and practice reports only.",
+                           "LDN has not been tested in a proper trial for your condition; trying it is an experiment.",
+                           "consider a blinded N-of-1 trial to judge it for this patient", (*m.source_ids, "seed-article"),
+                           "candidate_with_cautions"))  # fmt: skip
+    return out
+
+
 def screen(record: PatientRecord, *, today: date) -> ScreeningReport:
     """Screen ``record`` as of ``today``: instruments, mechanism, safety, verdict."""
     problems: list[InputError] = []
     instruments = score_instruments(record, problems=problems)
     mechanism = classify_mechanism(record, instruments)
     findings = [*_mechanism_findings(mechanism), *_instrument_findings(instruments), *_history_findings(record),
-                *_questionnaire_findings(problems), *_duration_findings(record),
+                *_questionnaire_findings(problems), *_duration_findings(record), *_evidence_findings(record, mechanism),
                 *safety_findings(record, today=today)]  # fmt: skip
     order = {"stop": 0, "caution": 1, "info": 2}
     findings.sort(key=lambda f: order[f.level])

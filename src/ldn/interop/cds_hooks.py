@@ -31,6 +31,7 @@ from ldn.domain.patient import PatientRecord
 from ldn.domain.safety import STOP_BEFORE_SURGERY_D, safety_findings
 from ldn.domain.screening import screen
 from ldn.domain.sources import get_source
+from ldn.domain.wording import verdict_words
 from ldn.interop.r4.importer import bundle_to_record
 
 __all__ = [
@@ -204,8 +205,11 @@ def patient_view(req: HookRequest, *, today: date, app_url: str) -> dict[str, An
     when = f" (earliest start {report.earliest_start.isoformat()})" if report.earliest_start else ""
     key = [f for f in report.findings if f.level in ("stop", "caution")]
     detail = "\n".join(f"- {f.message}" for f in key[:6]) or "- No blocking or cautionary finding."
+    trials = [f.message for f in report.findings if f.code == "EVIDENCE_FOR_CONDITION"]
+    if trials:
+        detail += "\n\n**What the trials say:**\n" + "\n".join(f"- {t}" for t in trials)
     cards = [_card(f"Low-dose naltrexone for pain: {text}{when}", indicator,  # type: ignore[arg-type]
-                   f"**Verdict:** {report.verdict}{when}\n\n{detail}", sorted({s for f in report.findings for s in f.source_ids}) or ["seed-article"], link)]  # fmt: skip
+                   f"**Verdict:** {verdict_words(report.verdict)}{when}\n\n{detail}", sorted({s for f in report.findings for s in f.source_ids}) or ["seed-article"], link)]  # fmt: skip
     cards += [_finding_card(f) for f in report.findings if f.level == "stop"]
     return {"cards": cards}
 
@@ -230,7 +234,11 @@ class _Draft:
 
 def _drafts(req: HookRequest) -> list[_Draft]:
     orders = _resources(req.context.get("draftOrders")) or []
-    selected = set(req.context.get("selections") or [])
+    chosen = req.context.get("selections") or []
+    if not isinstance(chosen, list) or not all(isinstance(x, str) for x in chosen):
+        raise InputError.at("context.selections", "selections must be a list of references such as 'MedicationRequest/1'",
+                            "send the ids of the selected draft orders as strings")  # fmt: skip
+    selected = set(chosen)
     out = []
     for i, r in enumerate(orders):
         if r.get("resourceType") != "MedicationRequest":
@@ -268,6 +276,49 @@ _ORDER_TITLES = {
 }  # fmt: skip
 
 
+def _build(resources: list[dict[str, Any]], today: date) -> PatientRecord:
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+    return bundle_to_record(bundle, today=today, strict=False)
+
+
+def _med_name(r: dict[str, Any]) -> str:
+    concept = r.get("medicationCodeableConcept")
+    concept = concept if isinstance(concept, dict) else {}
+    codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    name = concept.get("text") or next((c.get("display") for c in codings if c.get("display")), None)
+    return str(name or f"MedicationStatement/{r.get('id', '?')}")[:100]
+
+
+def _order_record(resources: list[dict[str, Any]], *, today: date) -> tuple[PatientRecord | None, list[str]]:
+    """The record for an order check, and the medicines that could not be read. One unreadable
+    medicine must not silence the others (fail closed): it is left out by name, and the rest
+    are still checked; None only when the patient's record cannot be read at all."""
+    try:
+        return _build(resources, today), []
+    except InputError:
+        pass
+    others = [r for r in resources if r.get("resourceType") != "MedicationStatement"]
+    readable, unread = [], []
+    for m in (r for r in resources if r.get("resourceType") == "MedicationStatement"):
+        try:
+            _build([*others, m], today)
+        except InputError:
+            unread.append(_med_name(m))
+        else:
+            readable.append(m)
+    try:
+        return _build([*others, *readable], today), unread
+    except InputError:
+        return None, unread
+
+
+def _unread_card(names: list[str]) -> dict[str, Any]:
+    listed = ", ".join(repr(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return _card(f"Naltrexone order: {len(names)} medicine(s) in the record could not be read", "warning",
+                 f"ldn could not read {listed}, so it cannot rule out that one is an opioid. Check them (including "
+                 "patches and depots) and their last dose before ordering naltrexone.", ["revia-label-2013"])  # fmt: skip
+
+
 def _naltrexone_order_cards(record: PatientRecord | None, *, today: date) -> list[dict[str, Any]]:
     if record is None:
         return [_card("Naltrexone order: the patient's medicines could not be read", "warning",
@@ -289,18 +340,12 @@ def order_check(service_id: str, req: HookRequest, *, today: date) -> dict[str, 
     drafts = _drafts(req)
     if not drafts:
         return {"cards": []}
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": r} for r in resources],
-    }
-    try:
-        record: PatientRecord | None = bundle_to_record(bundle, today=today, strict=False)
-    except InputError:
-        record = None
+    record, unread = _order_record(resources, today=today)
     cards: list[dict[str, Any]] = []
     if any(d.naltrexone for d in drafts):
         cards += _naltrexone_order_cards(record, today=today)
+        if unread and record is not None:
+            cards.append(_unread_card(unread))
     on_ldn = record is not None and any(
         m.status != "stopped" and "naltrexone" in m.classes for m in record.medications
     )
@@ -311,6 +356,10 @@ def order_check(service_id: str, req: HookRequest, *, today: date) -> dict[str, 
                                f"from {d.name} ({d.match.explanation()}). For planned opioid use, stop LDN at least "
                                f"{STOP_BEFORE_SURGERY_D.value} days before; in an emergency, opioid needs may be higher and need monitoring.",
                                STOP_BEFORE_SURGERY_D.sources))  # fmt: skip
+        elif d.opioid and unread:
+            cards.append(_card(f"Opioid order ({d.name}): {len(unread)} medicine(s) in the record could not be read", "warning",
+                               f"ldn could not read {', '.join(repr(n) for n in unread[:5])}: if one is naltrexone, it blocks "
+                               f"{d.name}. Check them before ordering.", ("revia-label-2013",)))  # fmt: skip
         elif d.unread and (on_ldn or record is None):
             cards.append(_card(f"Order {d.name!r}: ldn cannot identify this medicine", "warning",
                                f"ldn could not identify {d.name!r} ({d.match.explanation()}). The patient "
