@@ -1,20 +1,23 @@
-"""Pharmacology use cases: a dose's concentration curves, exposure metrics and occupancy."""
+"""Pharmacology use cases: a dose's concentration curves, exposure metrics, occupancy and blockade."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ldn.domain.naltrexone import STANDARD_DOSE_MG
-from ldn.domain.pk import EXTRAPOLATION_CAVEAT
+from ldn.domain.pk import BLOCKADE_CAVEAT, EXTRAPOLATION_CAVEAT
+from ldn.domain.pk.blockade import STEADY_STATE_DAY, UNCERTAINTY_DRAWS, blockade, occupancy_band
 from ldn.domain.pk.metrics import typical_metrics
-from ldn.domain.pk.occupancy import OCCUPANCY_VALID_H, dose_occupancy
+from ldn.domain.pk.observations import OBSERVATIONS, predict
+from ldn.domain.pk.occupancy import BINDING, OCCUPANCY_VALID_H, dose_occupancy
 from ldn.domain.pk.parameters import get_parameters
-from ldn.domain.pk.population import simulate
-from ldn.domain.pk.regimen import daily
+from ldn.domain.pk.population import Simulation, simulate
+from ldn.domain.pk.regimen import Regimen, daily
 
-__all__ = ["LDN_CEILING_MG", "run_simulation"]
+__all__ = ["LDN_CEILING_MG", "blockade_table", "fit_table", "occupancy_band", "run_simulation"]
 
 LDN_CEILING_MG = 5.0
 
@@ -22,7 +25,8 @@ LDN_CEILING_MG = 5.0
 def caveats(dose_mg: float) -> list[str]:
     out = [
         EXTRAPOLATION_CAVEAT,
-        f"Dose-occupancy model valid within about {OCCUPANCY_VALID_H.value:g} h of a dose (Trøstheim 2022).",
+        BLOCKADE_CAVEAT,
+        f"The dose-occupancy figure (Trøstheim 2022) holds within about {OCCUPANCY_VALID_H.value:g} h of a dose.",
     ]
     if dose_mg > LDN_CEILING_MG:
         out.append(
@@ -31,9 +35,50 @@ def caveats(dose_mg: float) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _blockade(dose_mg: float, steady_state: bool, params: str) -> dict[str, Any]:
+    return blockade(
+        dose_mg,
+        steady_state=steady_state,
+        draws=UNCERTAINTY_DRAWS,
+        seed=1,
+        params=get_parameters(params),
+    )
+
+
+@lru_cache(maxsize=1)
+def _fit_rows() -> tuple[dict[str, Any], ...]:
+    p = get_parameters("recommended")
+    rows = []
+    for o in OBSERVATIONS:
+        pred = predict(o, p, BINDING)
+        rows.append({"id": o.id, "study": o.study, "sources": list(o.sources), "dose_mg": o.dose_mg,
+                     "formulation": o.formulation, "analyte": o.analyte, "quantity": o.quantity, "observed": o.value,
+                     "low": o.low, "high": o.high, "unit": o.unit, "use": o.use, "predicted": pred,
+                     "ratio": pred / o.value if o.value is not None else None, "quote": o.quote})  # fmt: skip
+    return tuple(rows)
+
+
+def fit_table() -> list[dict[str, Any]]:
+    """Every published observation with the fitted model's prediction (ratio = model / published)."""
+    return [dict(r) for r in _fit_rows()]
+
+
+def blockade_table(doses_mg: list[float], *, params: str = "recommended") -> list[dict[str, Any]]:
+    """Single-dose and steady-state blockade (typical value and 90 % band) for each dose."""
+    return [
+        {
+            "dose_mg": d,
+            "single_dose": _blockade(d, False, params),
+            "steady_state": _blockade(d, True, params),
+        }
+        for d in doses_mg
+    ]
+
+
 def run_simulation(
     *, dose_mg: float, interval_h: float, days: int, population: int, seed: int, params: str
-) -> tuple[dict[str, Any], Any, Any]:
+) -> tuple[dict[str, Any], Simulation, Regimen]:
     p = get_parameters(params)
     single = daily(dose_mg=dose_mg, days=1, interval_h=max(interval_h, 24.0))
     t1 = np.arange(0.0, 96.0 + 1e-9, 0.02)
@@ -48,6 +93,8 @@ def run_simulation(
     result["occupancy"] = dose_occupancy(dose_mg) | {
         "valid_within_h_after_dose": OCCUPANCY_VALID_H.value
     }
+    result["blockade"] = {"single_dose": _blockade(dose_mg, False, params),
+                          f"day_{STEADY_STATE_DAY}_once_daily": _blockade(dose_mg, True, params)}  # fmt: skip
     regimen = daily(dose_mg=dose_mg, days=days, interval_h=interval_h)
     step = 0.05 if days <= 3 else 0.25
     t = np.arange(0.0, days * 24.0 + 1e-9, step)

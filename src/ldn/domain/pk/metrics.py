@@ -1,4 +1,4 @@
-"""Exposure metrics from simulated curves: Cmax, Tmax, AUC, trough, half-life, time above."""
+"""Exposure metrics from simulated curves: Cmax, Tmax, AUC, trough, half-lives, time above."""
 
 from __future__ import annotations
 
@@ -7,14 +7,20 @@ from typing import Any
 
 import numpy as np
 
-from ldn.domain.pk.parameters import MW_6BN_G_MOL, MW_NTX_G_MOL, PkParameters
+from ldn.domain.pk import parameters
+from ldn.domain.pk.model import auc_0_t
+from ldn.domain.pk.parameters import PkParameters
 
-__all__ = ["curve_metrics", "ng_ml_to_nm", "time_above"]
+__all__ = ["HALF_LIFE_WINDOWS_H", "curve_metrics", "ng_ml_to_nm", "time_above", "typical_metrics"]
+
+#: windows (h after a dose) over which the apparent half-life is the log-linear slope, as the
+#: labels report it (4 h for naltrexone, 13 h for 6BN)
+HALF_LIFE_WINDOWS_H = {"ntx": (2.0, 12.0), "6bn": (8.0, 48.0)}
 
 
 def ng_ml_to_nm(conc_ng_ml: Any, *, analyte: str) -> Any:
     """ng/mL -> nmol/L."""
-    mw = MW_NTX_G_MOL.value if analyte == "ntx" else MW_6BN_G_MOL.value
+    mw = parameters.MW_NTX_G_MOL.value if analyte == "ntx" else parameters.MW_6BN_G_MOL.value
     return np.asarray(conc_ng_ml) * 1000.0 / mw
 
 
@@ -24,45 +30,52 @@ def time_above(times_h: np.ndarray, values: np.ndarray, threshold: float) -> flo
     return float(np.sum(dt * (values >= threshold)))
 
 
-def curve_metrics(times_h: np.ndarray, conc: np.ndarray, *, kel_per_h: float, dose_base_mg: float, v_l: float, analyte: str,
-                  window_h: tuple[float, float] = (0.0, 24.0)) -> dict[str, float]:  # fmt: skip
-    """Metrics of one curve; AUC 0-inf analytically for a single dose (D / (V k))."""
+def _window_half_life(times_h: np.ndarray, conc: np.ndarray, window: tuple[float, float]) -> float:
+    m = (times_h >= window[0]) & (times_h <= window[1]) & (conc > 0)
+    if m.sum() < 2:
+        return math.nan
+    return float(-math.log(2) / np.polyfit(times_h[m], np.log(conc[m]), 1)[0])
+
+
+def curve_metrics(times_h: np.ndarray, conc: np.ndarray, *, analyte: str, auc_inf_ng_h_ml: float,
+                  terminal_half_life_h: float, window_h: tuple[float, float] = (0.0, 24.0)) -> dict[str, float]:  # fmt: skip
+    """Metrics of one single-dose curve; AUC(0-inf) and the terminal half-life are passed in
+    (analytic: sum_j c_j / rate_j, and ln 2 over the slowest disposition rate)."""
     i = int(np.argmax(conc))
     lo, hi = window_h
     m = (times_h >= lo) & (times_h <= hi)
-    auc_24 = float(np.trapezoid(conc[m], times_h[m]))
     return {
         "cmax_ng_ml": float(conc[i]),
         "cmax_nm": float(ng_ml_to_nm(conc[i], analyte=analyte)),
         "tmax_h": float(times_h[i]),
-        "auc_0_24_ng_h_ml": auc_24,
-        "auc_0_inf_ng_h_ml": float(1000.0 * dose_base_mg / (v_l * kel_per_h)),
+        "auc_0_24_ng_h_ml": float(np.trapezoid(conc[m], times_h[m])),
+        "auc_0_inf_ng_h_ml": auc_inf_ng_h_ml,
         "trough_ng_ml": float(conc[m][-1]),
-        "half_life_h": math.log(2) / kel_per_h,
+        "half_life_h": _window_half_life(times_h, conc, HALF_LIFE_WINDOWS_H[analyte]),
+        "terminal_half_life_h": terminal_half_life_h,
     }
 
 
 def typical_metrics(
     p: PkParameters, times_h: np.ndarray, ntx: np.ndarray, bn: np.ndarray, dose_base_mg: float
 ) -> dict[str, Any]:
+    """Single-dose metrics of both analytes; ``half_life_h`` is the apparent half-life over the
+    labels' windows (HALF_LIFE_WINDOWS_H), ``terminal_half_life_h`` the slowest disposition phase."""
+    ir = p.impulse()
+    auc_ntx = float(auc_0_t(math.inf, ir.rates, ir.ntx)[0]) * dose_base_mg
+    auc_bn = float(auc_0_t(math.inf, ir.rates, ir.bn)[0]) * dose_base_mg
     a = curve_metrics(
         times_h,
         ntx,
-        kel_per_h=p.ntx_kel_per_h,
-        dose_base_mg=dose_base_mg,
-        v_l=p.ntx_v_l,
         analyte="ntx",
+        auc_inf_ng_h_ml=auc_ntx,
+        terminal_half_life_h=p.ntx_terminal_half_life_h,
     )
     b = curve_metrics(
         times_h,
         bn,
-        kel_per_h=p.bn_kel_per_h,
-        dose_base_mg=dose_base_mg,
-        v_l=p.bn_v_l,
         analyte="6bn",
+        auc_inf_ng_h_ml=auc_bn,
+        terminal_half_life_h=p.bn_terminal_half_life_h,
     )
-    return {
-        "ntx": a,
-        "nbx": b,
-        "auc_ratio_nbx_to_ntx": float(b["auc_0_inf_ng_h_ml"] / a["auc_0_inf_ng_h_ml"]),
-    }
+    return {"ntx": a, "nbx": b, "auc_ratio_nbx_to_ntx": auc_bn / auc_ntx}

@@ -1,25 +1,65 @@
-"""Closed-form exposure: first-order absorption (Bateman functions) with superposition.
+"""Closed-form exposure: a linear compartment model solved by partial fractions, with superposition.
 
-From a gut depot, absorption at rate ka feeds both naltrexone (NTX, apparent volume V, elimination
-k) and 6-beta-naltrexol (6BN, formed presystemically, apparent volume Vm, elimination km)::
+Structure (all parameters apparent, i.e. divided by the oral bioavailability F of naltrexone)::
 
-    C_ntx(t) = sum_i D_i * ka / (V  (ka - k))  * (exp(-k  (t - t_i)) - exp(-ka (t - t_i)))
-    C_6bn(t) = sum_i D_i * ka / (Vm (ka - km)) * (exp(-km (t - t_i)) - exp(-ka (t - t_i)))
+    gut --ka--> NTX central (V1) <--Q--> NTX peripheral (V2)
+     |                 |
+     |                 +--CL (1 - phi of it forms 6BN)--> 6BN central (Vm) <--Qm--> 6BN peripheral (Vm2)
+     +--ka, phi of the 6BN formed (presystemic, first pass)----^                 |
+                                                                                 +--CLm-->
 
-for doses D_i (mg base) at times t_i <= t; concentrations in ng/mL (mg/L x 1000).
-The sums are computed with a recurrence over doses, S_j = D_j + S_{j-1} exp(-k (t_j - t_{j-1})),
-so a population of P patients on N doses over T grid points costs O(P (N + T)) exponentials-free
-updates plus O(P T) exponentials — no ODE solver and no P x T x N array.
+A dose D (mg base) is absorbed at rate ka. All of it reaches the apparent NTX compartment; the
+6-beta-naltrexol (6BN) formed from it is counted in "formation units": a fraction ``phi`` is formed
+during the first pass (entering 6BN central at the absorption rate) and ``1 - phi`` from systemic
+NTX as it is cleared. Because F and the fraction metabolised to 6BN are not identifiable from plasma
+data, Vm, CLm, Qm and Vm2 are apparent values per unit of 6BN formed. In Laplace form, per mg::
+
+    C_ntx(s) = 1000 ka / V1 * (s + k21) / ((s + ka)(s + a)(s + b))
+    C_6bn(s) = 1000 r / Vm * [phi ka (s + a)(s + b) + (1 - phi) k10 ka (s + k21)] (s + k43)
+               / ((s + ka)(s + a)(s + b)(s + l1)(s + l2))
+
+with k10 = CL/V1, k12 = Q/V1, k21 = Q/V2; a, b the roots of s^2 - (k10 + k12 + k21) s + k10 k21
+(NTX distribution and elimination rates); km = CLm/Vm, k34 = Qm/Vm, k43 = Qm/Vm2 and l1, l2 the
+roots of s^2 - (km + k34 + k43) s + km k43; r = 343.42/341.41 turns mg of naltrexone into mg of
+6BN (one molecule each); concentrations in ng/mL (mg/L x 1000). A rational function
+N(s) / prod_j (s + lambda_j) with distinct lambda_j is the sum of exponentials
+sum_j N(-lambda_j) / prod_{k != j} (lambda_k - lambda_j) * exp(-lambda_j t) (partial fractions,
+the inverse Laplace transform by residues), so each analyte is
+
+    C(t) = sum_j c_j sum_i D_i exp(-lambda_j (t - t_i))      over doses with t_i <= t,
+
+five rates for 6BN (ka, a, b, l1, l2), three for NTX. A one-compartment model is the special case
+Q = 0 (then k21 only names a pole that cancels against the numerator); likewise Qm = 0 for 6BN.
+
+The inner sums are computed with a recurrence over doses, S_j = D_j + S_{j-1} exp(-lambda (t_j -
+t_{j-1})), so P patients on N doses over T grid points cost O(P (N + T)) per rate: no ODE solver
+and no P x T x N array. When the grid repeats itself between doses (a regular grid with doses on
+grid points, as in every chart), the T points are blocks of the same phases and the sum over rates
+is one batched matrix product per analyte.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DoseGrid", "bateman", "concentrations", "exp_sum"]
+__all__ = [
+    "DoseGrid",
+    "ImpulseResponse",
+    "auc_0_t",
+    "conc_at",
+    "exp_sum",
+    "impulse_response",
+    "residues",
+    "superpose",
+]
 
 FloatArray = NDArray[np.float64]
+
+#: mg of 6-beta-naltrexol per mg of naltrexone converted (molar masses 343.42 and 341.41 g/mol)
+MG_6BN_PER_MG_NTX = 343.42 / 341.41
 
 
 class DoseGrid:
@@ -27,7 +67,9 @@ class DoseGrid:
 
     ``idx[t]`` is the last dose at or before t (-1 before the first dose); ``phase[t]`` is the time
     since that dose. On a regular grid with doses on grid points, the phases take few distinct
-    values, so exp(-k * phase) is evaluated once per distinct phase and gathered.
+    values, so exp(-k * phase) is evaluated once per distinct phase and gathered. ``blocks`` is set
+    when the sorted grid splits into one block per dose whose phases are identical (the last block
+    may differ): then the sum over rates is a batched matrix product.
     """
 
     def __init__(self, times_h: FloatArray, dose_times_h: FloatArray) -> None:
@@ -39,19 +81,30 @@ class DoseGrid:
         phase = self.times_h - self.dose_times_h[self.idx]
         self.phases, self.phase_inv = np.unique(np.round(phase, 9), return_inverse=True)
         self.gaps = np.diff(self.dose_times_h)
+        self.blocks = self._blocks(phase)
+
+    def _blocks(self, phase: FloatArray) -> tuple[int, FloatArray, FloatArray] | None:
+        """(leading points before the first dose, common phases, phases of the last block)."""
+        t, n = self.times_h, len(self.dose_times_h)
+        if len(t) == 0 or np.any(np.diff(t) < 0) or np.any(self.gaps <= 0):
+            return None
+        lead = int(np.count_nonzero(self.before))
+        counts = np.bincount(self.idx[lead:], minlength=n)
+        if n == 1:
+            return lead, phase[lead:lead], phase[lead:]
+        if np.any(counts[:-1] != counts[0]) or counts[0] == 0:
+            return None
+        k = int(counts[0])
+        body = phase[lead : lead + k * (n - 1)].reshape(n - 1, k)
+        if not np.allclose(body, body[0], rtol=0, atol=1e-9):
+            return None
+        return lead, body[0].copy(), phase[lead + k * (n - 1) :]
 
 
 def exp_sum(grid: DoseGrid, doses: FloatArray, k: FloatArray) -> FloatArray:
     """sum_i doses_i exp(-k (t - t_i)) over doses with t_i <= t, for each rate in ``k`` -> (P, T)."""
     k = np.asarray(k, dtype=np.float64)[:, None]
-    n = len(grid.dose_times_h)
-    d = np.broadcast_to(np.asarray(doses, dtype=np.float64), (k.shape[0], n))
-    s = np.empty((k.shape[0], n))
-    s[:, 0] = d[:, 0]
-    if n > 1:
-        decay = np.exp(-k * grid.gaps[None, :])
-        for j in range(1, n):
-            s[:, j] = d[:, j] + s[:, j - 1] * decay[:, j - 1]
+    s = _dose_sums(grid, doses, k)
     out = np.take(s, grid.idx, axis=1)
     if len(grid.phases) * 4 < len(grid.times_h):
         out *= np.take(np.exp(-k * grid.phases[None, :]), grid.phase_inv, axis=1)
@@ -61,36 +114,163 @@ def exp_sum(grid: DoseGrid, doses: FloatArray, k: FloatArray) -> FloatArray:
     return out
 
 
-def _nudge(ka: FloatArray, k: FloatArray) -> FloatArray:
-    # ka == k has a different closed form; nudge ka by a relative 1e-6 (far below data precision)
-    return np.where(np.abs(ka - k) < 1e-9 * ka, ka * (1 + 1e-6), ka)
+def _dose_sums(grid: DoseGrid, doses: FloatArray, k: FloatArray) -> FloatArray:
+    """S_j = D_j + S_{j-1} exp(-k gap_j): the dose sum just after each dose, shape (P, N)."""
+    n = len(grid.dose_times_h)
+    d = np.broadcast_to(np.asarray(doses, dtype=np.float64), (k.shape[0], n))
+    s = np.empty((k.shape[0], n))
+    s[:, 0] = d[:, 0]
+    if n > 1:
+        decay = np.exp(-k * grid.gaps[None, :])
+        for j in range(1, n):
+            s[:, j] = d[:, j] + s[:, j - 1] * decay[:, j - 1]
+    return s
 
 
-def concentrations(
-    *, times_h: FloatArray, dose_times_h: FloatArray, doses_base_mg: FloatArray,
-    ka_per_h: FloatArray, v_l: FloatArray, kel_per_h: FloatArray,
-) -> FloatArray:  # fmt: skip
-    """Bateman superposition for one analyte, ng/mL, shape (P, T). Parameters are (P,) arrays."""
-    grid = DoseGrid(times_h, dose_times_h)
-    ka = np.asarray(ka_per_h, dtype=np.float64)
-    return bateman(grid, doses_base_mg, ka, exp_sum(grid, doses_base_mg, ka), v_l, kel_per_h)
+@dataclass(frozen=True, slots=True)
+class ImpulseResponse:
+    """Per-mg responses as sums of exponentials: ``rates`` (P, R) and one coefficient array (P, R)
+    per analyte, in ng/mL per mg base (a coefficient is 0 where an analyte lacks that rate)."""
+
+    rates: FloatArray
+    ntx: FloatArray
+    bn: FloatArray
 
 
-def bateman(
-    grid: DoseGrid,
-    doses_base_mg: FloatArray,
-    ka: FloatArray,
-    ka_sum: FloatArray,
-    v_l: FloatArray,
-    kel_per_h: FloatArray,
-) -> FloatArray:
-    """One analyte from a precomputed absorption sum ``ka_sum`` (shared by both analytes)."""
-    k = np.asarray(kel_per_h, dtype=np.float64)
-    ka_n = _nudge(ka, k)
-    if not np.array_equal(ka_n, ka):
-        ka_sum = exp_sum(grid, doses_base_mg, ka_n)
-    coef = 1000.0 * ka_n / (np.asarray(v_l, dtype=np.float64) * (ka_n - k))
-    out = exp_sum(grid, doses_base_mg, k)
-    out -= ka_sum
-    out *= coef[:, None]
+def _quad_roots(s: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Roots of x^2 - s x + p (both real and positive for a compartment model)."""
+    disc = np.sqrt(np.maximum(s * s - 4.0 * p, 0.0))
+    return (s + disc) / 2.0, (s - disc) / 2.0
+
+
+def _separate(rates: FloatArray) -> FloatArray:
+    """Move rates that coincide (relative 1e-7) apart by a relative 1e-6, far below data precision:
+    partial fractions need distinct poles (the coincident case is the limit of these)."""
+    rates = rates.copy()
+    for j in range(1, rates.shape[1]):
+        for k in range(j):
+            close = np.abs(rates[:, j] - rates[:, k]) <= 1e-7 * np.maximum(rates[:, j], rates[:, k])
+            rates[:, j] = np.where(close, rates[:, j] * (1.0 + 1e-6 * (j + 1)), rates[:, j])
+    return rates
+
+
+def residues(numerator: list[FloatArray], rates: FloatArray) -> FloatArray:
+    """Coefficients c_j of exp(-rates_j t) for N(s) / prod_j (s + rates_j).
+
+    ``numerator`` holds N's coefficients, highest power first, each a scalar or a (P,) array;
+    c_j = N(-rates_j) / prod_{k != j} (rates_k - rates_j) (distinct rates)."""
+    out = np.empty_like(rates)
+    for j in range(rates.shape[1]):
+        s = -rates[:, j]
+        num = np.zeros_like(s)
+        for c in numerator:
+            num = num * s + c
+        den = np.ones_like(s)
+        for k in range(rates.shape[1]):
+            if k != j:
+                den = den * (rates[:, k] - rates[:, j])
+        out[:, j] = num / den
     return out
+
+
+def impulse_response(
+    *, ka_per_h: FloatArray, v1_l: FloatArray, cl_l_per_h: FloatArray, q_l_per_h: FloatArray,
+    v2_l: FloatArray, phi: FloatArray, vm_l: FloatArray, clm_l_per_h: FloatArray,
+    qm_l_per_h: FloatArray, vm2_l: FloatArray,
+) -> ImpulseResponse:  # fmt: skip
+    """The exponentials and coefficients of both analytes for (P,) parameter arrays (module doc)."""
+    ka = np.atleast_1d(np.asarray(ka_per_h, dtype=np.float64))
+    v1, cl, q, v2 = (np.broadcast_to(np.asarray(x, dtype=np.float64), ka.shape) for x in (v1_l, cl_l_per_h, q_l_per_h, v2_l))  # fmt: skip
+    ph, vm, clm, qm, vm2 = (np.broadcast_to(np.asarray(x, dtype=np.float64), ka.shape) for x in (phi, vm_l, clm_l_per_h, qm_l_per_h, vm2_l))  # fmt: skip
+    k10 = cl / v1
+    k12 = q / v1
+    # Q = 0 is one compartment: k21 then only names a pole that cancels against the numerator, so it
+    # is put above every other rate (a coincidence would need the limit form of partial fractions)
+    k21 = np.where(q > 0, q / np.where(q > 0, v2, 1.0), k10 + ka + 1.0)
+    a, b = _quad_roots(k10 + k12 + k21, k10 * k21)
+    km = clm / vm
+    k34 = qm / vm
+    k43 = np.where(qm > 0, qm / np.where(qm > 0, vm2, 1.0), ka + a + km + 1.0)
+    l1, l2 = _quad_roots(km + k34 + k43, km * k43)
+    rates = _separate(np.stack([ka, a, b, l1, l2], axis=1))
+    ntx = np.zeros_like(rates)
+    ntx[:, :3] = residues([np.ones_like(ka), k21], rates[:, :3]) * (1000.0 * ka / v1)[:, None]
+    # 6BN numerator [phi ka (s + a)(s + b) + (1 - phi) k10 ka (s + k21)] (s + k43), expanded
+    pre, post = ph * ka, (1.0 - ph) * k10 * ka
+    q2, q1, q0 = pre, pre * (a + b) + post, pre * a * b + post * k21
+    num = [q2, q2 * k43 + q1, q1 * k43 + q0, q0 * k43]
+    bn = residues(num, rates) * (1000.0 * MG_6BN_PER_MG_NTX / vm)[:, None]
+    return ImpulseResponse(rates, ntx, bn)
+
+
+def superpose(grid: DoseGrid, doses_base_mg: FloatArray, rates: FloatArray, coefs: list[FloatArray],
+              out: list[FloatArray] | None = None) -> list[FloatArray]:  # fmt: skip
+    """C(t) = sum_j c_j sum_i D_i exp(-rate_j (t - t_i)) for each coefficient array -> (P, T) each.
+
+    ``out``: arrays (P, T) to write into (float64 ones are filled in place, others via a buffer)."""
+    p, r = rates.shape
+    sums = np.stack([_dose_sums(grid, doses_base_mg, rates[:, j : j + 1]) for j in range(r)], 1)
+    t = len(grid.times_h)
+    outs = out if out is not None else [np.empty((p, t)) for _ in coefs]
+    buf = None
+    for c, target in zip(coefs, outs, strict=True):
+        dst = target if target.dtype == np.float64 and target.flags.c_contiguous else None
+        if dst is None:
+            buf = np.empty((p, t)) if buf is None else buf
+            dst = buf
+        _superpose_one(grid, sums, rates, c, dst)
+        if dst is not target:
+            target[...] = dst
+    return outs
+
+
+def _superpose_one(
+    grid: DoseGrid, sums: FloatArray, rates: FloatArray, c: FloatArray, dst: FloatArray
+) -> None:
+    p, r, n = sums.shape
+    t = dst.shape[1]
+    if grid.blocks is None:
+        dst[...] = 0.0
+        for j in range(r):
+            if np.any(c[:, j] != 0.0):
+                dst += exp_sum_from(grid, sums[:, j, :], rates[:, j]) * c[:, j : j + 1]
+        return
+    lead, phases, last = grid.blocks
+    cs = sums * c[:, :, None]  # (P, R, N)
+    dst[:, :lead] = 0.0
+    if n > 1:
+        k = len(phases)
+        view = dst[:, lead : lead + (n - 1) * k].reshape(p, n - 1, k)
+        e_body = np.exp(-rates[:, :, None] * phases[None, None, :])  # (P, R, K)
+        if np.shares_memory(view, dst):
+            np.matmul(np.swapaxes(cs[:, :, :-1], 1, 2), e_body, out=view)
+        else:  # pragma: no cover - reshape of a row slice is always a view
+            dst[:, lead : lead + (n - 1) * k] = np.matmul(
+                np.swapaxes(cs[:, :, :-1], 1, 2), e_body
+            ).reshape(p, -1)
+    e_last = np.exp(-rates[:, :, None] * last[None, None, :])
+    dst[:, t - len(last) :] = np.einsum("pr,prk->pk", cs[:, :, -1], e_last)
+
+
+def exp_sum_from(grid: DoseGrid, sums: FloatArray, k: FloatArray) -> FloatArray:
+    """Gather precomputed dose sums (P, N) onto the grid and decay them by exp(-k phase)."""
+    out = np.take(sums, grid.idx, axis=1)
+    kk = np.asarray(k, dtype=np.float64)[:, None]
+    if len(grid.phases) * 4 < len(grid.times_h):
+        out *= np.take(np.exp(-kk * grid.phases[None, :]), grid.phase_inv, axis=1)
+    else:
+        out *= np.exp(-kk * (grid.times_h - grid.dose_times_h[grid.idx])[None, :])
+    out[:, grid.before] = 0.0
+    return out
+
+
+def conc_at(t_h: FloatArray, rates: FloatArray, coef: FloatArray) -> FloatArray:
+    """Single unit dose at t = 0: sum_j c_j exp(-rate_j t) -> (P, len(t))."""
+    t = np.maximum(np.atleast_1d(np.asarray(t_h, dtype=np.float64)), 0.0)
+    return np.asarray(np.einsum("pr,prt->pt", coef, np.exp(-rates[:, :, None] * t[None, None, :])))
+
+
+def auc_0_t(t_h: float, rates: FloatArray, coef: FloatArray) -> FloatArray:
+    """Single unit dose: integral_0^t C = sum_j c_j (1 - exp(-rate_j t)) / rate_j (t = inf allowed)."""
+    frac = 1.0 if np.isinf(t_h) else -np.expm1(-rates * t_h)
+    return np.asarray(np.sum(coef * frac / rates, axis=1))

@@ -1,24 +1,43 @@
-"""Virtual populations: log-normal inter-individual variability, seeded and reproducible.
+"""Virtual populations: between-person variability and parameter uncertainty, sampled separately.
 
-Each patient's parameter is theta_i = theta * exp(eta_i), eta_i ~ N(-omega^2/2, omega^2) with
-omega^2 = log(1 + CV^2) (mean-preserving). CV of clearance 50 % (Bertolotti 1997 AUC spread);
-30 % assumed for the others (no published IIV).
+* Between-person variability (``variability=True``): each patient's parameter is
+  theta_i = theta * exp(eta_i), eta_i ~ N(-omega^2/2, omega^2), omega^2 = log(1 + CV^2)
+  (mean-preserving): CV 50 % for naltrexone clearance (Bertolotti 1997 AUC spread), 30 % assumed
+  for ka, V1, Vm and CLm; the distribution parameters vary only through the uncertainty.
+* Parameter uncertainty (``uncertainty=True``): theta itself is drawn from the fit's approximate
+  posterior, with the between-study spread (:mod:`ldn.domain.pk.uncertainty`), and so are the
+  binding rates kon, koff.
+
+Typical patient: neither. Credible band of the typical patient: uncertainty only. Spread of
+patients under the fitted model: variability only. Both: every virtual patient has their own draw.
+Seeded and reproducible.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from ldn.domain.errors import InputError
-from ldn.domain.pk.model import DoseGrid, bateman, exp_sum
+from ldn.domain.pk.model import DoseGrid, impulse_response, superpose
+from ldn.domain.pk.occupancy import BINDING, binding_occupancy
 from ldn.domain.pk.parameters import CV_CL, CV_OTHER, PkParameters
 from ldn.domain.pk.regimen import Regimen
+from ldn.domain.pk.uncertainty import draw
 
 __all__ = ["MAX_POPULATION", "Simulation", "sample_parameters", "simulate"]
 
 MAX_POPULATION = 100_000
+_NAMES = tuple(f.name for f in fields(PkParameters) if f.name != "name")
+#: parameters with between-person variability and their CV
+IIV = {
+    "ka_per_h": CV_OTHER,
+    "v1_l": CV_OTHER,
+    "cl_l_per_h": CV_CL,
+    "vm_l": CV_OTHER,
+    "clm_l_per_h": CV_OTHER,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,43 +53,58 @@ class Simulation:
         data = self.ntx_ng_ml if analyte == "ntx" else self.bn_ng_ml
         return np.asarray(np.percentile(data, q, axis=0))
 
+    def occupancy(self) -> np.ndarray:
+        """Mu-receptor occupancy (0-1) of every patient on the grid (binding model)."""
+        return binding_occupancy(self.times_h, self.ntx_ng_ml, kon_per_nm_h=self.params["kon_per_nm_h"],
+                                 koff_per_h=self.params["koff_per_h"])  # fmt: skip
 
-def _lognormal(rng: np.random.Generator, typical: float, cv: float, n: int) -> np.ndarray:
+
+def _lognormal(
+    rng: np.random.Generator, typical: np.ndarray | float, cv: float, n: int
+) -> np.ndarray:
     omega2 = np.log1p(cv * cv)
     return typical * np.exp(rng.normal(-omega2 / 2, np.sqrt(omega2), n))
 
 
-def sample_parameters(p: PkParameters, *, n: int, seed: int) -> dict[str, np.ndarray]:
-    """Per-patient parameters; ``n == 1`` with ``seed < 0`` gives the typical patient."""
+def sample_parameters(
+    p: PkParameters, *, n: int, seed: int, variability: bool = True, uncertainty: bool = False
+) -> dict[str, np.ndarray]:
+    """Per-patient parameters (keys: the PkParameters fields, kon_per_nm_h, koff_per_h);
+    ``seed < 0`` gives the typical patient whatever the switches."""
     if not 1 <= n <= MAX_POPULATION:
         raise InputError.at(
             "--population", f"{n} is outside 1-{MAX_POPULATION}", "use a smaller population"
         )
-    if seed < 0:
-        one = np.ones(n)
-        return {"ka": p.ka_per_h * one, "ntx_v": p.ntx_v_l * one, "ntx_cl": p.ntx_cl_l_per_h * one,
-                "bn_v": p.bn_v_l * one, "bn_k": p.bn_kel_per_h * one}  # fmt: skip
-    rng = np.random.default_rng(seed)
-    cv = CV_OTHER.value
-    return {"ka": _lognormal(rng, p.ka_per_h, cv, n), "ntx_v": _lognormal(rng, p.ntx_v_l, cv, n),
-            "ntx_cl": _lognormal(rng, p.ntx_cl_l_per_h, CV_CL.value, n), "bn_v": _lognormal(rng, p.bn_v_l, cv, n),
-            "bn_k": _lognormal(rng, p.bn_kel_per_h, cv, n)}  # fmt: skip
+    one = np.ones(n)
+    if seed < 0 or not (variability or uncertainty):
+        out = {k: getattr(p, k) * one for k in _NAMES}
+        return out | {
+            "kon_per_nm_h": BINDING.kon_per_nm_h * one,
+            "koff_per_h": BINDING.koff_per_h * one,
+        }
+    if uncertainty:
+        pk, kon, koff = draw(n, seed=seed + 7919, pk=p)
+        out = pk | {"kon_per_nm_h": kon, "koff_per_h": koff}
+    else:
+        out = {k: getattr(p, k) * one for k in _NAMES}
+        out |= {"kon_per_nm_h": BINDING.kon_per_nm_h * one, "koff_per_h": BINDING.koff_per_h * one}
+    if variability:
+        rng = np.random.default_rng(seed)
+        for k, cv in IIV.items():
+            out[k] = _lognormal(rng, out[k], cv.value, n)
+    return out
 
 
 def simulate(regimen: Regimen, p: PkParameters, *, times_h: np.ndarray, n: int = 1, seed: int = -1, chunk: int = 2000,
-             dtype: type[np.floating] = np.float64) -> Simulation:  # fmt: skip
+             dtype: type[np.floating] = np.float64, variability: bool = True, uncertainty: bool = False) -> Simulation:  # fmt: skip
     """Concentrations of both analytes for ``n`` patients (typical patient when ``seed < 0``)."""
-    prm = sample_parameters(p, n=n, seed=seed)
+    prm = sample_parameters(p, n=n, seed=seed, variability=variability, uncertainty=uncertainty)
     ntx = np.empty((n, len(times_h)), dtype=dtype)
     bn = np.empty((n, len(times_h)), dtype=dtype)
     grid = DoseGrid(times_h, regimen.times)
     doses = regimen.base_mg
     for lo in range(0, n, chunk):
         sl = slice(lo, min(lo + chunk, n))
-        ka = prm["ka"][sl]
-        ka_sum = exp_sum(grid, doses, ka)
-        ntx[sl] = bateman(
-            grid, doses, ka, ka_sum, prm["ntx_v"][sl], prm["ntx_cl"][sl] / prm["ntx_v"][sl]
-        )
-        bn[sl] = bateman(grid, doses, ka, ka_sum, prm["bn_v"][sl], prm["bn_k"][sl])
+        ir = impulse_response(**{k: prm[k][sl] for k in _NAMES})
+        superpose(grid, doses, ir.rates, [ir.ntx, ir.bn], out=[ntx[sl], bn[sl]])
     return Simulation(np.asarray(times_h), ntx, bn, prm)
