@@ -44,6 +44,8 @@ bench: install  ## every benchmark in benchmarks/ (figures go to docs/benchmarks
 docs: install  ## regenerate the generated docs
 	$(BIN)/ldn facts --markdown > docs/facts.md
 	$(BIN)/ldn safety-rules --markdown > docs/safety.md
+	$(BIN)/ldn evidence outlook --json > src/ldn/domain/data/evidence/outlook.json
+	$(BIN)/ldn meds compile > src/ldn/domain/data/medicines/compiled.json
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .ldn-demo

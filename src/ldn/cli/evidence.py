@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -174,6 +176,20 @@ def _print_answer(a: ConditionAnswer) -> None:
         console.print(f"  [dim]not pooled: {t} — {why}[/dim]")
     if a.article_claim:
         console.print(f"  [dim]{a.article_claim}[/dim]")
+
+
+@evidence_app.command("outlook")
+def outlook_cmd(as_json: JsonOpt = False) -> None:
+    """The review's answer for every condition in ldn's vocabulary (what the screen states)."""
+    from ldn.domain.evidence.outlook import outlook_table
+    from ldn.domain.vocabulary import CONDITIONS
+
+    table = outlook_table([c for c in CONDITIONS if c != "other"])
+    if as_json:
+        typer.echo(json.dumps(table, indent=1, ensure_ascii=False))
+        return
+    for code, d in table["conditions"].items():
+        console.print(f"[bold]{code}[/]: {d['sentence']}")
 
 
 @evidence_app.command("answer")

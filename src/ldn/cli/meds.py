@@ -113,5 +113,15 @@ def classes(as_json: JsonOpt = False) -> None:
         console.print(f"{c}{'  [red](opioid)[/]' if c in OPIOID_CLASSES else ''}")
 
 
+@meds_app.command("compile")
+def compile_cmd() -> None:
+    """Print the knowledge base in its compiled form (src/ldn/domain/data/medicines/compiled.json)."""
+    import json
+
+    from ldn.domain.medicines.knowledge import compiled
+
+    typer.echo(json.dumps(compiled(), ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(meds_app, name="meds")

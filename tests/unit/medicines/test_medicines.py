@@ -276,3 +276,19 @@ def test_a_mangled_opioid_name_is_never_read_as_a_known_non_opioid(name: str, ma
     cannot read it (review); it never reads a complete, non-opioid medicine."""
     m = identify(mangle(name))
     assert m.contains_opioid or m.status != "recognised", (mangle(name), m.explanation())
+
+
+def test_compiled_json_is_current() -> None:
+    """compiled.json (read instead of parsing TOML at start-up) was made from the shipped TOML; `make docs` rewrites it."""
+    import json
+    from importlib import resources
+
+    from ldn.domain.medicines.knowledge import compiled
+
+    stored = json.loads(
+        resources.files("ldn.domain.data")
+        .joinpath("medicines/compiled.json")
+        .read_text(encoding="utf-8")
+    )
+    assert stored["source_digest"] == compiled()["source_digest"]
+    assert stored == json.loads(json.dumps(compiled()))

@@ -64,3 +64,18 @@ def test_the_fibromyalgia_example_keeps_its_verdict_and_states_the_trials() -> N
     assert report.verdict == "candidate"
     text = " ".join(f.message for f in report.findings if f.code == "EVIDENCE_FOR_CONDITION")
     assert "Fibromyalgia: 4 randomized trials" in text and "low-certainty" in text
+
+
+def test_the_stored_outlook_is_current() -> None:
+    """outlook.json (what the screen reads) equals the review computed now; `make docs` rewrites it."""
+    import json
+    from importlib import resources
+
+    from ldn.domain.evidence.outlook import outlook_table
+
+    stored = json.loads(
+        resources.files("ldn.domain.data")
+        .joinpath("evidence/outlook.json")
+        .read_text(encoding="utf-8")
+    )
+    assert stored == json.loads(json.dumps(outlook_table([c for c in CONDITIONS if c != "other"])))

@@ -23,12 +23,14 @@ class, form or ingredient it does not know, and a name that would mean two thing
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from ldn.domain.medicines.normalise import name_key
 
@@ -41,8 +43,10 @@ __all__ = [
     "Ingredient",
     "KnowledgeBase",
     "Product",
+    "compiled",
     "knowledge_base",
     "medicine_names",
+    "source_digest",
 ]
 
 DrugClass = Literal[
@@ -192,11 +196,17 @@ def _tuple(raw: object, what: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _load(files: Mapping[str, bytes]) -> KnowledgeBase:
+def _parse(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
+    """The TOML files as plain data (what ``compiled.json`` stores)."""
+    return {fname: tomllib.loads(blob.decode("utf-8")) for fname, blob in sorted(files.items())}
+
+
+def _load(
+    files: Mapping[str, bytes], parsed: Mapping[str, Mapping[str, Any]] | None = None
+) -> KnowledgeBase:
     ingredients: dict[str, Ingredient] = {}
     products: list[Product] = []
-    for fname, blob in sorted(files.items()):
-        data = tomllib.loads(blob.decode("utf-8"))
+    for fname, data in sorted((parsed or _parse(files)).items()):
         for key, raw in data.items():
             if key == "product":
                 for p in raw:
@@ -215,11 +225,36 @@ def _load(files: Mapping[str, bytes]) -> KnowledgeBase:
     return KnowledgeBase.build(ingredients, tuple(products))
 
 
+def source_digest(files: Mapping[str, bytes]) -> str:
+    """SHA-256 over the TOML files: ``compiled.json`` is used only when it was made from these."""
+    h = hashlib.sha256()
+    for fname, blob in sorted(files.items()):
+        h.update(fname.encode() + b"\0" + blob + b"\0")
+    return h.hexdigest()
+
+
+def _toml_files() -> dict[str, bytes]:
+    folder = resources.files("ldn.domain.data").joinpath("medicines")
+    return {f.name: f.read_bytes() for f in folder.iterdir() if f.name.endswith(".toml")}
+
+
+def compiled(files: Mapping[str, bytes] | None = None) -> dict[str, Any]:
+    """The knowledge base as JSON-ready data with its source digest (``ldn meds compile``)."""
+    files = files or _toml_files()
+    return {"source_digest": source_digest(files), "files": _parse(files)}
+
+
 @lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
-    """The shipped knowledge base (read once)."""
-    folder = resources.files("ldn.domain.data").joinpath("medicines")
-    files = {f.name: f.read_bytes() for f in folder.iterdir() if f.name.endswith(".toml")}
+    """The shipped knowledge base (read once). The TOML files are the source; ``compiled.json``
+    is their parsed form, used when its digest matches them (parsing TOML is the slow part of a
+    screen's start-up) and ignored otherwise, so an edit never reads stale data."""
+    files = _toml_files()
+    blob = resources.files("ldn.domain.data").joinpath("medicines/compiled.json")
+    if blob.is_file():
+        data = json.loads(blob.read_text(encoding="utf-8"))
+        if data.get("source_digest") == source_digest(files):
+            return _load(files, data["files"])
     return _load(files)
 
 
