@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from ldn.domain.errors import InputError, problems_from_pydantic
@@ -35,13 +36,20 @@ __all__ = [
     "MedicationReview",
     "NaloxoneChallenge",
     "PainProfile",
+    "PatientIdentifier",
     "PatientRecord",
     "PlannedSurgery",
     "PriorTreatment",
     "QuestionnaireResponse",
     "RenalFunction",
+    "age_on",
     "parse_patient",
 ]
+
+
+def age_on(born: date, today: date) -> int:
+    """Completed years between ``born`` and ``today``."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 class Condition(_Model):
@@ -151,6 +159,21 @@ class QuestionnaireResponse(_Model):
         return _past(v, info, "questionnaire date")  # type: ignore[no-any-return]
 
 
+class PatientIdentifier(_Model):
+    """An identifier another system gave the patient (FHIR ``Identifier``), e.g. a hospital's
+    medical record number. ldn matches imported patients on system + value."""
+
+    system: str | None = Field(
+        default=None, min_length=1, max_length=400,
+        description="Namespace URI of the value, e.g. the hospital's MRN system",
+    )  # fmt: skip
+    value: str = Field(min_length=1, max_length=200)
+    type: str = Field(
+        default="", max_length=20,
+        description="HL7 v2 table 0203 code, e.g. MR (medical record number)",
+    )  # fmt: skip
+
+
 class PatientRecord(_Model):
     """Everything ldn needs to screen, plan and follow one patient."""
 
@@ -158,9 +181,15 @@ class PatientRecord(_Model):
         extra="forbid", frozen=True, str_strip_whitespace=True, title="ldn patient record"
     )
 
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="Local identifier")
-    display_name: str = ""
-    age_years: int = Field(ge=0, le=120)
+    id: str = Field(
+        min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$", description="Local identifier"
+    )
+    display_name: str = Field(default="", max_length=200)
+    identifiers: list[PatientIdentifier] = Field(
+        default_factory=list, description="Identifiers from other systems (MRN, ...)"
+    )
+    age_years: int = Field(ge=0, le=120, description="Derived from birth_date when that is given")
+    birth_date: Date | None = None
     sex: Literal["female", "male", "other", "unknown"]
     weight_kg: float | None = Field(default=None, gt=0, le=400)
     pregnant: bool = False
@@ -193,6 +222,29 @@ class PatientRecord(_Model):
     )
     naloxone_challenge: NaloxoneChallenge | None = None
     notes: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _age_from_birth_date(cls, data: Any, info: ValidationInfo) -> Any:
+        """With a birth date and a 'today' (or an ``age_on`` date, used when a stored record is
+        read back without re-checking its dates), the age is derived (a stated age is replaced)."""
+        ctx = info.context or {}
+        today = ctx.get("age_on") or ctx.get("today")
+        if not isinstance(data, dict) or today is None or not data.get("birth_date"):
+            return data
+        born = data["birth_date"]
+        try:
+            b = born if isinstance(born, date) else date.fromisoformat(str(born))
+        except ValueError:
+            return data  # the field's own validation names the problem
+        if b > today:
+            return data
+        return {**data, "age_years": age_on(b, today)}
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born_past(cls, v: Date | None, info: ValidationInfo) -> Date | None:
+        return _past(v, info, "birth date")  # type: ignore[no-any-return]
 
     @field_validator("urine_opioid_screen_date")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo
 
-__all__ = ["RecordModel", "not_in_future"]
+__all__ = ["MAX_TEXT", "RecordModel", "not_in_future"]
 
 
 def not_in_future(value: Any, info: ValidationInfo, what: str) -> Any:
@@ -24,5 +24,11 @@ def not_in_future(value: Any, info: ValidationInfo, what: str) -> Any:
     return value
 
 
+#: the longest text any record field holds (notes, descriptions); names are shorter, per field
+MAX_TEXT = 5000
+
+
 class RecordModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, str_max_length=MAX_TEXT
+    )

@@ -105,16 +105,33 @@ def test_fhir_errors_are_operation_outcomes_naming_the_element(world: World) -> 
     r = world.client.post("/fhir/R4/$import-patient", headers=world.as_("clinician"), json=bad)
     assert r.status_code == 422 and r.json()["resourceType"] == "OperationOutcome"
     assert any(
-        "entry[1].resource.clinicalStatus" in i.get("expression", [""])[0]
+        i.get("expression", [""])[0] == "Bundle.entry[1].resource.clinicalStatus"
         for i in r.json()["issue"]
     )
-    unknown = _bundle("fibromyalgia")
-    unknown["entry"][1]["resource"]["code"] = {"coding": [{"system": "urn:local", "code": "x"}]}
-    r = world.client.post("/fhir/R4/$import-patient", headers=world.as_("clinician"), json=unknown)
-    assert r.status_code == 422 and r.json()["issue"][0]["expression"] == [
-        "entry[1].resource.code.coding"
+    bogus = _bundle("fibromyalgia")
+    med = next(
+        i
+        for i, e in enumerate(bogus["entry"])
+        if e["resource"]["resourceType"] == "MedicationStatement"
+    )
+    bogus["entry"][med]["resource"]["status"] = "bogus"
+    r = world.client.post("/fhir/R4/$import-patient", headers=world.as_("clinician"), json=bogus)
+    assert r.status_code == 422
+    assert r.json()["issue"][0]["expression"] == [f"Bundle.entry[{med}].resource.status"]
+    local = _bundle("fibromyalgia")
+    local["entry"][0]["resource"]["identifier"][0]["value"] += "-local"
+    local["entry"][1]["resource"]["code"] = {"coding": [{"system": "urn:local", "code": "x"}]}
+    r = world.client.post("/fhir/R4/$import-patient", headers=world.as_("clinician"), json=local)
+    assert r.status_code == 201, r.text  # kept as 'other', with a warning, not refused whole
+    issues = {p["name"]: p for p in r.json()["parameter"]}["issues"]["resource"]["issue"]
+    assert any(
+        i["severity"] == "warning" and i["expression"] == ["Bundle.entry[1].resource.code"]
+        for i in issues
+    )
+    no_patient = world.client.get("/fhir/R4/Condition", headers=world.as_("clinician"))
+    assert no_patient.status_code == 400 and no_patient.json()["issue"][0]["expression"] == [
+        "patient"
     ]
-    assert world.client.get("/fhir/R4/Condition", headers=world.as_("clinician")).status_code == 422
     assert world.client.get("/fhir/R4/Condition?patient=1").status_code == 401
 
 

@@ -16,6 +16,7 @@ from ldn.domain.screening import screen
 from ldn.interop.r4 import bundle_to_record, record_to_bundle, validated
 from ldn.interop.r4.clinic import care_plan, diary_observation, medication_request
 from ldn.interop.r4.codes import ICD10, LOINC, SNOMED
+from ldn.interop.r4.importer import read_bundle
 from tests.conftest import AS_OF, PATIENTS
 
 EXAMPLES = sorted(PATIENTS.glob("*.yaml"))
@@ -96,18 +97,22 @@ def test_an_invalid_resource_is_refused_naming_the_element() -> None:
     with pytest.raises(InputError) as err:
         bundle_to_record(bundle, today=AS_OF)
     locs = [p.loc for p in err.value.problems]
-    assert "entry[1].resource.clinicalStatus" in locs and "entry[3].resource.subject" in locs
+    assert "Bundle.entry[1].resource.clinicalStatus" in locs
+    assert "Bundle.entry[3].resource.subject" in locs
 
 
-def test_an_unknown_code_system_is_refused_naming_the_element() -> None:
+def test_a_condition_in_a_local_code_system_is_kept_as_other_with_a_warning() -> None:
+    """Not refused whole (issue 23): the condition stays visible, as 'other' with its text."""
     bundle = _foreign_bundle()
     bundle["entry"][1]["resource"]["code"] = {
-        "coding": [{"system": "http://example.org/local-codes", "code": "FM"}]
+        "coding": [
+            {"system": "http://example.org/local-codes", "code": "FM", "display": "Fibro (local)"}
+        ]
     }
-    with pytest.raises(InputError) as err:
-        bundle_to_record(bundle, today=AS_OF)
-    assert err.value.problems[0].loc == "entry[1].resource.code.coding"
-    assert "ICD-10" in err.value.problems[0].fix
+    read = read_bundle(bundle, today=AS_OF)
+    assert ("other", "Fibro (local)") in [(c.code, c.display) for c in read.record.conditions]
+    warning = next(i for i in read.issues if i.severity == "warning")
+    assert warning.locs == ("Bundle.entry[1].resource.code",) and "ICD-10" in warning.message
 
 
 def test_a_bundle_without_a_patient_or_age_is_refused() -> None:

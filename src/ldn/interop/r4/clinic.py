@@ -22,12 +22,16 @@ def diary_observation(entry: dict[str, Any], pid: str) -> dict[str, Any]:
             "valueQuantity": {"value": entry["pain_avg"], "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}  # fmt: skip
 
 
+#: ldn prescription status -> FHIR MedicationRequest.status (R4 value set medicationrequest-status)
+_RX_STATUS = {"cancelled": "cancelled", "dispensed": "completed", "compounded": "completed"}
+
+
 def medication_request(rx: dict[str, Any], pid: str) -> dict[str, Any]:
     """A compounded low-dose naltrexone prescription (RxNorm ingredient code plus text)."""
     form = "oral liquid 1 mg/mL" if rx.get("form") == "liquid" else "capsules"
     strengths = ", ".join(f"{s:g} mg" for s in rx.get("strengths_mg", []))
     return {"resourceType": "MedicationRequest", "id": f"{pid}-rx-{rx['id']}",
-            "status": "completed" if rx.get("status") == "compounded" else "active", "intent": "order",
+            "status": _RX_STATUS.get(str(rx.get("status")), "active"), "intent": "order",
             "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": RXNORM_NALTREXONE[0], "display": RXNORM_NALTREXONE[1]}],
                                           "text": f"Naltrexone HCl, compounded low-dose {form} ({strengths})"},
             "subject": reference(pid), "authoredOn": rx["created_at"],

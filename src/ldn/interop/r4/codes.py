@@ -9,13 +9,22 @@ the naltrexone ingredient code is unverified), ICD-10 and SNOMED CT as in
 from __future__ import annotations
 
 __all__ = [
-    "EXT", "ICD10", "LDN_CONDITION", "LDN_OBSERVATION", "LOINC", "LOINC_CODES", "LOINC_EGFR", "RXNORM",
-    "RXNORM_NALTREXONE", "SNOMED", "SOURCE_IDS", "UCUM", "UCUM_UNITS", "ext",
+    "ATC", "BODYWEIGHT_PROFILE", "EXT", "ICD10", "ICD10_CM", "LDN_CONDITION", "LDN_OBSERVATION", "LOINC",
+    "LOINC_BILIRUBIN_MG_DL", "LOINC_CODES", "LOINC_EGFR", "OBSERVATION_CATEGORY", "REQUIRED", "RXNORM",
+    "RXNORM_NALTREXONE", "SENSITIVE_IDENTIFIER_SYSTEMS", "SENSITIVE_IDENTIFIER_TYPES", "SNOMED", "SOURCE_IDS",
+    "UCUM", "UCUM_UNITS", "US_SSN", "V2_0203", "ext",
 ]  # fmt: skip
 
 SOURCE_IDS = ("hl7-fhir-r4", "loinc", "rxnorm", "icd10-who-2019", "snomed-ct-int")
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ATC = "http://www.whocc.no/atc"
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+US_SSN = "http://hl7.org/fhir/sid/us-ssn"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+#: the FHIR R4 body weight profile (vital signs: category vital-signs, effective[x], UCUM kg)
+BODYWEIGHT_PROFILE = "http://hl7.org/fhir/StructureDefinition/bodyweight"
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -36,6 +45,35 @@ LOINC_CODES: dict[str, tuple[str, str, str]] = {
 }  # fmt: skip
 
 RXNORM_NALTREXONE = ("7243", "naltrexone")
+
+#: total bilirubin by mass (mg/dL, as US laboratories report it); 1 mg/dL = 17.1 umol/L
+LOINC_BILIRUBIN_MG_DL = "1975-2"
+
+#: identifier types (HL7 v2 table 0203) and systems ldn does not store: national and personal
+#: document numbers are not needed to match a patient (a medical record number is)
+SENSITIVE_IDENTIFIER_TYPES = frozenset({"SS", "SB", "DL", "PPN", "TAX", "NI", "CZ", "BCT"})
+SENSITIVE_IDENTIFIER_SYSTEMS = frozenset({US_SSN, "urn:oid:2.16.840.1.113883.4.1"})
+
+#: codes of the required bindings ldn reads (FHIR R4 value sets), by resource element
+REQUIRED: dict[str, frozenset[str]] = {
+    "Patient.gender": frozenset({"male", "female", "other", "unknown"}),
+    "Condition.clinicalStatus": frozenset({"active", "recurrence", "relapse", "inactive", "remission", "resolved"}),
+    "Condition.verificationStatus": frozenset({"unconfirmed", "provisional", "differential", "confirmed", "refuted",
+                                               "entered-in-error"}),
+    "MedicationStatement.status": frozenset({"active", "completed", "entered-in-error", "intended", "stopped", "on-hold",
+                                             "unknown", "not-taken"}),
+    "MedicationRequest.status": frozenset({"active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped",
+                                           "draft", "unknown"}),
+    "MedicationRequest.intent": frozenset({"proposal", "plan", "order", "original-order", "reflex-order", "filler-order",
+                                           "instance-order", "option"}),
+    "Observation.status": frozenset({"registered", "preliminary", "final", "amended", "corrected", "cancelled",
+                                     "entered-in-error", "unknown"}),
+    "QuestionnaireResponse.status": frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"}),
+    "AllergyIntolerance.clinicalStatus": frozenset({"active", "inactive", "resolved"}),
+    "AllergyIntolerance.verificationStatus": frozenset({"unconfirmed", "confirmed", "refuted", "entered-in-error"}),
+    "AllergyIntolerance.type": frozenset({"allergy", "intolerance"}),
+    "AllergyIntolerance.criticality": frozenset({"low", "high", "unable-to-assess"}),
+}  # fmt: skip
 
 #: LOINC codes for an estimated GFR per 1.73 m² (read on import; the issue names the first three,
 #: the MDRD ones are from memory: ``loinc`` is secondary for these)

@@ -13,7 +13,9 @@ travel by item id.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +25,7 @@ from ldn.domain.instruments import INSTRUMENTS
 from ldn.domain.patient import Medication, PatientRecord
 from ldn.domain.vocabulary import CONDITIONS
 from ldn.interop.r4.codes import (
+    BODYWEIGHT_PROFILE,
     EXT,
     ICD10,
     LDN_CONDITION,
@@ -30,17 +33,21 @@ from ldn.interop.r4.codes import (
     LDN_QUESTIONNAIRE,
     LOINC,
     LOINC_CODES,
+    OBSERVATION_CATEGORY,
     RXNORM,
     RXNORM_NALTREXONE,
     SNOMED,
     UCUM,
     UCUM_UNITS,
+    V2_0203,
 )  # fmt: skip
 from ldn.interop.r4.validate import validated
 
 __all__ = [
     "EXTRAS_FIELDS",
+    "RECORD_ID_SYSTEM",
     "fhir_id",
+    "keyed_id",
     "questionnaire_response_resource",
     "record_resources",
     "record_to_bundle",
@@ -60,6 +67,28 @@ _VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 def fhir_id(text: str) -> str:
     """A FHIR id (``[A-Za-z0-9-.]{1,64}``) for an ldn id."""
     return "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in text)[:64]
+
+
+def keyed_id(pid: str, kind: str, key: str, taken: set[str] | None = None) -> str:
+    """A logical id that names what the resource is, not where it sits in a list:
+    ``{pid}-{kind}-{key}`` (``16-condition-fibromyalgia``, ``16-medication-tramadol-50-mg``), a
+    hash of the key when that would pass 64 characters, ``-2``, ``-3`` for a repeat. The same
+    condition or medicine keeps its id across record versions; an id never names another one."""
+    slug = re.sub(r"-{2,}", "-", fhir_id(key.lower().replace("_", "-"))).strip("-.") or "x"
+    rid = f"{pid}-{kind}-{slug}"
+    if len(rid) > 60:
+        rid = f"{pid}-{kind}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    if taken is not None:
+        base, n = rid, 1
+        while rid in taken:
+            n += 1
+            rid = f"{base}-{n}"
+        taken.add(rid)
+    return rid
+
+
+def _category(code: str) -> list[dict[str, Any]]:
+    return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": code}]}]
 
 
 def reference(patient_fid: str) -> dict[str, str]:
@@ -130,12 +159,13 @@ def _medication(m: Medication, pid: str, rid: str) -> dict[str, Any]:
 
 
 def _observation(rid: str, pid: str, key: str, value: float, *, when: date | None, ldn_code: str = "",
-                 high: float | None = None) -> dict[str, Any]:  # fmt: skip
+                 high: float | None = None, category: str = "") -> dict[str, Any]:  # fmt: skip
     code, display, unit = LOINC_CODES[key]
     coding = [{"system": LOINC, "code": code, "display": display}]
     if ldn_code:
         coding.append({"system": LDN_OBSERVATION, "code": ldn_code})
-    obs: dict[str, Any] = {"resourceType": "Observation", "id": rid, "status": "final", "code": {"coding": coding},
+    obs: dict[str, Any] = {"resourceType": "Observation", "id": rid, "status": "final",
+                           **({"category": _category(category)} if category else {}), "code": {"coding": coding},
                            "subject": reference(pid), "valueQuantity": _quantity(value, unit, unit)}  # fmt: skip
     if when is not None:
         obs["effectiveDateTime"] = when.isoformat()
@@ -180,8 +210,24 @@ def questionnaire_response_resource(
     return qr
 
 
-def record_resources(record: PatientRecord, *, fid: str | None = None) -> list[dict[str, Any]]:
-    """The resources for one patient record (Patient first; its id ``fid`` or the record id)."""
+def _identifier(system: str | None, value: str, kind: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {"value": value}
+    if kind:
+        out["type"] = {"coding": [{"system": V2_0203, "code": kind}]}
+    if system:
+        out["system"] = system
+    return out
+
+
+def record_resources(
+    record: PatientRecord, *, fid: str | None = None, recorded: date | None = None
+) -> list[dict[str, Any]]:
+    """The resources for one patient record (Patient first; its id ``fid`` or the record id).
+
+    Ids are keyed by content (:func:`keyed_id`), never by position. ``recorded`` is the day the
+    record version was made: the effective date of the body weight, which the record holds
+    without a date of its own (with it, the weight claims the FHIR body weight profile).
+    """
     pid = fid or fhir_id(record.id)
     dumped = record.model_dump(mode="json")
     extras = {k: dumped[k] for k in EXTRAS_FIELDS}
@@ -191,15 +237,20 @@ def record_resources(record: PatientRecord, *, fid: str | None = None) -> list[d
                        (record.planning_pregnancy, "planning-pregnancy")):  # fmt: skip
         if flag:
             patient_ext.append({"url": EXT[name], "valueBoolean": True})
+    identifiers = [_identifier(RECORD_ID_SYSTEM, record.id)]
+    identifiers += [_identifier(i.system, i.value, i.type) for i in record.identifiers]
     patient: dict[str, Any] = {"resourceType": "Patient", "id": pid, "extension": patient_ext,
-                               "identifier": [{"system": RECORD_ID_SYSTEM, "value": record.id}],
-                               "gender": record.sex}  # fmt: skip
+                               "identifier": identifiers, "gender": record.sex}  # fmt: skip
     if record.display_name:
         patient["name"] = [{"text": record.display_name}]
+    if record.birth_date is not None:
+        patient["birthDate"] = record.birth_date.isoformat()
     out = [patient]
-    for i, c in enumerate(record.conditions):
+    taken: set[str] = set()
+    for c in record.conditions:
+        key = c.code if c.code != "other" else f"other-{c.display or ''}"
         res: dict[str, Any] = {
-            "resourceType": "Condition", "id": f"{pid}-condition-{i}", "subject": reference(pid),
+            "resourceType": "Condition", "id": keyed_id(pid, "condition", key, taken), "subject": reference(pid),
             "clinicalStatus": {"coding": [{"system": _CLINICAL, "code": "resolved" if c.status == "resolved" else "active"}]},
             "verificationStatus": {"coding": [{"system": _VERIFICATION, "code": "provisional" if c.status == "suspected" else "confirmed"}]},
             "code": _condition_code(c.code, c.display),
@@ -207,7 +258,9 @@ def record_resources(record: PatientRecord, *, fid: str | None = None) -> list[d
         if c.onset:
             res["onsetDateTime"] = c.onset.isoformat()
         out.append(res)
-    out += [_medication(m, pid, f"{pid}-medication-{i}") for i, m in enumerate(record.medications)]
+    out += [
+        _medication(m, pid, keyed_id(pid, "medication", m.name, taken)) for m in record.medications
+    ]
     if record.pain is not None:
         for key, value in (("average", record.pain.average_nrs), ("worst", record.pain.worst_nrs)):
             if value is not None:
@@ -219,16 +272,32 @@ def record_resources(record: PatientRecord, *, fid: str | None = None) -> list[d
                         value,
                         when=None,
                         ldn_code=f"pain-{key}-7d",
+                        category="survey",
                     )
                 )
     if record.weight_kg is not None:
-        out.append(_observation(f"{pid}-weight", pid, "weight", record.weight_kg, when=None))
+        weight = _observation(
+            f"{pid}-weight", pid, "weight", record.weight_kg, when=recorded, category="vital-signs"
+        )
+        if recorded is not None:
+            weight["meta"] = {"profile": [BODYWEIGHT_PROFILE]}
+        out.append(weight)
     lt = record.liver_tests
     if lt is not None:
         for key, value, uln in (("alt", lt.alt_u_per_l, lt.alt_uln_u_per_l), ("ast", lt.ast_u_per_l, lt.ast_uln_u_per_l),
                                 ("bilirubin", lt.bilirubin_umol_per_l, lt.bilirubin_uln_umol_per_l)):  # fmt: skip
             if value is not None:
-                out.append(_observation(f"{pid}-{key}", pid, key, value, when=lt.date, high=uln))
+                out.append(
+                    _observation(
+                        f"{pid}-{key}",
+                        pid,
+                        key,
+                        value,
+                        when=lt.date,
+                        high=uln,
+                        category="laboratory",
+                    )
+                )
     for instrument, q in record.questionnaires.items():
         out.append(
             questionnaire_response_resource(
@@ -242,6 +311,7 @@ def record_resources(record: PatientRecord, *, fid: str | None = None) -> list[d
             total = None
         if total is not None:
             out.append({"resourceType": "Observation", "id": f"{pid}-total-{fhir_id(instrument)}", "status": "final",
+                        "category": _category("survey"),
                         "code": {"coding": [{"system": LDN_OBSERVATION, "code": f"instrument-total-{instrument}"}],
                                  "text": f"{spec.name if spec else instrument} total"},
                         "subject": reference(pid), "valueQuantity": {"value": total},
@@ -260,9 +330,10 @@ def record_to_bundle(
     extra: list[dict[str, Any]] | None = None,
     fid: str | None = None,
     bundle_type: str = "collection",
+    recorded: date | None = None,
 ) -> dict[str, Any]:
     """A validated Bundle of the record (plus ``extra`` resources, e.g. the diary)."""
-    resources = record_resources(record, fid=fid) + list(extra or [])
+    resources = record_resources(record, fid=fid, recorded=recorded) + list(extra or [])
     bundle = {
         "resourceType": "Bundle",
         "type": bundle_type,

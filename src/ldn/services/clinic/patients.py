@@ -3,20 +3,28 @@
 A record is validated by the domain (:func:`ldn.domain.patient.parse_patient`) before it is
 stored; each change stores a new version (never an overwrite), so a screening always names the
 exact record it was run on.
+
+Matching (for ``$import-patient``, :func:`match_patient`): every stored version refreshes the
+patient's match keys (:func:`sync_match_keys`): the identifiers other systems gave the patient
+(system + value, unique in the clinic), the birth date, the sex and the folded family name.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from ldn.domain.errors import ConflictError, InputError, PreconditionFailed
-from ldn.domain.patient import PatientRecord, parse_patient
+from ldn.domain.patient import PatientIdentifier, PatientRecord, parse_patient
 from ldn.domain.screening import score_instruments
 from ldn.domain.titration import TitrationPlan
+from ldn.interop.r4.importer import family_key
 from ldn.persistence.tables import (
     DiaryRow,
     Patient,
@@ -26,21 +34,159 @@ from ldn.persistence.tables import (
     Trial,
     User,
 )
+from ldn.persistence.tables import PatientIdentifier as IdentifierRow
 from ldn.services.clinic.access import authorize, require
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
 
 __all__ = [
+    "Match",
     "create_patient",
     "get_patient",
     "list_patients",
     "load_record",
+    "match_patient",
     "review_medication",
+    "sync_match_keys",
     "update_record",
 ]
 
 
+def _display_family(display_name: str) -> str | None:
+    """The family name a display name suggests: its last word (parenthesised notes left out)."""
+    words = re.sub(r"\([^)]*\)", " ", display_name).split()
+    return family_key(words[-1]) if words else None
+
+
+def sync_match_keys(
+    tx: Tx, patient: Patient, record: PatientRecord, *, family: str | None = None
+) -> None:
+    """Copy the record's match keys onto the patient: birth date, sex, family name (``family``
+    from a FHIR name, else kept while the display name is unchanged, else its last word) and the
+    identifiers with a system (an identifier of another patient of the clinic is a conflict)."""
+    if family:
+        patient.family_key = family_key(family)
+    elif patient.family_key is None or patient.display_name != record.display_name:
+        patient.family_key = _display_family(record.display_name)
+    patient.birth_date, patient.sex = record.birth_date, record.sex
+    wanted = {(i.system, i.value): i for i in record.identifiers if i.system}
+    if wanted:
+        taken = tx.session.execute(
+            select(IdentifierRow.system, IdentifierRow.value, IdentifierRow.patient_id).where(
+                IdentifierRow.clinic_id == patient.clinic_id,
+                tuple_(IdentifierRow.system, IdentifierRow.value).in_(list(wanted)),
+                IdentifierRow.patient_id != patient.id,
+            )
+        ).first()
+        if taken is not None:
+            raise ConflictError(
+                f"identifier {taken.system}|{taken.value} already belongs to patient {taken.patient_id}",
+                fix="check the identifier; one identifier names one patient of the clinic",
+            )
+    tx.session.execute(delete(IdentifierRow).where(IdentifierRow.patient_id == patient.id))
+    tx.session.add_all(
+        IdentifierRow(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            system=i.system,
+            value=i.value,
+            type=i.type,
+        )
+        for i in wanted.values()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a Bundle's patient matches in the clinic: a patient to update (``matched_on`` says
+    how), or candidates for a clinician to confirm (``reason`` says why), or nothing."""
+
+    patient: Patient | None = None
+    matched_on: str = ""
+    candidates: tuple[Patient, ...] = ()
+    reason: str = ""
+
+
+def _label(i: PatientIdentifier) -> str:
+    kind = {"MR": "MRN"}.get(i.type, i.type or "identifier")
+    return f"{kind} {i.system}|{i.value}"
+
+
+def match_patient(
+    tx: Tx, clinic_id: int, *, record_id: str | None, identifiers: tuple[PatientIdentifier, ...],
+    family: str, birth_date: date | None, sex: str,
+) -> Match:  # fmt: skip
+    """The rule (docs/interop.md): ldn's own record id or an identifier (system + value) names
+    the patient; else the same family name and birth date, and a compatible sex (equal, or
+    unknown on one side), make a *possible* match for a clinician to confirm, unless the
+    candidate holds another value of an identifier system the Bundle has (a different MRN of the
+    same hospital is a different patient). A sender's local ``Patient.id`` is never matched on."""
+    found: dict[int, tuple[Patient, str]] = {}
+    if record_id:
+        p = tx.session.scalar(
+            select(Patient).where(Patient.clinic_id == clinic_id, Patient.record_id == record_id)
+        )
+        if p is not None:
+            found[p.id] = (p, f"ldn record id {record_id}")
+    keyed = [i for i in identifiers if i.system]
+    if keyed:
+        rows = tx.session.execute(
+            select(IdentifierRow.patient_id, IdentifierRow.system, IdentifierRow.value).where(
+                IdentifierRow.clinic_id == clinic_id,
+                tuple_(IdentifierRow.system, IdentifierRow.value).in_(
+                    [(i.system, i.value) for i in keyed]
+                ),
+            )
+        ).all()
+        by_key = {(i.system, i.value): i for i in keyed}
+        for pid, system, value in rows:
+            if pid not in found:
+                patient = tx.session.get(Patient, pid)
+                assert patient is not None
+                found[pid] = (patient, _label(by_key[(system, value)]))
+    if len(found) > 1:
+        names = ", ".join(f"patient {pid} ({how})" for pid, (_, how) in sorted(found.items()))
+        raise ConflictError(f"the Bundle's identifiers name different patients: {names}",
+                            fix="check the identifiers; send a Bundle about one patient")  # fmt: skip
+    if found:
+        patient, how = next(iter(found.values()))
+        differs = [what for what, mine, theirs in (("birth date", patient.birth_date, birth_date), ("sex", patient.sex, sex))
+                   if mine not in (None, "unknown") and theirs not in (None, "unknown") and mine != theirs]  # fmt: skip
+        if differs:
+            return Match(
+                candidates=(patient,),
+                reason=f"{how} matches, but the {' and '.join(differs)} differ",
+            )
+        return Match(patient, how)
+    key = family_key(family) if family else None
+    if key is None or birth_date is None:
+        return Match()
+    rows_ = tx.session.scalars(
+        select(Patient).where(Patient.clinic_id == clinic_id, Patient.birth_date == birth_date, Patient.family_key == key)
+        .order_by(Patient.id)
+    ).all()  # fmt: skip
+    candidates = [
+        p for p in rows_ if p.sex in (None, "unknown") or sex == "unknown" or p.sex == sex
+    ]
+    systems = {i.system for i in keyed}
+    if candidates and systems:
+        held = tx.session.execute(
+            select(IdentifierRow.patient_id, IdentifierRow.system).where(
+                IdentifierRow.patient_id.in_([p.id for p in candidates]),
+                IdentifierRow.system.in_(systems),
+            )
+        ).all()
+        other = {pid for pid, _ in held}
+        candidates = [p for p in candidates if p.id not in other]
+    if not candidates:
+        return Match()
+    return Match(
+        candidates=tuple(candidates), reason="same family name and birth date, compatible sex"
+    )
+
+
 def load_record(tx: Tx, patient: Patient) -> PatientRecord:
-    """The current record, re-validated (today = the transaction's date)."""
+    """The current record, re-validated. Its dates were checked when it was saved and are not
+    checked again; the age is derived from a birth date as of the transaction's date."""
     row = tx.session.scalar(
         select(PatientRecordVersion).where(
             PatientRecordVersion.patient_id == patient.id,
@@ -48,7 +194,7 @@ def load_record(tx: Tx, patient: Patient) -> PatientRecord:
         )
     )
     assert row is not None, "every patient has its current record version"
-    return PatientRecord.model_validate(row.data, context={"today": None})
+    return PatientRecord.model_validate(row.data, context={"today": None, "age_on": tx.today})
 
 
 def _checked(record: object, tx: Tx) -> PatientRecord:
@@ -73,6 +219,11 @@ def create_patient(tx: Tx, actor: Actor, *, record: object) -> dict[str, Any]:
     """A new patient of the actor's clinic from a patient record (validated first)."""
     tx.check_actor(actor)
     require(actor, "patient.write")
+    if isinstance(record, dict) and not str(record.get("id") or "").strip():
+        record = {
+            **record,
+            "id": f"p-{secrets.token_hex(4)}",
+        }  # the clinic's own number is optional
     rec = _checked(record, tx)
     patient = Patient(clinic_id=actor.clinic_id, record_id=rec.id,
                       display_name=rec.display_name, current_version=1,
@@ -87,6 +238,7 @@ def create_patient(tx: Tx, actor: Actor, *, record: object) -> dict[str, Any]:
         ) from None
     tx.session.add(PatientRecordVersion(patient_id=patient.id, version=1, data=rec.model_dump(mode="json"),
                                         created_at=tx.now, created_by=actor.user_id or None))  # fmt: skip
+    sync_match_keys(tx, patient, rec)
     tx.audit(actor, "create", "patient", patient.id, patient_id=patient.id)
     return {**_summary(patient), "record": rec.model_dump(mode="json")}
 
@@ -106,6 +258,7 @@ def update_record(
     if rec.id != patient.record_id:
         raise ConflictError(f"the record id {rec.id!r} does not match this patient ({patient.record_id!r})",
                             fix="keep the record's id unchanged")  # fmt: skip
+    sync_match_keys(tx, patient, rec)
     patient.current_version += 1
     patient.display_name = rec.display_name
     patient.updated_at = tx.now
@@ -145,6 +298,46 @@ def review_medication(
     tx.audit(actor, "update", "patient_record", patient.current_version, patient_id=patient.id,
              detail=f"medication {index} reviewed")  # fmt: skip
     return {**_summary(patient), "record": rec.model_dump(mode="json")}
+
+
+def _flat(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        return {
+            k: v
+            for key, item in value.items()
+            for k, v in _flat(item, f"{path}.{key}" if path else str(key)).items()
+        }
+    if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+        return {
+            k: v for i, item in enumerate(value) for k, v in _flat(item, f"{path}[{i}]").items()
+        }
+    return {path: value}
+
+
+@use_case()
+def record_history(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
+    """Every version of the record, newest first, each with what changed from the one before."""
+    patient = authorize(tx, actor, "patient.read", patient_id)
+    rows = tx.session.scalars(
+        select(PatientRecordVersion).where(PatientRecordVersion.patient_id == patient.id)
+        .order_by(PatientRecordVersion.version)
+    ).all()  # fmt: skip
+    staff = select(User.id, User.display_name, User.email).where(
+        User.clinic_id == patient.clinic_id
+    )
+    names = {uid: name or email for uid, name, email in tx.session.execute(staff)}
+    out: list[dict[str, Any]] = []
+    before: dict[str, Any] = {}
+    for row in rows:
+        now = _flat(row.data)
+        changes = [{"field": k, "before": before.get(k), "after": now.get(k)}
+                   for k in sorted(set(before) | set(now)) if before.get(k) != now.get(k)]  # fmt: skip
+        out.append({"version": row.version, "created_at": row.created_at.isoformat(),
+                    "created_by": names.get(row.created_by, "") if row.created_by else "",
+                    "changes": changes if before else []})  # fmt: skip
+        before = now
+    tx.audit(actor, "read", "patient_record_history", patient_id=patient.id)
+    return out[::-1]
 
 
 @use_case()
