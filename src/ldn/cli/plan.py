@@ -13,8 +13,10 @@ from rich.table import Table
 from ldn.cli._common import AsOfOpt, JsonOpt, console, emit_json, parse_as_of, print_disclaimer
 from ldn.domain.adjustments import SIDE_EFFECTS, adjust
 from ldn.domain.errors import ClinicalRefusal, InputError
+from ldn.domain.prescription import Prescriber
 from ldn.domain.titration import TitrationPlan
 from ldn.services.files import load_document, load_patient_file
+from ldn.services.plan_documents import adjusted_documents, write_documents
 from ldn.services.planning import PlanOptions, make_plan, write_plan_files
 
 
@@ -66,9 +68,16 @@ def plan_cmd(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Write plan.json, handout.html/.md, prescription.txt, worksheet.md, plan.ics here."
+            help="Write plan.json, handout.html/.md, prescription.txt, worksheet.md, plan.ics here "
+            "(with 'adjust': all of them again, from the adjusted plan)."
         ),
     ] = None,
+    prescriber: Annotated[
+        str, typer.Option(help="Prescriber's name for prescription.txt (blank: a line to sign).")
+    ] = "",
+    licence: Annotated[
+        str, typer.Option(help="Prescriber's licence number for prescription.txt.")
+    ] = "",
     side_effect: Annotated[
         str | None, typer.Option("--side-effect", help=f"With 'adjust': {', '.join(SIDE_EFFECTS)}")
     ] = None,
@@ -93,18 +102,28 @@ def plan_cmd(
             plan_data.get("plan", plan_data) if isinstance(plan_data, dict) else plan_data
         )
         day = parse_as_of(on, option="--on") if on else max(today, plan.start)
-        adjusted = adjust(plan, side_effect=side_effect, on=day, severe=severe)
+        if out is None:
+            adjusted = adjust(plan, side_effect=side_effect, on=day, severe=severe)
+            written = []
+        else:
+            adjusted, docs = adjusted_documents(plan_data if isinstance(plan_data, dict) else {"plan": plan_data},
+                                                side_effect=side_effect, on=day, severe=severe, today=today)  # fmt: skip
+            written = write_documents(
+                docs, out, prescriber=Prescriber(prescriber, licence), today=today
+            )
         if as_json:
-            emit_json(adjusted.as_dict())
+            emit_json(adjusted.as_dict() | ({"files": [str(p) for p in written]} if out else {}))
             return
         _print_plan(adjusted, f"Adjusted plan ({adjusted.adjustments[-1]})")
+        _print_written(written, out)
         return
     record = load_patient_file(Path(file), today=today)
     options = PlanOptions(schedule=schedule, target_mg=target_mg, max_mg=max_mg, start_mg=start_mg, step_mg=step_mg,
                           interval_days=interval_days, form=form, start=parse_as_of(start, option="--start") if start else None,
                           allow_past=allow_past, acknowledge_review=acknowledge_review)  # fmt: skip
     bundle = make_plan(record, options, today=today)
-    written = write_plan_files(bundle, out) if out else []
+    who = Prescriber(prescriber, licence)
+    written = write_plan_files(bundle, out, today=today, prescriber=who) if out else []
     if as_json:
         emit_json(bundle.as_dict() | {"files": [str(p) for p in written]})
         return
@@ -120,9 +139,20 @@ def plan_cmd(
     console.print(
         f"Cost: about ${c.per_month:.0f}/month (range ${c.low_per_month:.0f}-{c.high_per_month:.0f}); {c.note}"
     )
-    for p in written:
-        console.print(f"  wrote {p}")
+    if out is not None:
+        _print_written(written, out)
     print_disclaimer()
+
+
+def _print_written(written: list[Path], out: Path | None) -> None:
+    if out is None:
+        console.print(
+            "No files written: add --out DIR for the handout, prescription, worksheet, calendar and plan.json."
+        )
+        return
+    console.print(f"Wrote {len(written)} files to {out}:")
+    for p in written:
+        console.print(f"  {p.name}")
 
 
 def demo_section(examples: Path, today: date) -> None:

@@ -53,10 +53,10 @@ class AdjustmentRule:
 
 RULES: dict[str, AdjustmentRule] = {
     "vivid_dreams": AdjustmentRule("vivid_dreams", "switch to morning dosing; if already morning, step back one interval",
-                                   "Take your capsule in the morning instead of at bedtime. Dreams usually settle within a few weeks.",
+                                   "Take your LDN dose in the morning instead of at bedtime. Dreams usually settle within a few weeks.",
                                    True, SLEEP_EFFECTS_RULE.sources),
     "insomnia": AdjustmentRule("insomnia", "switch to morning dosing; if already morning, step back one interval",
-                               "Take your capsule in the morning instead of at bedtime.", True, SLEEP_EFFECTS_RULE.sources),
+                               "Take your LDN dose in the morning instead of at bedtime.", True, SLEEP_EFFECTS_RULE.sources),
     "headache": AdjustmentRule("headache", "hold the current dose one more interval (severe: step back)",
                                "Stay on your current dose a little longer before going up.", True, HOLD_RULE.sources),
     "nausea": AdjustmentRule("nausea", "hold the current dose one more interval (severe: step back)",

@@ -1,7 +1,8 @@
 """What LDN costs a month: a configurable price table with cited defaults.
 
 The article's reference point: compounded capsules cost about $40 a month and are rarely
-insured. The LDN Research Trust lists capsules at US$0.50-1.50 and liquid at about US$0.50 a
+insured; that figure is for capsules only, and the note of each form says where its price comes
+from. The LDN Research Trust lists capsules at US$0.50-1.50 and liquid at about US$0.50 a
 dose. Prices vary by pharmacy and country: pass your own table.
 """
 
@@ -58,6 +59,11 @@ def monthly_cost(form: str, prices: PriceTable = DEFAULT_PRICES) -> MonthlyCost:
     per_dose = prices.capsule_usd_per_dose if form == "capsule" else prices.liquid_usd_per_dose
     month = DAYS_PER_MONTH.value
     lo, hi = CAPSULE_PER_DOSE_USD.value if form == "capsule" else (per_dose, per_dose)
-    return MonthlyCost(form, round(per_dose, 2), round(per_dose * month + prices.dispensing_fee_usd_per_month, 2),
-                       round(lo * month, 2), round(hi * month, 2), prices.currency,
-                       f"The article quotes about ${LDN_ARTICLE_MONTHLY_COST_USD.value:.0f} a month; rarely covered by insurance.")  # fmt: skip
+    per_month = round(per_dose * month + prices.dispensing_fee_usd_per_month, 2)
+    if form == "capsule":
+        note = f"capsules: the article quotes about ${LDN_ARTICLE_MONTHLY_COST_USD.value:.0f} a month; rarely covered by insurance."
+    else:
+        note = (f"oral liquid: about ${per_dose:.2f} a dose, so about ${per_month:.0f} a month "
+                "(LDN Research Trust price list); rarely covered by insurance.")  # fmt: skip
+    return MonthlyCost(form, round(per_dose, 2), per_month, round(lo * month, 2), round(hi * month, 2),
+                       prices.currency, note)  # fmt: skip

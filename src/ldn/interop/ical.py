@@ -1,8 +1,9 @@
-"""iCalendar (RFC 5545) export of a titration plan: daily dose reminders, step changes and the
-assessment check-in, built with the ``icalendar`` library."""
+"""iCalendar (RFC 5545) export of a titration plan: daily dose reminders, step changes, refill
+days and the assessment check-in, built with the ``icalendar`` library."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar, Event
@@ -31,8 +32,15 @@ def _event(
     return ev
 
 
-def plan_calendar(plan: TitrationPlan, *, patient_id: str, stamp: datetime | None = None) -> bytes:
-    """The plan as an .ics file."""
+def plan_calendar(
+    plan: TitrationPlan,
+    *,
+    patient_id: str,
+    stamp: datetime | None = None,
+    refills: Sequence[tuple[int, date, date]] = (),
+) -> bytes:
+    """The plan as an .ics file; ``refills`` are (fill number, first day, last day) of the fills
+    after the first (:class:`ldn.domain.compounding.Fill`), each a day to collect the refill."""
     stamp = stamp or datetime.combine(plan.start, time(0, 0))
     cal = Calendar()
     cal.add("prodid", "-//ldn//low-dose naltrexone plan//EN")
@@ -56,6 +64,10 @@ def plan_calendar(plan: TitrationPlan, *, patient_id: str, stamp: datetime | Non
         if i > 0:
             cal.add_component(_event(f"{patient_id}-step-{i}@ldn", f"LDN dose change: {step.dose_mg:g} mg from today", step.start,
                                      f"Today your LDN dose becomes {step.dose_mg:g} mg ({step.reason or 'step'}).", stamp=stamp))  # fmt: skip
+    for number, first, last in refills:
+        cal.add_component(_event(f"{patient_id}-refill-{number}@ldn", f"Collect your LDN refill (batch {number})", first,
+                                 f"Batch {number} covers {first.isoformat()} to {last.isoformat()}. The pharmacy makes it fresh: "
+                                 "ask them a few days ahead.", stamp=stamp))  # fmt: skip
     cal.add_component(_event(f"{patient_id}-assessment@ldn", "LDN check-in: is it helping?", plan.assessment_date,
                              "Review your pain diary with your clinician: has LDN helped enough to continue?", stamp=stamp))  # fmt: skip
     return bytes(cal.to_ical())

@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ldn.domain.compounding import (
-    BatchRecord,
-    Supply,
-    first_fill_batches,
-    plan_supply,
-    worksheet_markdown,
-)
+from ldn.domain.compounding import BatchRecord, Supply, first_fill_batches, plan_supply
 from ldn.domain.cost import MonthlyCost, monthly_cost
 from ldn.domain.errors import InputError
 from ldn.domain.patient import PatientRecord
-from ldn.domain.prescription import prescription_text
+from ldn.domain.prescription import Prescriber
 from ldn.domain.screening import ScreeningReport, screen
 from ldn.domain.start_guard import decide_start
 from ldn.domain.titration import TitrationPlan, build_plan
-from ldn.interop.handout import HandoutContext, render_handout
-from ldn.interop.ical import plan_calendar
 
 __all__ = ["PlanBundle", "PlanOptions", "make_plan", "write_plan_files"]
-
-OUTPUT_FILES = (
-    "plan.json",
-    "handout.html",
-    "handout.md",
-    "prescription.txt",
-    "worksheet.md",
-    "plan.ics",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,44 +79,11 @@ def make_plan(record: PatientRecord, options: PlanOptions, *, today: date) -> Pl
                       decision.moved_because, decision.acknowledged)  # fmt: skip
 
 
-def write_plan_files(bundle: PlanBundle, out_dir: Path, *, prescriber: str = "") -> list[Path]:
-    """Write the six plan files into ``out_dir`` (created if missing)."""
-    from ldn.domain.adjustments import surgery_advice
+def write_plan_files(
+    bundle: PlanBundle, out_dir: Path, *, today: date, prescriber: Prescriber | None = None
+) -> list[Path]:
+    """Write the six plan files into ``out_dir`` (:mod:`ldn.services.plan_documents`)."""
+    from ldn.services.plan_documents import documents_from_bundle, write_documents
 
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError.at(
-            "--out", f"cannot create {out_dir}: {exc.strerror}", "choose a writable folder"
-        ) from None
-    name = bundle.record.display_name or bundle.record.id
-    surgery = next(
-        (
-            surgery_advice(s.date)
-            for s in bundle.record.planned_surgery
-            if s.opioids_expected and s.date >= bundle.plan.start - timedelta(days=3)
-        ),
-        "",
-    )
-    ctx = HandoutContext(name, bundle.plan, bundle.batches[0].form, bundle.cost, surgery)
-    form = bundle.batches[0].form
-    contents: dict[str, str | bytes] = {
-        "plan.json": json.dumps(bundle.as_dict(), indent=2) + "\n",
-        "handout.html": render_handout(ctx, fmt="html"),
-        "handout.md": render_handout(ctx, fmt="md"),
-        "prescription.txt": prescription_text(
-            bundle.plan, form=form, patient=name, prescriber=prescriber
-        ),
-        "worksheet.md": worksheet_markdown(bundle.supply, bundle.batches),
-        "plan.ics": plan_calendar(bundle.plan, patient_id=bundle.record.id),
-    }
-    written = []
-    for fname in OUTPUT_FILES:
-        path = out_dir / fname
-        data = contents[fname]
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
-        written.append(path)
-    return written
+    docs = documents_from_bundle(bundle, today=today)
+    return write_documents(docs, out_dir, prescriber=prescriber, today=today)

@@ -14,6 +14,7 @@ from ldn.api.schemas import (
     PlanOptionsIn,
     PlanPatch,
     PrescriptionIn,
+    ReasonIn,
     Resource,
 )
 from ldn.services.clinic import pharmacy, plans
@@ -64,14 +65,33 @@ def adjust_plan(patient_id: IdPath, body: AdjustIn, clinic: ClinicDep, actor: Ac
     return out
 
 
+@router.get("/patients/{patient_id}/prescriptions/draft",
+            summary="The prescription the active plan would make now, signed by you (nothing is sent)")  # fmt: skip
+def preview_prescription(patient_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
+    return pharmacy.preview_prescription(clinic, actor, patient_id)
+
+
 @router.post("/patients/{patient_id}/prescriptions", status_code=201, response_model=Resource,
-             summary="Prescribe the active plan")  # fmt: skip
+             summary="Prescribe the active plan (once per plan version: a repeat returns it, 200)")  # fmt: skip
 def create_prescription(patient_id: IdPath, body: PrescriptionIn, clinic: ClinicDep, actor: ActorDep,
                         response: Response) -> dict[str, Any]:  # fmt: skip
-    out = pharmacy.create_prescription(clinic, actor, patient_id, prescriber=body.prescriber,
-                                       days_supply=body.days_supply)  # fmt: skip
+    out = pharmacy.create_prescription(clinic, actor, patient_id, plan_version=body.plan_version)
+    if out.pop("replayed"):
+        response.status_code = 200
     response.headers["Location"] = f"/api/v1/prescriptions/{out['id']}"
     return out
+
+
+@router.get(
+    "/patients/{patient_id}/prescriptions", summary="A patient's prescriptions, newest first"
+)
+def list_prescriptions(
+    patient_id: IdPath, clinic: ClinicDep, actor: ActorDep
+) -> list[dict[str, Any]]:
+    return pharmacy.list_prescriptions(clinic, actor, patient_id)
+
+
+RxStatus = Literal["issued", "compounding", "ready", "dispensed", "cancelled"]
 
 
 @router.get(
@@ -79,7 +99,7 @@ def create_prescription(patient_id: IdPath, body: PrescriptionIn, clinic: Clinic
 )
 def prescription_queue(
     clinic: ClinicDep, actor: ActorDep, page: PageDep,
-    status: Annotated[Literal["issued", "compounded"] | None, Query()] = None,
+    status: Annotated[RxStatus | None, Query()] = None,
 ) -> dict[str, Any]:  # fmt: skip
     return pharmacy.prescription_queue(
         clinic, actor, status=status, limit=page.limit, offset=page.offset
@@ -89,19 +109,50 @@ def prescription_queue(
 @router.get(
     "/prescriptions/{prescription_id}",
     response_model=Resource,
-    summary="A prescription and its batches",
+    summary="A prescription, its batches and the progress of its current fill",
 )
 def get_prescription(prescription_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
     return pharmacy.get_prescription(clinic, actor, prescription_id)
 
 
+@router.post("/prescriptions/{prescription_id}/cancel", response_model=Resource,
+             summary="Cancel a prescription, with the reason")  # fmt: skip
+def cancel_prescription(
+    prescription_id: IdPath, body: ReasonIn, clinic: ClinicDep, actor: ActorDep
+) -> dict[str, Any]:
+    return pharmacy.cancel_prescription(clinic, actor, prescription_id, reason=body.reason)
+
+
+@router.post("/prescriptions/{prescription_id}/dispense", response_model=Resource,
+             summary="Dispense the current fill (pharmacist; only when every strength is made)")  # fmt: skip
+def dispense_prescription(
+    prescription_id: IdPath, clinic: ClinicDep, actor: ActorDep
+) -> dict[str, Any]:
+    return pharmacy.dispense_prescription(clinic, actor, prescription_id)
+
+
+@router.get("/prescriptions/{prescription_id}/worksheet",
+            summary="What to weigh for the next batch (nothing is recorded)")  # fmt: skip
+def worksheet(
+    prescription_id: IdPath, clinic: ClinicDep, actor: ActorDep,
+    strength_mg: Annotated[float | None, Query(gt=0, le=10)] = None,
+    count: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    volume_ml: Annotated[float | None, Query(gt=0, le=1000)] = None,
+    api: Annotated[Literal["powder_hcl", "powder_hcl_dihydrate", "tablets_50mg"], Query()] = "powder_hcl",
+    tablet_mass_mg: Annotated[float | None, Query(gt=0, le=2000)] = None,
+) -> dict[str, Any]:  # fmt: skip
+    return pharmacy.worksheet(clinic, actor, prescription_id, strength_mg=strength_mg, count=count,
+                              volume_ml=volume_ml, api=api, tablet_mass_mg=tablet_mass_mg)  # fmt: skip
+
+
 @router.post("/prescriptions/{prescription_id}/batches", status_code=201, response_model=Resource,
-             summary="Record a compounded batch (pharmacist): worksheet, lot, beyond-use date")  # fmt: skip
+             summary="Record a compounded batch (pharmacist): worksheet, lot, label, beyond-use date")  # fmt: skip
 def create_batch(
     prescription_id: IdPath, body: BatchIn, clinic: ClinicDep, actor: ActorDep
 ) -> dict[str, Any]:
     return pharmacy.create_batch(clinic, actor, prescription_id, lot=body.lot, strength_mg=body.strength_mg,
-                                 count=body.count, volume_ml=body.volume_ml, api=body.api)  # fmt: skip
+                                 count=body.count, volume_ml=body.volume_ml, api=body.api,
+                                 tablet_mass_mg=body.tablet_mass_mg)  # fmt: skip
 
 
 @router.get("/prescriptions/{prescription_id}/batches", summary="Batches of a prescription")
@@ -109,3 +160,19 @@ def list_batches(
     prescription_id: IdPath, clinic: ClinicDep, actor: ActorDep
 ) -> list[dict[str, Any]]:
     return pharmacy.list_batches(clinic, actor, prescription_id)
+
+
+@router.post("/prescriptions/{prescription_id}/batches/{batch_id}/void", response_model=Resource,
+             summary="Void a batch, with the reason (it no longer counts for the fill)")  # fmt: skip
+def void_batch(
+    prescription_id: IdPath, batch_id: IdPath, body: ReasonIn, clinic: ClinicDep, actor: ActorDep
+) -> dict[str, Any]:
+    return pharmacy.void_batch(clinic, actor, prescription_id, batch_id, reason=body.reason)
+
+
+@router.post("/prescriptions/{prescription_id}/batches/{batch_id}/verification", response_model=Resource,
+             summary="Record a second pharmacist's check of a batch (not its compounder)")  # fmt: skip
+def verify_batch(
+    prescription_id: IdPath, batch_id: IdPath, clinic: ClinicDep, actor: ActorDep
+) -> dict[str, Any]:
+    return pharmacy.verify_batch(clinic, actor, prescription_id, batch_id)

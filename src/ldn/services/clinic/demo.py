@@ -81,16 +81,12 @@ def seed_demo(clinic: Clinic) -> DemoLogins:
     # Anna started in June: her plan matches the example titration diary (first dose 2026-06-15)
     plans.create_plan(clinic, doc, anna, options={"schedule": "common", "form": "capsule",
                                                   "start": date(2026, 6, 15), "allow_past": True})  # fmt: skip
-    rx = pharmacy.create_prescription(clinic, doc, anna, prescriber="Dr Demo Clinician")
-    pharmacy.create_batch(
-        clinic, staff["pharmacist"], int(rx["id"]), lot="DEMO-0001", strength_mg=1.5, count=14
-    )
+    rx = pharmacy.create_prescription(clinic, doc, anna)
+    pharmacy.create_batch(clinic, staff["pharmacist"], int(rx["id"]), lot="DEMO-0001")
     plans.create_plan(
         clinic, doc, ids["chronic-migraine-moh"], options={"schedule": "slow", "form": "liquid"}
     )
-    pharmacy.create_prescription(
-        clinic, doc, ids["chronic-migraine-moh"], prescriber="Dr Demo Clinician"
-    )
+    pharmacy.create_prescription(clinic, doc, ids["chronic-migraine-moh"])
     for e in parse_diary_csv((ex / "diary" / "titration-diary.csv").read_text(encoding="utf-8")):
         diary.record_diary(clinic, doc, anna, entry=e.model_dump(mode="json"), idempotency_key=None)
     accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=logins["patient"], password=DEMO_PASSWORD,

@@ -4,12 +4,13 @@ my progress, my trial (blinded: bottle A or B only)."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ldn.domain.compounding import Supply, plan_supply
 from ldn.domain.cost import monthly_cost
 from ldn.domain.errors import InputError, NotFoundError, PermissionDeniedError
 from ldn.domain.titration import TitrationPlan
@@ -96,7 +97,9 @@ def my_plan(request: Request, actor: WebActor) -> HTMLResponse:
 def my_calendar(request: Request, actor: WebActor) -> Response:
     require_role(actor, "patient")
     plan = plans.get_plan(request.app.state.clinic, actor, _pid(actor))
-    body = plan_calendar(TitrationPlan.from_dict(plan["plan"]), patient_id=str(actor.patient_id))
+    supply = _supply(plan)
+    body = plan_calendar(TitrationPlan.from_dict(plan["plan"]), patient_id=str(actor.patient_id),
+                         refills=[(f.number, f.first_day, f.last_day) for f in supply.fills[1:]])  # fmt: skip
     return Response(
         body,
         media_type="text/calendar",
@@ -110,8 +113,24 @@ def my_handout(request: Request, actor: WebActor) -> Response:
     require_role(actor, "patient")
     plan = plans.get_plan(request.app.state.clinic, actor, _pid(actor))
     form = str(plan["options"].get("form", "capsule"))
-    ctx = HandoutContext("", TitrationPlan.from_dict(plan["plan"]), form, monthly_cost(form))
+    ctx = HandoutContext(
+        "", TitrationPlan.from_dict(plan["plan"]), form, monthly_cost(form), supply=_supply(plan)
+    )
     return HTMLResponse(render_handout(ctx, fmt="html"))
+
+
+def _supply(plan: dict[str, Any]) -> Supply:
+    """The plan's supply (fills, beyond-use days), as planned on the day the plan was made."""
+    fills = (plan.get("supply") or {}).get("fills") or []
+    made = (
+        date.fromisoformat(fills[0]["compound_on"])
+        if fills
+        else date.fromisoformat(plan["updated_at"][:10])
+    )
+    form: Literal["capsule", "liquid"] = (
+        "liquid" if plan["options"].get("form") == "liquid" else "capsule"
+    )
+    return plan_supply(TitrationPlan.from_dict(plan["plan"]), form=form, compounded_on=made)
 
 
 @router.get("/progress")
