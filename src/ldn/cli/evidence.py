@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -167,7 +166,10 @@ def _print_answer(a: ConditionAnswer) -> None:
     console.print(Rule(a.condition.replace("_", " ")))
     console.print(a.plain())
     c = a.primary.certainty
-    console.print(f"[bold]Certainty (GRADE):[/] {a.certainty}" + (", downgraded for:" if c and c.reasons else ""))
+    console.print(
+        f"[bold]Certainty (GRADE):[/] {a.certainty}"
+        + (", downgraded for:" if c and c.reasons else "")
+    )
     for r in c.reasons if c else ():
         console.print(f"  [yellow]↓[/] {r}")
     for n in c.notes if c else ():

@@ -20,7 +20,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["EVIDENCE_CONDITION", "ConditionEvidence", "compute_outlook", "condition_evidence", "outlook_table"]
+__all__ = [
+    "EVIDENCE_CONDITION",
+    "ConditionEvidence",
+    "compute_outlook",
+    "condition_evidence",
+    "outlook_table",
+]
 
 #: vocabulary condition -> the evidence review's condition (absent: no trial in the review)
 EVIDENCE_CONDITION: dict[str, str] = {
@@ -66,7 +72,11 @@ class ConditionEvidence:
 
 @lru_cache(maxsize=1)
 def _stored() -> dict[str, Any]:
-    blob = resources.files("ldn.domain.data").joinpath("evidence/outlook.json").read_text(encoding="utf-8")
+    blob = (
+        resources.files("ldn.domain.data")
+        .joinpath("evidence/outlook.json")
+        .read_text(encoding="utf-8")
+    )
     return dict(json.loads(blob))
 
 

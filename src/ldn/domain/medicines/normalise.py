@@ -65,7 +65,7 @@ NOISE = frozenset({
     "prefilled", "syringe", "injectable", "subcutaneous", "sc", "sq", "im", "iv", "intramuscular",
     "intravenous", "topical", "cream", "gel", "ointment", "spray", "inhaler", "drop", "eye", "ear",
     "pack", "box", "bottle", "blister", "sachet", "sachets", "granules", "powder", "otc", "rx",
-    "no", "nr", "number", "#", "system", "concentrate", "intensol", "solution", "film",
+    "no", "nr", "number", "#", "medicine", "medicines", "medication", "medications", "unnamed", "drug", "drugs", "system", "concentrate", "intensol", "solution", "film",
 })  # fmt: skip
 
 

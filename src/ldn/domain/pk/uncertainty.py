@@ -62,9 +62,18 @@ BETWEEN_STUDY_SD = Fact(
 _SCALE = ("v1_l", "cl_l_per_h", "q_l_per_h", "v2_l", "vm_l", "clm_l_per_h", "qm_l_per_h", "vm2_l")
 
 
+#: keeps logs finite for the older parameter sets (first-pass share exactly 0 or 1, zero rates)
+_PHI_EPS = 1e-9
+
+
 def _to_x(p: PkParameters) -> np.ndarray:
+    phi = min(max(p.phi, _PHI_EPS), 1.0 - _PHI_EPS)
+    # a zero rate (a one-compartment older set) stays effectively zero: log of a tiny positive value
     return np.array(
-        [np.log(p.phi / (1 - p.phi)) if k == "phi" else np.log(getattr(p, k)) for k in PK_ORDER]
+        [
+            np.log(phi / (1 - phi)) if k == "phi" else np.log(max(getattr(p, k), _PHI_EPS))
+            for k in PK_ORDER
+        ]
     )
 
 
