@@ -9,14 +9,24 @@ build :class:`Settings` directly.
                            (``postgresql+psycopg://user@host/db`` for production)
 ``LDN_SECRET_KEY``         signs access tokens; default a random key kept beside the SQLite
                            file (set it explicitly when several hosts share one database)
+``LDN_AUDIT_KEY``          keys the audit trail's hash chain (HMAC-SHA-256); default a random key
+                           kept beside the SQLite file in ``audit.key`` (outside the database)
 ``LDN_TOKEN_TTL_MINUTES``  lifetime of an access token (default 30)
-``LDN_LOGIN_MAX_FAILURES`` failed logins per account or address before a lock-out (default 5)
-``LDN_LOGIN_WINDOW_MINUTES`` the lock-out window (default 15)
+``LDN_LOGIN_MAX_FAILURES`` failed logins of one account from one address before the waits
+                           start (default 5); they double with every further failure
+``LDN_LOGIN_WINDOW_MINUTES`` how long failures count, and the longest wait (default 15)
+``LDN_FORWARDED_ALLOW_IPS`` reverse proxies trusted for ``X-Forwarded-For``/``-Proto``
+                           (comma-separated addresses or networks; default 127.0.0.1,::1)
+``LDN_MAX_BODY_BYTES``     the largest request body accepted (default 2 MiB; 413 beyond)
+``LDN_COMPUTE_PER_MINUTE`` computations (``/compute/*``, charts) per user and minute (default 20)
 ``LDN_WORKERS``            uvicorn worker processes for ``ldn serve`` (default 1)
 ``LDN_HOST`` / ``LDN_PORT`` where ``ldn serve`` listens (default 127.0.0.1:8000)
 ``LDN_LOG_LEVEL``          INFO by default; logs never contain patient data
 ``LDN_CDS_JWKS_FILE``      trusted CDS Hooks clients: ``{"<iss>": {"keys": [JWK, ...]}}``
 ``LDN_PUBLIC_URL``         public base URL (CDS Hooks ``aud``, links in cards)
+``LDN_PHARMACY_NAME``      the compounding pharmacy on labels (and ``LDN_PHARMACY_PHONE``)
+``LDN_PRESCRIBER_LICENCES`` prescribers' licence numbers by login e-mail, JSON
+                           (``{"dr@clinic.example": "MD-12345"}``), printed on prescriptions
 =========================  ==============================================================
 """
 
@@ -49,9 +59,17 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite default")
     data_dir: Path = Field(default_factory=default_data_dir)
     secret_key: str = Field(default="", description="Token signing key; empty = per-install key")
+    #: keys the audit chain (HMAC); empty = a per-install key in ``data_dir/audit.key``
+    audit_key: str = Field(default="", description="Audit chain key; empty = per-install key")
     token_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    #: reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed ("*" = any)
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    #: the largest request body read (413 beyond, before it is read)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    #: computations (``/compute/*``, the pharmacology and evidence charts) per user and minute
+    compute_per_minute: int = Field(default=20, ge=1, le=10_000)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
@@ -63,6 +81,11 @@ class Settings(BaseSettings):
     cds_allow_unauthenticated: bool = False
     #: the service's public base URL (for the JWT ``aud`` and links); default: the request's
     public_url: str = ""
+    #: the compounding pharmacy printed on every label (name and telephone)
+    pharmacy_name: str = Field(default="", max_length=200)
+    pharmacy_phone: str = Field(default="", max_length=60)
+    #: licence numbers of prescribers by login e-mail (a column would be their proper home)
+    prescriber_licences: dict[str, str] = Field(default_factory=dict)
     #: Argon2id cost (RFC 9106 / argon2-cffi defaults); tests lower them explicitly
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
@@ -88,12 +111,22 @@ class Settings(BaseSettings):
         """The signing key: ``LDN_SECRET_KEY`` or a random key stored once in ``data_dir``."""
         return self.secret_key or _installed_key(self.data_dir / "secret.key")
 
+    def resolved_audit_keys(self) -> tuple[bytes, ...]:
+        """The audit chain keys, newest first: ``LDN_AUDIT_KEY`` (several separated by commas),
+        else ``data_dir/audit.key`` (one key a line, written once). New events are keyed with
+        the first; verification accepts any, so an old key stays listed after a rotation."""
+        text = self.audit_key or _installed_key(self.data_dir / "audit.key")
+        keys = tuple(k.strip().encode() for k in text.replace(",", "\n").splitlines() if k.strip())
+        if not keys:
+            raise RuntimeError("LDN_AUDIT_KEY is empty; set a key or unset it")
+        return keys
+
 
 @functools.lru_cache(maxsize=8)
 def _installed_key(path: Path) -> str:
-    """The per-install key at ``path``, written once (read once per process: tokens are
-    checked on every request)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The per-install key at ``path``, written once with mode 0600 in a 0700 directory (read
+    once per process: tokens are checked on every request)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:  # O_EXCL: when several workers start at once, exactly one writes the key
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -106,4 +139,4 @@ def _installed_key(path: Path) -> str:
         if key:
             return key
         time.sleep(0.01)
-    raise RuntimeError(f"{path} is empty; delete it or set LDN_SECRET_KEY")
+    raise RuntimeError(f"{path} is empty; delete it or set the key in the environment")

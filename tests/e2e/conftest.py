@@ -33,7 +33,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("ldn-e2e")
     port = free_port()
     env = {**os.environ, "LDN_DATA_DIR": str(data), "LDN_ARGON2_TIME_COST": "1", "LDN_ARGON2_MEMORY_KIB": "64",
-           "LDN_ARGON2_PARALLELISM": "1", "LDN_LOG_LEVEL": "WARNING"}  # fmt: skip
+           "LDN_ARGON2_PARALLELISM": "1", "LDN_LOG_LEVEL": "WARNING", "LDN_PHARMACY_NAME": "Demo Compounding Pharmacy",
+           "LDN_PHARMACY_PHONE": "+1 555 0100", "LDN_PRESCRIBER_LICENCES": '{"clinician@demo.ldn.example": "DEMO-12345"}'}  # fmt: skip
     env.pop("LDN_DATABASE_URL", None)
     log = data / "server.log"
     with log.open("wb") as out:
@@ -85,6 +86,10 @@ def login(browser: Any, server: str) -> Any:
         )
         contexts.append(ctx)
         page = ctx.new_page()
+        page.on(
+            "console",
+            lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text),
+        )
         page.goto("/login")
         page.fill("#email", LOGINS[role])
         page.fill("#password", PASSWORD)
@@ -92,9 +97,11 @@ def login(browser: Any, server: str) -> Any:
         page.wait_for_load_state("networkidle")
         return page
 
+    csp_violations: list[str] = []
     yield as_
     for ctx in contexts:
         ctx.close()
+    assert not csp_violations, f"the pages broke their Content Security Policy: {csp_violations}"
 
 
 def shot(page: Any, name: str) -> Path:

@@ -1,7 +1,9 @@
 """The REST API (FastAPI), built by :func:`create_app` from explicit settings.
 
-``/api/v1`` holds the resources; ``/api/docs`` the OpenAPI documentation; ``/api/v1/health``
-liveness and schema readiness. The app keeps no state between requests (tokens are signed,
+``/api/v1`` holds the resources; ``/api/docs`` the OpenAPI documentation (Swagger UI served
+from the package); ``/api/v1/health`` liveness and schema readiness. Every request passes the
+middleware of :mod:`ldn.api.security` (trusted proxies, security headers, body limits before
+authentication) and :func:`ldn.api.deps.check_text`. The app keeps no state between requests (tokens are signed,
 rate limits and idempotency keys live in the database), so several workers or hosts can serve
 one PostgreSQL database behind a load balancer.
 """
@@ -13,13 +15,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from ldn import DISCLAIMER, __version__
-from ldn.api.deps import reject_nul_characters
+from ldn.api.deps import check_text
 from ldn.api.errors import install_error_handlers
 from ldn.api.logs import RequestContext
 from ldn.api.routes import admin, auth, care, cds, compute, diary, fhir, patients, trials
+from ldn.api.security import RequestGuard, SecurityHeaders, TrustedProxies
 from ldn.config import Settings
 from ldn.services.clinic import operations
 from ldn.services.clinic.context import Clinic
@@ -37,8 +40,9 @@ Errors are RFC 9457 `application/problem+json` naming the field and the fix.
 
 _PROBLEM_CODES = {400: "Malformed JSON", 401: "Not authenticated", 403: "Permission denied",
                   404: "Not found (or not yours to see)", 409: "Conflict or clinical refusal",
-                  412: "Stale If-Match", 422: "Invalid input (names the field and the fix)",
-                  428: "If-Match required", 429: "Too many failed logins", 500: "Internal error"}  # fmt: skip
+                  412: "Stale If-Match", 413: "Request body too large", 422: "Invalid input (names the field and the fix)",
+                  428: "If-Match required", 429: "Too many failed logins or computations (Retry-After)",
+                  500: "Internal error"}  # fmt: skip
 _ITEM = {"type": "object", "required": ["loc", "message", "fix"],
          "properties": {k: {"type": "string"} for k in ("loc", "message", "fix")}}  # fmt: skip
 #: RFC 9457 problem details (the shape of :class:`ldn.api.schemas.Problem`), inlined
@@ -57,6 +61,16 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: Swagger UI from the package (web/static; no CDN, no inline script)
+DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ldn API</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script></body></html>
+"""
+
+
 def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
     """The API on ``settings``' database (or on an already open ``clinic``, for tests)."""
 
@@ -66,9 +80,9 @@ def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
         if clinic is None:
             app.state.clinic.close()
 
-    app = FastAPI(title="ldn", version=__version__, description=DESCRIPTION, docs_url="/api/docs",
+    app = FastAPI(title="ldn", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan,
-                  dependencies=[Depends(reject_nul_characters)])  # fmt: skip
+                  dependencies=[Depends(check_text)])  # fmt: skip
     app.state.clinic = clinic or Clinic.open(settings)
     install_error_handlers(app)
     v1 = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -80,8 +94,16 @@ def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
         body: dict[str, Any] = operations.health(app.state.clinic)
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_HTML)
+
     app.include_router(v1)
     app.include_router(fhir.router)
     app.include_router(cds.router, responses=PROBLEM_RESPONSES)
+    # outermost last: request id, then the real client address, headers, then the body guard
+    app.add_middleware(RequestGuard)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedProxies)
     app.add_middleware(RequestContext)
     return app

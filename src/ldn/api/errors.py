@@ -13,6 +13,7 @@
     PermissionDeniedError       403   permission_denied
     NotFoundError               404   not_found
     RateLimited                 429   rate_limited        (+ Retry-After)
+    body over the limit         413   content_too_large   (ldn.api.security, before it is read)
     MissingPrefetch (CDS Hooks) 412   missing_prefetch    (the specification's status)
     under /fhir/: the same statuses with an OperationOutcome (issue.expression = the element)
     anything else               500   internal_error      (no internals; logged with request id)
@@ -58,7 +59,7 @@ _STATUS: tuple[tuple[type[LdnError], int], ...] = (
 )  # fmt: skip
 _TITLES = {400: "Malformed request", 401: "Not authenticated", 403: "Permission denied",
            404: "Not found", 405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
-           415: "Unsupported media type", 422: "Invalid input", 428: "Precondition required",
+           413: "Content too large", 415: "Unsupported media type", 422: "Invalid input", 428: "Precondition required",
            429: "Too many requests", 500: "Internal error"}  # fmt: skip
 
 
@@ -72,8 +73,8 @@ def problem(
 ) -> JSONResponse:  # fmt: skip
     if request.url.path.startswith("/fhir/"):  # FHIR speaks OperationOutcome
         issues = errors or [{"loc": "", "message": detail, "fix": fix}]
-        kind = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict", 412: "conflict", 429: "throttled",
-                500: "exception"}.get(status, "invalid")  # fmt: skip
+        kind = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict", 412: "conflict", 413: "too-costly",
+                429: "throttled", 500: "exception"}.get(status, "invalid")  # fmt: skip
         return JSONResponse(operation_outcome(issues, code=kind), status_code=status, headers=headers,
                             media_type="application/fhir+json")  # fmt: skip
     body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": _TITLES.get(status, "Error"),
@@ -153,9 +154,12 @@ def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if _web(request) and exc.status_code in (404, 405):
         return request.app.state.html_error(request, exc.status_code, exc)  # type: ignore[no-any-return]
-    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(
-        exc.status_code, "http_error"
-    )
+    code = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthenticated",
+        413: "content_too_large",
+    }.get(exc.status_code, "http_error")
     return problem(request, exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,7 +11,7 @@ from ldn.domain.diary import DiaryEntry
 from ldn.domain.patient import PatientRecord
 
 __all__ = [
-    "AdjustIn",
+    "EARLIEST_DAY", "LATEST_DAY", "AdjustIn",
     "BatchIn",
     "LoginIn",
     "MedicationReviewIn",
@@ -20,12 +20,18 @@ __all__ = [
     "PlanOptionsIn",
     "PrescriptionIn",
     "QuestionnaireIn",
+    "ReasonIn",
     "RevealIn",
     "Token",
     "TrialIn",
     "UserIn",
     "UserPatch",
 ]  # fmt: skip
+
+
+#: the dates ldn accepts anywhere (a plan, a trial, a diary day; outside them dates overflow)
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+Day = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
 
 
 class _In(BaseModel):
@@ -90,7 +96,7 @@ class PlanOptionsIn(_In):
     step_mg: float | None = Field(default=None, gt=0, le=50)
     interval_days: int | None = Field(default=None, ge=1, le=90)
     form: Literal["capsule", "liquid"] = "capsule"
-    start: date | None = None
+    start: Day | None = None
     allow_past: bool = False
     acknowledge_review: bool = Field(
         default=False, description="The clinician has reviewed the screening's review findings"
@@ -105,37 +111,51 @@ class PlanPatch(_In):
     step_mg: float | None = Field(default=None, gt=0, le=50)
     interval_days: int | None = Field(default=None, ge=1, le=90)
     form: Literal["capsule", "liquid"] | None = None
-    start: date | None = None
+    start: Day | None = None
     acknowledge_review: bool | None = None
 
 
 class AdjustIn(_In):
     side_effect: Literal["vivid_dreams", "insomnia", "headache", "nausea", "tiredness"]
-    on: date
+    on: Day
     severe: bool = False
 
 
 class PrescriptionIn(_In):
-    prescriber: str = Field(default="", max_length=200)
-    days_supply: int = Field(default=30, ge=7, le=90)
+    """The prescriber is the caller (their profile); quantities come from the plan."""
+
+    plan_version: int | None = Field(
+        default=None, ge=1, description="The plan version previewed; refused (412) if it changed"
+    )
 
 
 class BatchIn(_In):
     lot: str = Field(min_length=1, max_length=60)
     strength_mg: float | None = Field(default=None, gt=0, le=10)
-    count: int = Field(default=30, ge=1, le=1000)
-    volume_ml: float = Field(default=100.0, gt=0, le=1000)
+    count: int | None = Field(
+        default=None, ge=1, le=1000, description="Capsules; default what the fill still needs"
+    )
+    volume_ml: float | None = Field(
+        default=None, gt=0, le=1000, description="Liquid; default what the fill still needs"
+    )
     api: Literal["powder_hcl", "powder_hcl_dihydrate", "tablets_50mg"] = "powder_hcl"
+    tablet_mass_mg: float | None = Field(
+        default=None, gt=0, le=2000, description="Mean mass of one 50 mg tablet (tablet route)"
+    )
+
+
+class ReasonIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class QuestionnaireIn(_In):
     instrument: str = Field(min_length=1, max_length=40)
-    answers: dict[str, Any]
-    taken_on: date | None = None
+    answers: dict[str, Any] = Field(max_length=200)
+    taken_on: Day | None = None
 
 
 class TrialIn(_In):
-    start: date
+    start: Day
     seed: int = Field(ge=0, le=2**31)
     cycles: int = Field(default=3, ge=1, le=10)
     period_days: int = Field(default=28, ge=1, le=365)
@@ -159,7 +179,7 @@ class AnalysisIn(_In):
 
 class ScreenIn(_In):
     record: PatientRecord
-    as_of: date | None = None
+    as_of: Day | None = None
 
 
 class Page(_Out):

@@ -126,8 +126,13 @@ def users_create_cmd(
 
 
 @audit_app.command("verify")
-def audit_verify_cmd(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Check every hash chain: a changed, deleted or cut event is reported (exit 1)."""
+def audit_verify_cmd(
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+    accept_unkeyed: Annotated[bool, typer.Option(
+        "--accept-unkeyed", help="Accept events written by ldn 0.1, before the trail was keyed (start of a chain only).")] = False,
+) -> None:  # fmt: skip
+    """Check every hash chain: a changed, deleted, cut or unkeyed event is reported (exit 1)."""
     with (
         _open(database_url) as clinic,
         Progress(
@@ -136,7 +141,10 @@ def audit_verify_cmd(database_url: DbOpt = None, as_json: JsonOpt = False) -> No
     ):
         task = bar.add_task("verifying the audit trail")
         report = operations.verify_audit(
-            clinic, SYSTEM, progress=lambda n: bar.update(task, description=f"{n:,} events checked")
+            clinic,
+            SYSTEM,
+            progress=lambda n: bar.update(task, description=f"{n:,} events checked"),
+            accept_unkeyed=accept_unkeyed,
         )
     if as_json:
         emit_json(report)
@@ -144,6 +152,9 @@ def audit_verify_cmd(database_url: DbOpt = None, as_json: JsonOpt = False) -> No
         console.print(
             f"[green]audit trail intact[/green]: {report['events']:,} events, every chain verifies"
         )
+        if report["unkeyed"]:
+            console.print(f"  {report['unkeyed']:,} of them predate the audit key (plain SHA-256, accepted with "
+                          "--accept-unkeyed; the first keyed event of each chain vouches for them)")  # fmt: skip
     else:
         console.print(f"[red]audit trail BROKEN[/red] ({report['events']:,} events read):")
         for b in report["breaks"]:
@@ -178,13 +189,16 @@ def serve_cmd(
     # the workers build their own settings from the environment: hand them the resolved values
     os.environ["LDN_DATABASE_URL"] = settings.resolved_database_url
     os.environ["LDN_SECRET_KEY"] = settings.resolved_secret_key()
+    os.environ["LDN_AUDIT_KEY"] = ",".join(k.decode() for k in settings.resolved_audit_keys())
     h, p, w = host or settings.host, port or settings.port, workers or settings.workers
     db_kind = settings.resolved_database_url.split("://")[0]
     console.print(
         f"ldn web app: http://{h}:{p}/   API docs: http://{h}:{p}/api/docs   ({db_kind}, {w} worker(s); Ctrl+C stops)"
     )
+    # the client address and scheme behind a proxy: ldn's own middleware (LDN_FORWARDED_ALLOW_IPS)
     uvicorn.run("ldn.asgi:app_from_env", factory=True, host=h, port=p, workers=w, log_config=None,
-                access_log=False, timeout_graceful_shutdown=10)  # fmt: skip
+                access_log=False, timeout_graceful_shutdown=10, proxy_headers=False,
+                server_header=False)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

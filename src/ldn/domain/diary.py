@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -21,12 +21,14 @@ SideEffect = Literal["vivid_dreams", "insomnia", "nausea", "headache", "tirednes
 COLUMNS = ("date", "pain_avg", "pain_worst", "sleep_quality", "fatigue", "mood", "headache_day", "headache_severity",
            "acute_medication", "dose_mg", "dose_time", "bottle", "side_effects", "pgic", "note")  # fmt: skip
 _NRS = Field(default=None, ge=0, le=10)
+#: a diary day: none before 1900 (the future is refused where "today" is known)
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2199, 12, 31))]
 
 
 class DiaryEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=2000)
 
-    date: date
+    date: Day
     pain_avg: float = Field(ge=0, le=10, description="Average pain today, 0-10")
     pain_worst: float | None = _NRS
     sleep_quality: float | None = _NRS
@@ -35,7 +37,9 @@ class DiaryEntry(BaseModel):
     headache_day: bool = False
     headache_severity: float | None = _NRS
     acute_medication: list[str] = Field(
-        default_factory=list, description="Acute medication classes taken (MOH check)"
+        default_factory=list,
+        max_length=20,
+        description="Acute medication classes taken (MOH check)",
     )
     dose_mg: float | None = Field(default=None, ge=0, le=50)
     dose_time: str = ""

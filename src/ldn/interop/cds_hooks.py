@@ -188,14 +188,9 @@ def _finding_card(f: Finding) -> dict[str, Any]:
 
 def patient_view(req: HookRequest, *, today: date, app_url: str) -> dict[str, Any]:
     resources = _prefetched("ldn-candidacy", req)
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": r} for r in resources],
-    }
     link = f"{app_url}/patients?q={req.context['patientId']}" if app_url else None
     try:
-        record = bundle_to_record(bundle, today=today, strict=False)
+        record = _build(resources, today)
     except InputError as exc:
         lines = "\n".join(f"- `{p.loc}`: {p.message}" for p in exc.problems)
         return {"cards": [_card("LDN screening: not enough data in the record to assess", "info",
@@ -276,20 +271,36 @@ _ORDER_TITLES = {
 }  # fmt: skip
 
 
+#: what reading a resource of unexpected shape raises (the importer expects FHIR's types)
+_WRONG_TYPE = (ValueError, TypeError, AttributeError, KeyError, OverflowError)
+
+
 def _build(resources: list[dict[str, Any]], today: date) -> PatientRecord:
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
-    return bundle_to_record(bundle, today=today, strict=False)
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in resources],
+    }
+    try:
+        return bundle_to_record(bundle, today=today, strict=False)
+    except _WRONG_TYPE as exc:  # e.g. valueString where a number belongs
+        why = f"a value of the wrong type ({str(exc)[:200]})"
+        raise InputError.at("prefetch", why, "send FHIR R4 resources") from None
 
 
 def _med_name(r: dict[str, Any]) -> str:
     concept = r.get("medicationCodeableConcept")
     concept = concept if isinstance(concept, dict) else {}
     codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
-    name = concept.get("text") or next((c.get("display") for c in codings if c.get("display")), None)
+    name = concept.get("text") or next(
+        (c.get("display") for c in codings if c.get("display")), None
+    )
     return str(name or f"MedicationStatement/{r.get('id', '?')}")[:100]
 
 
-def _order_record(resources: list[dict[str, Any]], *, today: date) -> tuple[PatientRecord | None, list[str]]:
+def _order_record(
+    resources: list[dict[str, Any]], *, today: date
+) -> tuple[PatientRecord | None, list[str]]:
     """The record for an order check, and the medicines that could not be read. One unreadable
     medicine must not silence the others (fail closed): it is left out by name, and the rest
     are still checked; None only when the patient's record cannot be read at all."""
@@ -313,7 +324,9 @@ def _order_record(resources: list[dict[str, Any]], *, today: date) -> tuple[Pati
 
 
 def _unread_card(names: list[str]) -> dict[str, Any]:
-    listed = ", ".join(repr(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    listed = ", ".join(repr(n) for n in names[:5]) + (
+        f" and {len(names) - 5} more" if len(names) > 5 else ""
+    )
     return _card(f"Naltrexone order: {len(names)} medicine(s) in the record could not be read", "warning",
                  f"ldn could not read {listed}, so it cannot rule out that one is an opioid. Check them (including "
                  "patches and depots) and their last dose before ordering naltrexone.", ["revia-label-2013"])  # fmt: skip

@@ -1,4 +1,4 @@
-"""Consistent backups and restores.
+"""Consistent backups and restores; a backup file is created readable by its owner only (0600).
 
 SQLite: the online backup API (a consistent copy while the service keeps writing; the copy is a
 plain SQLite file). PostgreSQL: ``pg_dump --format=custom`` and ``pg_restore --clean``, which must
@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from ldn.domain.errors import InputError
-from ldn.persistence.db import Database
+from ldn.persistence.db import Database, private_file
 
 __all__ = ["backup", "restore"]
 
@@ -38,19 +38,23 @@ def backup(db: Database, target: Path) -> Path:
         raise InputError.at(
             "FILE", f"{target} exists", "choose a new file name; backups are never overwritten"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if db.dialect == "sqlite":
-        raw = db.engine.raw_connection()
-        try:
-            dest = sqlite3.connect(target)
-            with dest:
-                raw.driver_connection.backup(dest)  # type: ignore[union-attr]
-            dest.close()
-        finally:
-            raw.close()
-    else:
-        subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}", _libpq_url(db)],
-                       check=True, capture_output=True)  # fmt: skip
+    private_file(target)  # 0600 before a byte is written (the directory 0700 if new)
+    try:
+        if db.dialect == "sqlite":
+            raw = db.engine.raw_connection()
+            try:
+                dest = sqlite3.connect(target)
+                with dest:
+                    raw.driver_connection.backup(dest)  # type: ignore[union-attr]
+                dest.close()
+            finally:
+                raw.close()
+        else:
+            subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}", _libpq_url(db)],
+                           check=True, capture_output=True)  # fmt: skip
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     return target
 
 

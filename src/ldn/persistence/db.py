@@ -11,8 +11,10 @@ everything it wrote is committed or nothing is.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +22,21 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database"]
+__all__ = ["Database", "exposed_files", "private_file"]
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` (and its directory) readable by the owner only, unless it exists."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_engine(url: str, *, pool_size: int) -> Engine:
     path = make_url(url).database
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if path and path != ":memory:" and not path.startswith("file:"):
+        # SQLite creates the -wal and -shm files with the database file's permissions
+        private_file(Path(path))
     engine = create_engine(
         url, pool_size=pool_size, max_overflow=pool_size, connect_args={"timeout": 30}
     )
@@ -81,3 +91,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def exposed_files(data_dir: Path, db: Database | None = None) -> list[str]:
+    """Warnings for the data directory, keys and SQLite files that others than the owner can
+    read or write (they hold patient data and the keys that protect it): directory 0700,
+    files 0600."""
+    paths = [data_dir, data_dir / "secret.key", data_dir / "audit.key"]
+    if db is not None and db.dialect == "sqlite":
+        name = make_url(db.url).database
+        if name and name != ":memory:" and not name.startswith("file:"):
+            base = Path(name)
+            paths += [base.parent, base, Path(f"{base}-wal"), Path(f"{base}-shm")]
+    out: list[str] = []
+    for p in dict.fromkeys(paths):
+        try:
+            mode = stat.S_IMODE(p.stat().st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            want = 0o700 if p.is_dir() else 0o600
+            out.append(f"{p} is readable or writable by others (mode {mode:o}); it holds patient data "
+                       f"or its keys: chmod {want:o} {p}")  # fmt: skip
+    return out

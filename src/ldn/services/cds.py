@@ -22,7 +22,7 @@ from ldn.interop import cds_hooks
 from ldn.persistence.tables import CdsJwtId
 from ldn.services.clinic.context import Clinic, Tx, use_case
 
-__all__ = ["ASYMMETRIC", "answer_hook", "check_client_jwt", "discovery"]
+__all__ = ["ASYMMETRIC", "answer_hook", "check_client_jwt", "discovery", "verify_client_jwt"]
 
 ASYMMETRIC = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
 
@@ -55,8 +55,24 @@ def _remember_jti(tx: Tx, *, jti: str, iss: str, expires_at: datetime) -> None:
     tx.session.add(CdsJwtId(jti=jti, iss=iss, expires_at=expires_at))
 
 
-def check_client_jwt(clinic: Clinic, authorization: str | None, *, audience: str) -> str | None:
-    """The issuer of a valid client JWT; None when unauthenticated calls are allowed."""
+#: the algorithms a registered key may sign with, by key type (and curve): a token must use one
+#: its key can verify, or the key's own ``alg`` when the JWK names one
+_KEY_ALGS: dict[tuple[Any, Any], set[str]] = {("EC", "P-256"): {"ES256"}, ("EC", "P-384"): {"ES384"}, ("EC", "P-521"): {"ES512"},
+             ("RSA", None): {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}}  # fmt: skip
+
+
+def _key_algorithms(jwk: dict[str, Any]) -> set[str]:
+    if jwk.get("alg"):
+        return {str(jwk["alg"])} & set(ASYMMETRIC)
+    kty = jwk.get("kty")
+    return _KEY_ALGS.get((kty, jwk.get("crv") if kty == "EC" else None), set())
+
+
+def verify_client_jwt(
+    clinic: Clinic, authorization: str | None, *, audience: str
+) -> dict[str, Any] | None:
+    """The claims of a client JWT with a valid signature by a registered key, for ``audience``
+    (not yet checked for replay); None when unauthenticated calls are allowed and none came."""
     if not authorization:
         if clinic.settings.cds_allow_unauthenticated:
             return None
@@ -67,23 +83,40 @@ def check_client_jwt(clinic: Clinic, authorization: str | None, *, audience: str
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.InvalidTokenError:
         raise _refuse("not a JWT") from None
-    if header.get("alg") not in ASYMMETRIC:
-        raise _refuse(
-            f"algorithm {header.get('alg')!r} (use ES384 or RS384; HMAC and none are not allowed)"
-        )
+    alg = header.get("alg")
+    if alg not in ASYMMETRIC:
+        raise _refuse(f"algorithm {alg!r} (use ES384 or RS384; HMAC and none are not allowed)")
     iss = str(claims.get("iss", ""))
-    keys = _trusted(clinic).get(iss, {}).get("keys", [])
-    jwk = next((k for k in keys if k.get("kid") == header.get("kid")), None)
+    client = _trusted(clinic).get(iss)
+    keys = client.get("keys", []) if isinstance(client, dict) else []
+    jwk = next((k for k in keys if isinstance(k, dict) and k.get("kid") == header.get("kid")), None)
     if jwk is None:
         raise _refuse(f"unknown issuer or key ({iss!r}, kid {header.get('kid')!r})")
+    if alg not in _key_algorithms(jwk):
+        raise _refuse(f"key {header.get('kid')!r} does not sign with {alg}; use {', '.join(sorted(_key_algorithms(jwk))) or 'an asymmetric key'}")  # fmt: skip
     now = clinic.clock()
     try:
-        verified = jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=[header["alg"]], audience=audience,
-                              options={"require": ["iss", "aud", "exp", "iat", "jti"], "verify_exp": False, "verify_iat": False})  # fmt: skip
-    except jwt.InvalidTokenError as exc:
+        verified: dict[str, Any] = jwt.decode(token, jwt.PyJWK(jwk, algorithm=alg).key, algorithms=[alg], audience=audience,
+                                              options={"require": ["iss", "aud", "exp", "iat", "jti"], "verify_exp": False, "verify_iat": False})  # fmt: skip
+    except (jwt.InvalidTokenError, jwt.PyJWKError) as exc:
         raise _refuse(str(exc)) from None
-    if int(verified["exp"]) <= now.timestamp():
+    exp = verified["exp"]
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or exp <= now.timestamp():
         raise _refuse("the JWT has expired")
+    if exp > now.timestamp() + 3600:
+        raise _refuse("the JWT lives longer than an hour (CDS Hooks expects about five minutes)")
+    if not isinstance(verified["jti"], str) or not 1 <= len(verified["jti"]) <= 200:
+        raise _refuse("jti must be a string of at most 200 characters")
+    return verified
+
+
+def check_client_jwt(clinic: Clinic, authorization: str | None, *, audience: str) -> str | None:
+    """The issuer of a valid client JWT, used once (a replayed ``jti`` is refused); None when
+    unauthenticated calls are allowed."""
+    verified = verify_client_jwt(clinic, authorization, audience=audience)
+    if verified is None:
+        return None
+    iss = str(verified["iss"])
     _remember_jti(
         clinic,
         jti=str(verified["jti"]),

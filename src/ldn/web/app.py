@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from ldn.web.pages import clinic, patient, public, staff
+from ldn.web.pages import clinic, patient, pharmacy, prescribing, public, staff, trial_pharmacy
 from ldn.web.render import error_page
 from ldn.web.session import LoginRequired
 
@@ -29,5 +29,5 @@ def mount_web(app: FastAPI) -> None:
 
     app.add_exception_handler(LoginRequired, login_required)
     app.mount("/static", StaticFiles(directory=str(files("ldn.web") / "static")), name="static")
-    for module in (public, clinic, patient, staff):
+    for module in (public, clinic, prescribing, patient, pharmacy, trial_pharmacy, staff):
         app.include_router(module.router)

@@ -39,8 +39,9 @@ def build_world(clinic: Clinic) -> World:
     other_clinic = accounts.create_clinic(clinic, SYSTEM, name="Other Clinic")
     oc = int(other_clinic["id"])
     doc2 = accounts.create_user(
-        clinic, SYSTEM, clinic_id=oc, email="doc@other.example", password=PASSWORD, role="clinician"
-    )
+        clinic, SYSTEM, clinic_id=oc, email="doc@other.example", password=PASSWORD, role="clinician",
+        display_name="Dr Other Clinic",
+    )  # fmt: skip
     rec = {"id": "other-1", "display_name": "Olga (other clinic)", "age_years": 50, "sex": "female",
            "conditions": [{"code": "fibromyalgia"}], "pain": {"duration_months": 24}}  # fmt: skip
     foreign = int(
@@ -54,3 +55,13 @@ def build_world(clinic: Clinic) -> World:
     own = int(me["patient_id"])
     other = ids["ex-fibromyalgia-trial"]
     return World(client, clinic, headers, own, other, foreign, ids)
+
+
+def web_login(client: TestClient, email: str = "clinician@demo.ldn.example") -> None:
+    """Log in to the web app as a person would: the login form (with its CSRF token), then post."""
+    page = client.get("/login").text
+    token = page.split('name="csrf" value="')[1].split('"')[0] if 'name="csrf"' in page else ""
+    r = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf": token}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text[:300]

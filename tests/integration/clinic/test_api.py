@@ -50,10 +50,13 @@ def test_clinic_path_screen_plan_prescribe_compound_log(world: World) -> None:
     assert all(f["source_ids"] for f in screening["report"]["findings"])
     plan = c.post(f"/api/v1/patients/{pid}/plan", headers=doc, json={"schedule": "common"})
     assert plan.status_code == 201 and plan.json()["plan"]["target_mg"] == 4.5
-    rx = c.post(
+    old_api = c.post(
         f"/api/v1/patients/{pid}/prescriptions", headers=doc, json={"prescriber": "Dr T"}
-    ).json()
+    )
+    assert old_api.status_code == 422  # the prescriber is the caller's profile, never typed
+    rx = c.post(f"/api/v1/patients/{pid}/prescriptions", headers=doc, json={}).json()
     assert "Naltrexone" in rx["text"] and rx["status"] == "issued"
+    assert rx["document"]["prescriber"]["name"] == "Dr Demo Clinician"
     queue = c.get("/api/v1/prescriptions?status=issued", headers=ph).json()
     assert rx["id"] in [p["id"] for p in queue["items"]]
     batch = c.post(

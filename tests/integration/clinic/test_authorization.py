@@ -18,7 +18,7 @@ import pytest
 
 from ldn.persistence.tables import Patient, User
 from ldn.services.clinic import pharmacy, plans, screenings, trials
-from ldn.services.clinic.context import Actor
+from ldn.services.clinic.context import SYSTEM, Actor
 from tests.integration.clinic.helpers import World, build_world
 
 ROLES = ("patient", "clinician", "pharmacist", "admin")
@@ -65,11 +65,18 @@ CASES = [
     Case("PUT", "/api/v1/patients/{patient_id}/plan", frozenset({C}), body={"form": "capsule"}),
     Case("POST", "/api/v1/patients/{patient_id}/plan/adjustments", frozenset({C}),
          body={"side_effect": "vivid_dreams", "on": "2026-11-25"}),
+    Case("GET", "/api/v1/patients/{patient_id}/prescriptions/draft", frozenset({C})),
     Case("POST", "/api/v1/patients/{patient_id}/prescriptions", frozenset({C}), body={}),
+    Case("GET", "/api/v1/patients/{patient_id}/prescriptions", frozenset({P, C, F})),
     Case("GET", "/api/v1/prescriptions", frozenset({F, C}), scoped=False),
     Case("GET", "/api/v1/prescriptions/{prescription_id}", frozenset({P, C, F})),
+    Case("GET", "/api/v1/prescriptions/{prescription_id}/worksheet", frozenset({F, C})),
     Case("POST", "/api/v1/prescriptions/{prescription_id}/batches", frozenset({F}), body={"lot": "M-1", "count": 10}),
     Case("GET", "/api/v1/prescriptions/{prescription_id}/batches", frozenset({F, C})),
+    Case("POST", "/api/v1/prescriptions/{prescription_id}/batches/{batch_id}/verification", frozenset({F})),
+    Case("POST", "/api/v1/prescriptions/{prescription_id}/batches/{batch_id}/void", frozenset({F}), body={"reason": "matrix"}),
+    Case("POST", "/api/v1/prescriptions/{prescription_id}/dispense", frozenset({F})),
+    Case("POST", "/api/v1/prescriptions/{prescription_id}/cancel", frozenset({C, F}), body={"reason": "matrix"}),
     Case("POST", "/api/v1/patients/{patient_id}/diary", frozenset({P, C}), body={"date": "2026-11-24", "pain_avg": 5}),
     Case("PUT", "/api/v1/patients/{patient_id}/diary/{day}", frozenset({P, C}), body={"date": "2026-11-23", "pain_avg": 5}),
     Case("GET", "/api/v1/patients/{patient_id}/diary", frozenset({P, C})),
@@ -120,13 +127,14 @@ def _resources(world: World) -> dict[int, dict[str, int]]:
         sid = screenings.run_screening(c, actor, pid)["id"]
         plans.create_plan(c, actor, pid, options={})
         rx = pharmacy.create_prescription(c, actor, pid)["id"]
+        batch = pharmacy.create_batch(c, SYSTEM, rx, lot=f"AUTH-{pid}")["id"]
         existing = trials.list_trials(c, actor, pid)
         tid = (
             existing[0]["id"]
             if existing
             else trials.create_clinic_trial(c, actor, pid, start=date(2026, 11, 20), seed=3)["id"]
         )
-        out[pid] = {"screening_id": sid, "prescription_id": rx, "trial_id": tid}
+        out[pid] = {"screening_id": sid, "prescription_id": rx, "batch_id": batch, "trial_id": tid}
     return out
 
 

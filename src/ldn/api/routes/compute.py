@@ -1,4 +1,7 @@
-"""Computations without storage: screen a record, a dose's pharmacology, the evidence."""
+"""Computations without storage: screen a record, a dose's pharmacology, the evidence.
+
+Any signed-in user may compute; the costly ones (screening, PK, evidence: a population PK run
+takes seconds of CPU) at most ``LDN_COMPUTE_PER_MINUTE`` times a minute per user (``ComputeDep``)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from ldn.api.deps import ActorDep, ClinicDep
+from ldn.api.deps import ActorDep, ClinicDep, ComputeDep
 from ldn.api.schemas import ScreenIn
 from ldn.domain.errors import InputError
 from ldn.services import compute
@@ -16,7 +19,7 @@ router = APIRouter(prefix="/compute", tags=["computations"])
 
 
 @router.post("/screening", summary="Screen a patient record without storing it")
-def screening(body: ScreenIn, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
+def screening(body: ScreenIn, clinic: ClinicDep, actor: ComputeDep) -> dict[str, Any]:
     del actor  # any signed-in user
     return compute.screen_record(
         body.record.model_dump(mode="json"), today=body.as_of or clinic.today()
@@ -25,7 +28,7 @@ def screening(body: ScreenIn, clinic: ClinicDep, actor: ActorDep) -> dict[str, A
 
 @router.get("/pk", summary="Naltrexone and 6β-naltrexol exposure and μ-occupancy for a dose")
 def pk(
-    actor: ActorDep,
+    actor: ComputeDep,
     dose_mg: Annotated[float, Query(gt=0, le=200, description="mg naltrexone HCl")] = 4.5,
     interval_h: Annotated[float, Query(ge=6, le=168)] = 24.0,
     days: Annotated[int, Query(ge=1, le=60)] = 1,
@@ -41,7 +44,7 @@ def pk(
 
 @router.get("/evidence", summary="How effective is LDN for pain? The pooled answer for a condition")
 def evidence(
-    actor: ActorDep,
+    actor: ComputeDep,
     condition: Annotated[Literal["fibromyalgia", "multiple_sclerosis", "arthritis", "any"], Query()] = "any",
 ) -> dict[str, Any]:  # fmt: skip
     del actor

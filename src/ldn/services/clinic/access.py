@@ -15,7 +15,8 @@ from ldn.services.clinic.context import Actor, Tx
 
 __all__ = ["PERMISSIONS", "authorize", "patient_in_scope", "require"]
 
-#: permission -> roles that hold it (the system operator holds all)
+#: permission -> roles that hold it (the system operator, at the command line only, holds all;
+#: a token can never carry "system": :func:`ldn.services.clinic.accounts.decode_token`)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "patient.list": frozenset({"clinician"}),
     "patient.read": frozenset({"clinician", "patient"}),
@@ -27,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "prescription.read": frozenset({"clinician", "pharmacist", "patient"}),
     "prescription.write": frozenset({"clinician"}),
     "prescription.queue": frozenset({"pharmacist", "clinician"}),
+    "prescription.cancel": frozenset({"clinician", "pharmacist"}),
+    "prescription.dispense": frozenset({"pharmacist"}),
     "batch.read": frozenset({"pharmacist", "clinician"}),
     "batch.write": frozenset({"pharmacist"}),
     "diary.read": frozenset({"clinician", "patient"}),
@@ -61,12 +64,15 @@ def patient_in_scope(actor: Actor, patient: Patient) -> bool:
 
 
 def authorize(tx: Tx, actor: Actor, permission: str, patient_id: int) -> Patient:
-    """Check the actor, the permission and the scope; return the patient."""
+    """Check the actor, the permission and the scope; return the patient. A refusal is audited
+    (by :func:`ldn.services.clinic.context.use_case`), naming the patient when it exists."""
     tx.check_actor(actor)
-    require(actor, permission)
     patient = tx.session.get(Patient, patient_id)
+    tx.denied_patient = patient.id if patient is not None else None
+    require(actor, permission)
     if patient is None or not patient_in_scope(actor, patient):
         raise NotFoundError(
             f"no patient {patient_id} that you can see", fix="check the patient id (GET /patients)"
         )
+    tx.denied_patient = None
     return patient

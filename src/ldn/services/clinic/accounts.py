@@ -4,13 +4,19 @@ Passwords are hashed with Argon2id (argon2-cffi; parameters from the settings, R
 defaults unless a test lowers them). A login returns a short-lived signed token (JWT, HS256,
 ``LDN_TOKEN_TTL_MINUTES``); the API keeps no session state, so any worker can check any token.
 Logging out, deactivating a user or changing a role bumps the user's ``token_version`` and
-every token issued before stops working. Failed logins are counted per account and per address
-in the database; after ``LDN_LOGIN_MAX_FAILURES`` inside the window the login is refused with
-a retry time.
+every token issued before stops working; every request checks it (:func:`check_session`).
+
+Failed logins are counted in the database (every worker sees them) per account from one address,
+per account and per address; past a threshold the next try must wait, and the wait doubles with
+each further failure (:func:`login_wait_s`, capped at the window): one address guessing one
+password after another is slowed to a crawl, while someone failing an account on purpose from
+elsewhere delays its owner by seconds, not a lock-out. A known and an unknown e-mail cost the same
+(one Argon2 verification each), so timing does not tell which accounts exist.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,14 +42,17 @@ from ldn.services.clinic.context import Actor, Page, Tx, use_case
 from ldn.services.clinic.context import Clinic as ClinicHandle
 
 __all__ = [
+    "check_session",
     "create_clinic",
     "create_user",
     "decode_token",
     "issue_token",
     "list_users",
     "login",
+    "login_wait_s",
     "logout",
     "password_hasher",
+    "throttle",
     "update_user",
     "user_dict",
 ]
@@ -70,6 +79,8 @@ def create_clinic(tx: Tx, actor: Actor, *, name: str) -> dict[str, Any]:
     """A new clinic (the operator's command line, or an admin)."""
     require(actor, "user.admin")
     name = name.strip()
+    if len(name) > 200:
+        raise InputError.at("name", "the clinic name is longer than 200 characters", "shorten it")
     if not name:
         raise InputError.at("name", "the clinic needs a name", "e.g. 'Riverside Pain Clinic'")
     if tx.session.scalar(select(Clinic).where(Clinic.name == name)):
@@ -81,11 +92,17 @@ def create_clinic(tx: Tx, actor: Actor, *, name: str) -> dict[str, Any]:
     return {"id": clinic.id, "name": clinic.name}
 
 
-def _check_new_user(email: str, role: str, password: str) -> None:
-    if not _EMAIL.match(email):
+def _check_new_user(email: str, role: str, password: str, display_name: str = "") -> None:
+    if len(email) > 320 or not _EMAIL.match(email):
         raise InputError.at("email", f"{email!r} is not an e-mail address", "e.g. anna@example.org")
     if role not in ROLES:
         raise InputError.at("role", f"unknown role {role!r}", f"use one of {', '.join(ROLES)}")
+    if len(display_name) > 200:
+        raise InputError.at("display_name", "the name is longer than 200 characters", "shorten it")
+    if len(password) > 1000:
+        raise InputError.at(
+            "password", "the password is longer than 1000 characters", "use a shorter passphrase"
+        )
     if len(password) < MIN_PASSWORD_LEN:
         raise InputError.at(
             "password",
@@ -110,7 +127,7 @@ def create_user(
     tx.check_actor(actor)
     require(actor, "user.admin")
     email = email.strip().lower()
-    _check_new_user(email, role, password)
+    _check_new_user(email, role, password, display_name)
     if actor.role != "system" and clinic_id != actor.clinic_id:
         raise NotFoundError(
             f"no clinic {clinic_id} that you administer", fix="use your clinic's id"
@@ -127,14 +144,20 @@ def create_user(
     user = User(clinic_id=clinic_id, email=email, display_name=display_name, role=role,
                 password_hash=password_hasher(tx.settings).hash(password), patient_id=patient_id,
                 token_version=0, active=True, created_at=tx.now)  # fmt: skip
+    taken = tx.session.scalar(select(User.id).where(User.email == email))
+    linked = patient_id is not None and tx.session.scalar(
+        select(User.id).where(User.patient_id == patient_id)
+    )
+    if taken is not None or linked:
+        # one message whichever clinic holds the address: no account of another clinic is disclosed
+        raise ConflictError("this login cannot be created with these details",
+                            fix="use another e-mail address; a patient has at most one login")  # fmt: skip
     tx.session.add(user)
     try:
         tx.session.flush()
     except IntegrityError:
-        raise ConflictError(
-            f"a user {email} exists (or the patient already has a login)",
-            fix="use another e-mail address",
-        ) from None
+        raise ConflictError("this login cannot be created with these details",
+                            fix="use another e-mail address; a patient has at most one login") from None  # fmt: skip
     tx.audit(actor, "create", "user", user.id, detail=f"role={role}")
     return user_dict(user)
 
@@ -159,10 +182,28 @@ def update_user(
     user = tx.session.get(User, user_id)
     if user is None or user.clinic_id != actor.clinic_id:
         raise NotFoundError(f"no user {user_id} in your clinic", fix="check the id (GET /users)")
+    if role is not None and (role not in ROLES or role == "patient" or user.role == "patient"):
+        raise InputError.at("role", f"cannot make this user a {role!r}",
+                            "staff roles are clinician, pharmacist, admin; patients stay patients")  # fmt: skip
+    loses_admin = (
+        user.role == "admin"
+        and user.active
+        and ((role is not None and role != "admin") or active is False)
+    )
+    if loses_admin and user.id == actor.user_id:
+        raise ConflictError("an admin cannot demote or deactivate themselves",
+                            fix="ask another admin of the clinic to do it")  # fmt: skip
+    if loses_admin:
+        others = tx.session.scalar(
+            select(func.count()).select_from(User).where(
+                User.clinic_id == user.clinic_id, User.role == "admin", User.active.is_(True),
+                User.id != user.id,
+            )
+        )  # fmt: skip
+        if not others:
+            raise ConflictError("this is the clinic's last active admin",
+                                fix="make another user admin first")  # fmt: skip
     if role is not None:
-        if role not in ROLES or role == "patient" or user.role == "patient":
-            raise InputError.at("role", f"cannot make this user a {role!r}",
-                                "staff roles are clinician, pharmacist, admin; patients stay patients")  # fmt: skip
         user.role = role
     if active is not None:
         user.active = active
@@ -192,11 +233,51 @@ def decode_token(settings: Settings, token: str, *, now: datetime, remote_addr: 
                        options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False})  # fmt: skip
         if int(c["exp"]) <= now.timestamp():
             raise problem
-        return Actor(user_id=int(c["sub"]), role=c["role"], clinic_id=int(c["clinic"]),
-                     patient_id=c.get("pid"), token_version=int(c["ver"]),
+        role, pid = c["role"], c.get("pid")
+        if role not in ROLES:  # a token never speaks for "system" (the operator's command line)
+            raise problem
+        if (pid is not None and type(pid) is not int) or (role == "patient") != (pid is not None):
+            raise problem
+        return Actor(user_id=_token_int(c["sub"]), role=role, clinic_id=_token_int(c["clinic"]),
+                     patient_id=pid, token_version=_token_int(c["ver"], low=0),
                      remote_addr=remote_addr, request_id=request_id)  # fmt: skip
     except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
         raise problem from None
+
+
+def _token_int(value: object, *, low: int = 1) -> int:
+    """A claim that must be a database id (or a version): an int in range, given as int or digits."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if type(value) is not int or not low <= value <= 2**62:
+        raise ValueError("bad claim")
+    return value
+
+
+@use_case()
+def check_session(tx: Tx, actor: Actor) -> None:
+    """The token's account still exists, is active, and the token was not revoked (every
+    request, before anything else; a use case checks it again inside its own transaction)."""
+    tx.check_actor(actor)
+
+
+@use_case()
+def throttle(tx: Tx, actor: Actor, *, bucket: str, per_minute: int) -> None:
+    """At most ``per_minute`` calls of ``bucket`` by this user in any minute (counted in the
+    database, so across every worker), else :class:`RateLimited` with the wait."""
+    tx.check_actor(actor)
+    key = f"rate:{bucket}:{actor.user_id}"
+    start = tx.now - timedelta(minutes=1)
+    tx.session.execute(delete(LoginAttempt).where(LoginAttempt.key == key, LoginAttempt.at < start))
+    n, first = tx.session.execute(
+        select(func.count(), func.min(LoginAttempt.at)).where(LoginAttempt.key == key)
+    ).one()
+    if n >= per_minute:
+        first = first if first.tzinfo else first.replace(tzinfo=tx.now.tzinfo)
+        wait = max(int((first + timedelta(minutes=1) - tx.now).total_seconds()) + 1, 1)
+        raise RateLimited(f"more than {per_minute} computations in a minute", retry_after_s=wait,
+                          fix=f"wait {wait} s; computations are limited per user")  # fmt: skip
+    tx.session.add(LoginAttempt(key=key, at=tx.now))
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,37 +291,67 @@ class _Attempt:
 _DUMMY_HASH: dict[tuple[int, int, int], str] = {}
 
 
+def _dummy_hash(hasher: PasswordHasher, params: tuple[int, int, int]) -> str:
+    """A hash to verify against for an unknown e-mail, computed once per cost setting."""
+    if params not in _DUMMY_HASH:
+        _DUMMY_HASH[params] = hasher.hash("not-a-password")
+    return _DUMMY_HASH[params]
+
+
+#: failures before the waits start, as multiples of ``LDN_LOGIN_MAX_FAILURES``: one account from
+#: one address; one account from anywhere; one address against any account (password spraying)
+_LIMITS = (("pair", 1), ("email", 3), ("addr", 10))
+
+
+def login_wait_s(failures: int, threshold: int, cap_s: int) -> int:
+    """Seconds to wait after ``failures`` recent failures: none below ``threshold``, then 1 s,
+    doubling with each further failure, at most ``cap_s``."""
+    if failures < threshold:
+        return 0
+    return int(min(2 ** min(failures - threshold, 30), cap_s))
+
+
 @use_case()
-def _attempt_login(tx: Tx, *, email: str, password: str, remote_addr: str) -> _Attempt:
+def _attempt_login(
+    tx: Tx, *, email: str, password: str, remote_addr: str, request_id: str
+) -> _Attempt:
     s = tx.settings
     window_start = tx.now - timedelta(minutes=s.login_window_minutes)
-    keys = [f"email:{email}", f"addr:{remote_addr}"]
+    keys = {
+        "pair": f"pair:{email}|{remote_addr}",
+        "email": f"email:{email}",
+        "addr": f"addr:{remote_addr}",
+    }
     tx.session.execute(delete(LoginAttempt).where(LoginAttempt.at < window_start))
-    for key in keys:
-        q = select(func.count(), func.min(LoginAttempt.at)).where(
-            LoginAttempt.key == key, LoginAttempt.at >= window_start
+    wait = 0
+    for kind, times in _LIMITS:
+        q = select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.key == keys[kind], LoginAttempt.at >= window_start
         )
-        n, first = tx.session.execute(q).one()
-        if n >= s.login_max_failures:
-            first = first if first.tzinfo else first.replace(tzinfo=tx.now.tzinfo)
-            wait = int((first + timedelta(minutes=s.login_window_minutes) - tx.now).total_seconds())
-            return _Attempt(None, retry_after_s=max(wait, 1))
+        n, last = tx.session.execute(q).one()
+        backoff = login_wait_s(n, s.login_max_failures * times, s.login_window_minutes * 60)
+        if backoff:
+            last = last if last.tzinfo else last.replace(tzinfo=tx.now.tzinfo)
+            wait = max(
+                wait, math.ceil((last + timedelta(seconds=backoff) - tx.now).total_seconds())
+            )
+    if wait > 0:
+        return _Attempt(None, retry_after_s=wait)
     hasher = password_hasher(s)
     user = tx.session.scalar(select(User).where(User.email == email))
     ok = False
-    try:
+    try:  # exactly one verification on every path, so timing does not tell which e-mails exist
         if user is not None:
             ok = hasher.verify(user.password_hash, password) and user.active
-        else:  # same work for an unknown address, so timing does not tell which exist
+        else:
             params = (s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
-            dummy = _DUMMY_HASH.setdefault(params, hasher.hash("not-a-password"))
-            hasher.verify(dummy, password)
+            hasher.verify(_dummy_hash(hasher, params), password)
     except (VerificationError, InvalidHashError):
         ok = False
-    actor = Actor(user_id=user.id if user else 0, role=user.role if user else "system",  # type: ignore[arg-type]
-                  clinic_id=user.clinic_id if user else 0, remote_addr=remote_addr)  # fmt: skip
+    actor = Actor(user_id=user.id if user else 0, role=user.role if user else "anonymous",  # type: ignore[arg-type]
+                  clinic_id=user.clinic_id if user else 0, remote_addr=remote_addr, request_id=request_id)  # fmt: skip
     if not ok or user is None:
-        for key in keys:
+        for key in keys.values():
             tx.session.add(LoginAttempt(key=key, at=tx.now))
         tx.audit(actor, "login_failed", "session")
         return _Attempt(None)
@@ -252,15 +363,16 @@ def _attempt_login(tx: Tx, *, email: str, password: str, remote_addr: str) -> _A
 
 
 def login(
-    clinic: ClinicHandle, *, email: str, password: str, remote_addr: str = ""
+    clinic: ClinicHandle, *, email: str, password: str, remote_addr: str = "", request_id: str = ""
 ) -> dict[str, Any]:
     """Check the password and return an access token, or raise after recording the failure."""
-    outcome = _attempt_login(
-        clinic, email=email.strip().lower(), password=password, remote_addr=remote_addr
-    )
+    if len(email) > 320 or len(password) > 1000:  # no account has them (and the keys stay short)
+        raise AuthenticationError("wrong e-mail or password", fix="check both and try again")
+    outcome = _attempt_login(clinic, email=email.strip().lower(), password=password, remote_addr=remote_addr,
+                             request_id=request_id)  # fmt: skip
     if outcome.retry_after_s:
         raise RateLimited(
-            "too many failed logins for this account or address",
+            "too many failed logins for this account or address: wait before the next try",
             retry_after_s=outcome.retry_after_s,
             fix=f"wait {outcome.retry_after_s} s, or ask an admin to check the account",
         )

@@ -9,6 +9,7 @@ rolled back when it raises. Nothing else in ``services`` commits.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,17 +20,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ldn.config import Settings
-from ldn.domain.errors import AuthenticationError
+from ldn.domain.errors import AuthenticationError, LdnError, NotFoundError, PermissionDeniedError
 from ldn.persistence.audit import append_event
-from ldn.persistence.db import Database
+from ldn.persistence.db import Database, exposed_files
 from ldn.persistence.tables import User
 
 __all__ = ["SYSTEM", "Actor", "Clinic", "Page", "Role", "Tx", "use_case"]
 
-Role = Literal["patient", "clinician", "pharmacist", "admin", "system"]
+#: "system" is the operator's command line only (never a token); "anonymous" a failed login
+Role = Literal["patient", "clinician", "pharmacist", "admin", "system", "anonymous"]
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
+log = logging.getLogger("ldn.services")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class Clinic:
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Clinic:
         db = Database(settings.resolved_database_url, pool_size=settings.pool_size)
+        for warning in exposed_files(settings.data_dir, db):
+            log.warning(warning)
         return cls(settings, db, clock or (lambda: datetime.now(UTC)))
 
     def today(self) -> date:
@@ -77,6 +82,8 @@ class Tx:
     now: datetime
     settings: Settings
     _checked: set[int] = field(default_factory=set)
+    #: the patient a refused request was about, when it exists (set by ``access.authorize``)
+    denied_patient: int | None = None
 
     @property
     def today(self) -> date:
@@ -116,7 +123,7 @@ class Tx:
     ) -> None:
         """Record who did what to which record, from where (never the clinical content)."""
         append_event(
-            self.session, at=self.now, actor_user_id=actor.user_id or None,
+            self.session, key=self.settings.resolved_audit_keys()[0], at=self.now, actor_user_id=actor.user_id or None,
             actor_role=actor.role, action=action, resource=resource,
             resource_id=str(resource_id), patient_id=patient_id,
             remote_addr=actor.remote_addr, request_id=actor.request_id, detail=detail,
@@ -158,14 +165,41 @@ def use_case(
         def run(clinic: Clinic, /, *args: P.args, **kwargs: P.kwargs) -> R:
             attempts = 2 if retry_on_conflict else 1
             for attempt in range(attempts):
+                tx: Tx | None = None
                 try:
                     with clinic.db.transaction() as session:
-                        return fn(Tx(session, clinic.clock(), clinic.settings), *args, **kwargs)
+                        tx = Tx(session, clinic.clock(), clinic.settings)
+                        return fn(tx, *args, **kwargs)
                 except IntegrityError:
                     if attempt + 1 == attempts:
                         raise
+                except (PermissionDeniedError, NotFoundError) as exc:
+                    if args and isinstance(args[0], Actor):
+                        _audit_denial(clinic, args[0], fn.__name__, args[1:], exc,
+                                      tx.denied_patient if tx else None)  # fmt: skip
+                    raise
             raise AssertionError("unreachable")  # pragma: no cover
 
         return run
 
     return wrap
+
+
+def _audit_denial(clinic: Clinic, actor: Actor, use: str, args: tuple[object, ...],
+                  exc: LdnError, patient_id: int | None) -> None:  # fmt: skip
+    """Record a refused request (403, or 404 for a record out of scope) in its own transaction:
+    the use case's own transaction was rolled back with everything it wrote."""
+    target = next((a for a in args if isinstance(a, int) and not isinstance(a, bool)), "")
+    status = "403" if isinstance(exc, PermissionDeniedError) else "404"
+    try:
+        with clinic.db.transaction() as session:
+            Tx(session, clinic.clock(), clinic.settings).audit(
+                actor,
+                "denied",
+                use[:40],
+                target,
+                patient_id=patient_id,
+                detail=f"{status} {exc.code}",
+            )
+    except Exception:  # the refusal stands even if its record cannot be written
+        log.exception("could not audit a refused request")
