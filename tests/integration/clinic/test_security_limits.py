@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -51,7 +52,10 @@ def _call(app: FastAPI, method: str, path: str, headers: dict[str, str]) -> tupl
              "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
              "root_path": "", "client": ("192.0.2.1", 1), "server": ("testserver", 80),
              "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}  # fmt: skip
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    # in a thread of its own: an earlier test (Playwright's sync API) may leave an event loop
+    # running in this one, and asyncio.run() refuses to nest
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(app(scope, receive, send))).result()  # type: ignore[arg-type]
     return next(m["status"] for m in sent if m["type"] == "http.response.start"), asked
 
 
