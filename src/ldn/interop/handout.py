@@ -16,8 +16,11 @@ from ldn.domain.adjustments import RULES, missed_dose_advice
 from ldn.domain.compounding import Supply, liquid_dose_ml
 from ldn.domain.compounding.dating import CONTROLLED_ROOM_C, REFRIGERATOR_C
 from ldn.domain.cost import MonthlyCost
+from ldn.domain.evidence.outlook import condition_evidence
+from ldn.domain.patient import PatientRecord
 from ldn.domain.prescription import timing_words
 from ldn.domain.titration import TitrationPlan, TitrationStep
+from ldn.domain.vocabulary import CONDITIONS
 
 __all__ = ["HandoutContext", "render_handout", "storage_advice"]
 
@@ -30,6 +33,7 @@ class HandoutContext:
     cost: MonthlyCost
     surgery_advice: str = ""
     supply: Supply | None = None
+    evidence: tuple[str, ...] = ()  # what the trials say for each condition (evidence/outlook.py)
 
 
 def _env() -> Environment:
@@ -78,10 +82,19 @@ def _context(ctx: HandoutContext) -> dict[str, Any]:
     return {"name": ctx.patient_name, "plan": ctx.plan, "how": how, "cost": ctx.cost, "cost_form": cost_form,
             "rows": rows, "storage": storage_advice(form=ctx.form, bud_days=s.bud_days if s else None),
             "fills": fills if len(fills) > 1 else [], "rules": RULES, "missed": missed_dose_advice(),
-            "surgery": ctx.surgery_advice, "disclaimer": DISCLAIMER}  # fmt: skip
+            "surgery": ctx.surgery_advice, "evidence": ctx.evidence, "disclaimer": DISCLAIMER}  # fmt: skip
 
 
 def render_handout(ctx: HandoutContext, *, fmt: str) -> str:
     """The handout as ``html`` or ``md``."""
     template = _env().get_template("handout.html.j2" if fmt == "html" else "handout.md.j2")
     return template.render(**_context(ctx))
+
+
+def evidence_lines(record: PatientRecord) -> tuple[str, ...]:
+    """What the evidence review says for each of the patient's conditions, in one sentence each
+    (the same answer the screen and the evidence page give)."""
+    codes = dict.fromkeys(
+        c.code for c in record.conditions if c.status != "resolved" and c.code != "other"
+    )
+    return tuple(f"{CONDITIONS[c].display}: {condition_evidence(c).sentence()}" for c in codes)

@@ -28,7 +28,7 @@ from ldn.domain.errors import InputError
 from ldn.domain.patient import PatientRecord
 from ldn.domain.prescription import Prescriber, RxPatient, make_prescription
 from ldn.domain.titration import TitrationPlan
-from ldn.interop.handout import HandoutContext, render_handout
+from ldn.interop.handout import HandoutContext, evidence_lines, render_handout
 from ldn.interop.ical import plan_calendar
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ def documents_from_bundle(bundle: PlanBundle, *, today: date) -> PlanDocuments:
         **bundle.as_dict(),
         "patient": patient.as_dict(),
         "surgery_advice": surgery,
+        "evidence": list(evidence_lines(bundle.record)),
         "made_on": today.isoformat(),
     }
     return PlanDocuments(data, patient, bundle.plan, bundle.supply.form, bundle.supply, bundle.batches, bundle.cost,
@@ -117,9 +118,8 @@ def write_documents(docs: PlanDocuments, out_dir: Path, *, prescriber: Prescribe
         raise InputError.at(
             "--out", f"cannot create {out_dir}: {exc.strerror}", "choose a writable folder"
         ) from None
-    ctx = HandoutContext(
-        docs.patient.name, docs.plan, docs.form, docs.cost, docs.surgery, docs.supply
-    )
+    ctx = HandoutContext(docs.patient.name, docs.plan, docs.form, docs.cost, docs.surgery, docs.supply,
+                         tuple(str(e) for e in docs.data.get("evidence") or ()))  # fmt: skip
     rx = make_prescription(docs.plan, form=docs.form, patient=docs.patient, prescriber=prescriber or Prescriber(""),
                            issued_on=today)  # fmt: skip
     contents: dict[str, str | bytes] = {

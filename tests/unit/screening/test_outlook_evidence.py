@@ -79,3 +79,15 @@ def test_the_stored_outlook_is_current() -> None:
         .read_text(encoding="utf-8")
     )
     assert stored == json.loads(json.dumps(outlook_table([c for c in CONDITIONS if c != "other"])))
+
+
+def test_the_handout_gives_the_same_answer() -> None:
+    """One answer per condition, in the patient's handout too."""
+    from ldn.interop.handout import evidence_lines
+
+    rec = parse_patient(
+        {**BASE, "conditions": [{"code": "crps"}, {"code": "fibromyalgia"}]}, today=AS_OF
+    )
+    lines = evidence_lines(rec)
+    assert lines[0].startswith("Complex regional pain syndrome: No randomized trial")
+    assert condition_evidence("fibromyalgia").sentence() in lines[1]

@@ -13,10 +13,11 @@ from fastapi.responses import HTMLResponse, Response
 from ldn.domain.compounding import Supply, plan_supply
 from ldn.domain.cost import monthly_cost
 from ldn.domain.errors import InputError, NotFoundError, PermissionDeniedError
+from ldn.domain.patient import PatientRecord
 from ldn.domain.titration import TitrationPlan
-from ldn.interop.handout import HandoutContext, render_handout
+from ldn.interop.handout import HandoutContext, evidence_lines, render_handout
 from ldn.interop.ical import plan_calendar
-from ldn.services.clinic import diary, plans, trials
+from ldn.services.clinic import diary, patients, plans, trials
 from ldn.services.clinic.context import Actor
 from ldn.services.visuals import pain_chart
 from ldn.web.render import page
@@ -113,9 +114,12 @@ def my_handout(request: Request, actor: WebActor) -> Response:
     require_role(actor, "patient")
     plan = plans.get_plan(request.app.state.clinic, actor, _pid(actor))
     form = str(plan["options"].get("form", "capsule"))
-    ctx = HandoutContext(
-        "", TitrationPlan.from_dict(plan["plan"]), form, monthly_cost(form), supply=_supply(plan)
+    record = PatientRecord.model_validate(
+        patients.get_patient(request.app.state.clinic, actor, _pid(actor))["record"],
+        context={"today": None},
     )
+    ctx = HandoutContext("", TitrationPlan.from_dict(plan["plan"]), form, monthly_cost(form),
+                         supply=_supply(plan), evidence=evidence_lines(record))  # fmt: skip
     return HTMLResponse(render_handout(ctx, fmt="html"))
 
 
