@@ -157,12 +157,13 @@ def _crossings(t: FloatArray, y: FloatArray, level: float) -> tuple[float, float
     i_peak = int(np.argmax(y))
     after = np.nonzero((~above) & (np.arange(len(t)) > i_peak))[0]
     fall = None
-    if after.size:
+    if after.size and y[i_peak] >= level:  # a peak below the level never falls below it
         j = int(after[0])
-        y0, y1 = y[j - 1], y[j]
+        y0, y1 = float(y[j - 1]), float(y[j])
+        # linear interpolation between the last point at or above the level and the first below
         fall = (
             float(t[j - 1] + (t[j] - t[j - 1]) * (y0 - level) / (y0 - y1))
-            if y0 != y1
+            if y0 >= level > y1
             else float(t[j])
         )
     return float(np.sum(dt * above)), fall, float(t[i_peak])
