@@ -20,11 +20,9 @@ from schemathesis.checks import not_a_server_error
 from ldn.api.app import create_app
 from ldn.services.clinic.context import Clinic
 from tests.integration.clinic.helpers import build_world
-
-SKIP = {
-    ("POST", "/api/v1/auth/logout"),
-    ("POST", "/api/v1/auth/token"),
-}  # end the session / lock the user
+from tests.integration.clinic.test_schemathesis import (
+    SKIP,  # the same operations, for the same reason
+)
 
 
 def test_negative_data_never_gives_a_5xx(clinic: Clinic) -> None:
