@@ -21,6 +21,7 @@ from ldn.domain.errors import AuthenticationError
 from ldn.interop import cds_hooks
 from ldn.persistence.tables import CdsJwtId
 from ldn.services.clinic.context import Clinic, Tx, use_case
+from ldn.services.clinic.permissions import PUBLIC
 
 __all__ = ["ASYMMETRIC", "answer_hook", "check_client_jwt", "discovery", "verify_client_jwt"]
 
@@ -47,7 +48,7 @@ def _read_jwks(path: Path, mtime_ns: int) -> dict[str, Any]:
     return data
 
 
-@use_case()
+@use_case(PUBLIC)
 def _remember_jti(tx: Tx, *, jti: str, iss: str, expires_at: datetime) -> None:
     tx.session.execute(delete(CdsJwtId).where(CdsJwtId.expires_at < tx.now))
     if tx.session.get(CdsJwtId, jti) is not None:

@@ -9,50 +9,17 @@ role does not have answers *permission denied*.
 
 from __future__ import annotations
 
-from ldn.domain.errors import NotFoundError, PermissionDeniedError
+from ldn.domain.errors import NotFoundError
 from ldn.persistence.tables import Patient
 from ldn.services.clinic.context import Actor, Tx
+from ldn.services.clinic.permissions import PERMISSIONS, require_role
 
 __all__ = ["PERMISSIONS", "authorize", "patient_in_scope", "require"]
-
-#: permission -> roles that hold it (the system operator, at the command line only, holds all;
-#: a token can never carry "system": :func:`ldn.services.clinic.accounts.decode_token`)
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "patient.list": frozenset({"clinician"}),
-    "patient.read": frozenset({"clinician", "patient"}),
-    "patient.write": frozenset({"clinician"}),
-    "screening.read": frozenset({"clinician", "patient"}),
-    "screening.write": frozenset({"clinician"}),
-    "plan.read": frozenset({"clinician", "patient"}),
-    "plan.write": frozenset({"clinician"}),
-    "prescription.read": frozenset({"clinician", "pharmacist", "patient"}),
-    "prescription.write": frozenset({"clinician"}),
-    "prescription.queue": frozenset({"pharmacist", "clinician"}),
-    "prescription.cancel": frozenset({"clinician", "pharmacist"}),
-    "prescription.dispense": frozenset({"pharmacist"}),
-    "batch.read": frozenset({"pharmacist", "clinician"}),
-    "batch.write": frozenset({"pharmacist"}),
-    "diary.read": frozenset({"clinician", "patient"}),
-    "diary.write": frozenset({"clinician", "patient"}),
-    "questionnaire.read": frozenset({"clinician", "patient"}),
-    "questionnaire.write": frozenset({"clinician", "patient"}),
-    "trial.read": frozenset({"clinician", "patient", "pharmacist"}),
-    "trial.write": frozenset({"clinician"}),
-    "trial.sealed": frozenset({"pharmacist"}),
-    "user.admin": frozenset({"admin"}),
-    "audit.read": frozenset({"admin"}),
-}
 
 
 def require(actor: Actor, permission: str) -> None:
     """The role holds ``permission`` (else :class:`PermissionDeniedError`)."""
-    if actor.role == "system":
-        return
-    if actor.role not in PERMISSIONS[permission]:
-        raise PermissionDeniedError(
-            f"a {actor.role} may not do this ({permission})",
-            fix="ask a user with the right role, or an admin to change your role",
-        )
+    require_role(actor.role, permission)
 
 
 def patient_in_scope(actor: Actor, patient: Patient) -> bool:

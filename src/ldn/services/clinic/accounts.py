@@ -40,6 +40,7 @@ from ldn.persistence.tables import ROLES, Clinic, LoginAttempt, Patient, User
 from ldn.services.clinic.access import require
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
 from ldn.services.clinic.context import Clinic as ClinicHandle
+from ldn.services.clinic.permissions import PUBLIC, SESSION
 
 __all__ = [
     "check_session",
@@ -74,7 +75,7 @@ def user_dict(u: User) -> dict[str, Any]:
             "clinic_id": u.clinic_id, "patient_id": u.patient_id, "active": u.active}  # fmt: skip
 
 
-@use_case()
+@use_case("user.admin")
 def create_clinic(tx: Tx, actor: Actor, *, name: str) -> dict[str, Any]:
     """A new clinic (the operator's command line, or an admin)."""
     require(actor, "user.admin")
@@ -111,7 +112,7 @@ def _check_new_user(email: str, role: str, password: str, display_name: str = ""
         )
 
 
-@use_case()
+@use_case("user.admin")
 def create_user(
     tx: Tx,
     actor: Actor,
@@ -162,7 +163,7 @@ def create_user(
     return user_dict(user)
 
 
-@use_case()
+@use_case("user.admin")
 def list_users(tx: Tx, actor: Actor, *, limit: int, offset: int) -> Page[dict[str, Any]]:
     tx.check_actor(actor)
     require(actor, "user.admin")
@@ -172,7 +173,7 @@ def list_users(tx: Tx, actor: Actor, *, limit: int, offset: int) -> Page[dict[st
     return Page([user_dict(u) for u in rows], total, limit, offset)
 
 
-@use_case()
+@use_case("user.admin")
 def update_user(
     tx: Tx, actor: Actor, user_id: int, *, role: str | None = None, active: bool | None = None
 ) -> dict[str, Any]:
@@ -254,14 +255,14 @@ def _token_int(value: object, *, low: int = 1) -> int:
     return value
 
 
-@use_case()
+@use_case(SESSION)
 def check_session(tx: Tx, actor: Actor) -> None:
     """The token's account still exists, is active, and the token was not revoked (every
     request, before anything else; a use case checks it again inside its own transaction)."""
     tx.check_actor(actor)
 
 
-@use_case()
+@use_case(SESSION)
 def throttle(tx: Tx, actor: Actor, *, bucket: str, per_minute: int) -> None:
     """At most ``per_minute`` calls of ``bucket`` by this user in any minute (counted in the
     database, so across every worker), else :class:`RateLimited` with the wait."""
@@ -311,7 +312,7 @@ def login_wait_s(failures: int, threshold: int, cap_s: int) -> int:
     return int(min(2 ** min(failures - threshold, 30), cap_s))
 
 
-@use_case()
+@use_case(PUBLIC)
 def _attempt_login(
     tx: Tx, *, email: str, password: str, remote_addr: str, request_id: str
 ) -> _Attempt:
@@ -382,7 +383,7 @@ def login(
             "user": outcome.user}  # fmt: skip
 
 
-@use_case()
+@use_case(SESSION)
 def logout(tx: Tx, actor: Actor) -> None:
     """Revoke every token of the caller."""
     tx.check_actor(actor)

@@ -9,6 +9,7 @@ rolled back when it raises. Nothing else in ``services`` commits.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +24,10 @@ from ldn.config import Settings
 from ldn.domain.errors import AuthenticationError, LdnError, NotFoundError, PermissionDeniedError
 from ldn.persistence.audit import append_event
 from ldn.persistence.db import Database, exposed_files
-from ldn.persistence.tables import User
+from ldn.persistence.tables import Patient, Prescription, Trial, User
+from ldn.services.clinic.permissions import PERMISSIONS, PUBLIC, SESSION, require_role
 
-__all__ = ["SYSTEM", "Actor", "Clinic", "Page", "Role", "Tx", "use_case"]
+__all__ = ["SYSTEM", "USE_CASES", "Actor", "Clinic", "Page", "Role", "Tx", "use_case"]
 
 #: "system" is the operator's command line only (never a token); "anonymous" a failed login
 Role = Literal["patient", "clinician", "pharmacist", "admin", "system", "anonymous"]
@@ -150,39 +152,81 @@ class Page(Generic[T]):
         }
 
 
+#: every use case and the permission it declares (filled by :func:`use_case`; a test checks it)
+USE_CASES: dict[str, str] = {}
+
+#: argument name -> table whose row names the patient (to say whose record a refusal was about)
+_PATIENT_OF: dict[str, tuple[type[Any], str]] = {
+    "patient_id": (Patient, "id"),
+    "prescription_id": (Prescription, "patient_id"),
+    "trial_id": (Trial, "patient_id"),
+}
+
+
 def use_case(
-    *, retry_on_conflict: bool = False
+    permission: str, /, *, retry_on_conflict: bool = False
 ) -> Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Clinic, P], R]]:
-    """Run the decorated function in one transaction on ``clinic``'s database.
+    """Run the decorated function in one transaction on ``clinic``'s database, for an actor who
+    holds ``permission`` (a key of :data:`~ldn.services.clinic.permissions.PERMISSIONS`, or
+    ``SESSION`` for any signed-in actor, ``PUBLIC`` before there is one).
+
+    Before the body runs, the actor's token is checked (account active, not revoked) and the
+    permission is required; the body then checks the patient's scope
+    (:func:`~ldn.services.clinic.access.authorize`). A refusal (403, or 404 for a record out of
+    scope) is audited in a transaction of its own.
 
     With ``retry_on_conflict`` the whole transaction is retried once when a concurrent writer
     won a uniqueness race (e.g. a phone retrying a diary POST): the retry sees the committed
     row and answers as for a repeated request.
     """
+    if permission not in PERMISSIONS and permission not in (SESSION, PUBLIC):
+        raise ValueError(f"unknown permission {permission!r}")
 
     def wrap(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Clinic, P], R]:
+        USE_CASES[f"{fn.__module__}.{fn.__qualname__}"] = permission
+        params = list(inspect.signature(fn).parameters)
+        target = params[2] if len(params) > 2 else ""
+
         @functools.wraps(fn)
         def run(clinic: Clinic, /, *args: P.args, **kwargs: P.kwargs) -> R:
             attempts = 2 if retry_on_conflict else 1
+            actor = args[0] if args and isinstance(args[0], Actor) else None
             for attempt in range(attempts):
                 tx: Tx | None = None
                 try:
                     with clinic.db.transaction() as session:
                         tx = Tx(session, clinic.clock(), clinic.settings)
+                        if actor is not None and permission != PUBLIC:
+                            tx.check_actor(actor)
+                            if permission != SESSION:
+                                _require(tx, actor, permission, target, args[1:2])
                         return fn(tx, *args, **kwargs)
                 except IntegrityError:
                     if attempt + 1 == attempts:
                         raise
                 except (PermissionDeniedError, NotFoundError) as exc:
-                    if args and isinstance(args[0], Actor):
-                        _audit_denial(clinic, args[0], fn.__name__, args[1:], exc,
-                                      tx.denied_patient if tx else None)  # fmt: skip
+                    if actor is not None:
+                        denied = tx.denied_patient if tx else None
+                        _audit_denial(clinic, actor, fn.__name__, args[1:], exc, denied)
                     raise
             raise AssertionError("unreachable")  # pragma: no cover
 
         return run
 
     return wrap
+
+
+def _require(tx: Tx, actor: Actor, permission: str, target: str, first: tuple[object, ...]) -> None:
+    """The declared permission, naming the patient in the refusal when the first argument is a
+    patient (or a child record of one: a prescription, a trial)."""
+    try:
+        require_role(actor.role, permission)
+    except PermissionDeniedError:
+        if target in _PATIENT_OF and first and isinstance(first[0], int):
+            table, column = _PATIENT_OF[target]
+            row = tx.session.get(table, first[0])
+            tx.denied_patient = getattr(row, column) if row is not None else None
+        raise
 
 
 def _audit_denial(clinic: Clinic, actor: Actor, use: str, args: tuple[object, ...],

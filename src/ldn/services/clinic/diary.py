@@ -46,7 +46,7 @@ def parse_entry(data: object) -> DiaryEntry:
         raise InputError(problems_from_pydantic(exc), origin="entry") from None
 
 
-@use_case(retry_on_conflict=True)
+@use_case("diary.write", retry_on_conflict=True)
 def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any],
                  idempotency_key: str | None, update: bool = False) -> DiarySaved:  # fmt: skip
     """Store one day's entry (see the module docstring for retries and updates)."""
@@ -94,7 +94,7 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
     return DiarySaved(_entry_dict(row), created=False, replayed=False)
 
 
-@use_case()
+@use_case("diary.read")
 def list_diary(tx: Tx, actor: Actor, patient_id: int, *, start: date | None, end: date | None,
                limit: int, offset: int) -> Page[dict[str, Any]]:  # fmt: skip
     patient = authorize(tx, actor, "diary.read", patient_id)
@@ -108,7 +108,7 @@ def list_diary(tx: Tx, actor: Actor, patient_id: int, *, start: date | None, end
     return Page([_entry_dict(r) for r in rows], total, limit, offset)
 
 
-@use_case()
+@use_case("diary.read")
 def diary_history(tx: Tx, actor: Actor, patient_id: int) -> list[DiaryEntry]:
     """The whole diary as domain entries, by date (for charts and judging response)."""
     patient = authorize(tx, actor, "diary.read", patient_id)
@@ -123,7 +123,7 @@ def diary_entries(tx: Tx, patient_id: int) -> list[DiaryEntry]:
     return [DiaryEntry.model_validate(r.data) for r in rows]
 
 
-@use_case()
+@use_case("diary.read")
 def response_report(
     tx: Tx, actor: Actor, patient_id: int, *, first_dose: date | None = None
 ) -> dict[str, Any]:
@@ -139,7 +139,7 @@ def response_report(
     return report.as_dict()
 
 
-@use_case()
+@use_case("questionnaire.write")
 def submit_questionnaire(tx: Tx, actor: Actor, patient_id: int, *, instrument: str, answers: object,
                          taken_on: date | None = None) -> dict[str, Any]:  # fmt: skip
     patient = authorize(tx, actor, "questionnaire.write", patient_id)
@@ -164,7 +164,7 @@ def submit_questionnaire(tx: Tx, actor: Actor, patient_id: int, *, instrument: s
     }
 
 
-@use_case()
+@use_case("questionnaire.read")
 def list_questionnaires(
     tx: Tx, actor: Actor, patient_id: int, *, limit: int, offset: int
 ) -> Page[dict[str, Any]]:

@@ -156,7 +156,7 @@ def _page(found: list[dict[str, Any]], query: SearchQuery) -> dict[str, Any]:
     return {"total": len(ordered), "resources": [validated(r) for r in page]}
 
 
-@use_case()
+@use_case("patient.read")
 def read_resource(tx: Tx, actor: Actor, resource_type: str, resource_id: str) -> dict[str, Any]:
     """One resource by its logical id (which starts with the patient's id)."""
     head = resource_id.split("-", 1)[0]
@@ -179,7 +179,7 @@ def read_resource(tx: Tx, actor: Actor, resource_type: str, resource_id: str) ->
     return validated(found[0])
 
 
-@use_case()
+@use_case("patient.read")
 def patient_everything(tx: Tx, actor: Actor, patient_id: int, query: SearchQuery) -> dict[str, Any]:
     """Every resource of the patient (``_type`` limits the types), one page of them."""
     patient = authorize(tx, actor, "patient.read", patient_id)
@@ -218,7 +218,7 @@ def _patient_stub(p: Patient, identifiers: list[tuple[str, str]]) -> dict[str, A
                            *({"system": s, "value": v} for s, v in identifiers)]}  # fmt: skip
 
 
-@use_case()
+@use_case("patient.read")
 def search_resources(tx: Tx, actor: Actor, query: SearchQuery) -> dict[str, Any]:
     """A type's resources matching ``query``: one page and the total. A search other than for
     Patient names the patient (``patient``, ``subject`` or ``_id``); a patient's own login may
@@ -272,7 +272,7 @@ def _new_record_id(tx: Tx, clinic_id: int, wanted: str | None) -> str:
     return f"fhir-{uuid.uuid4().hex[:12]}"
 
 
-@use_case(retry_on_conflict=True)  # two imports of one new patient at once: the second matches
+@use_case("patient.write", retry_on_conflict=True)  # two imports of one new patient at once: the second matches
 def import_patient_bundle(
     tx: Tx,
     actor: Actor,
@@ -365,7 +365,7 @@ def import_patient_bundle(
             "kept": len(read.kept), "issues": issues_outcome(read)}  # fmt: skip
 
 
-@use_case()
+@use_case("patient.read")
 def kept_resources(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
     """The resources imports kept without mapping them, newest first, with the record version
     each import made and the reason (for a clinician's review)."""

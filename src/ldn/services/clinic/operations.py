@@ -43,7 +43,7 @@ def health(clinic: Clinic) -> dict[str, Any]:
             "schema_revision": current, "schema_head": head}  # fmt: skip
 
 
-@use_case()
+@use_case("audit.read")
 def verify_audit(
     tx: Tx,
     actor: Actor,
@@ -72,7 +72,7 @@ def verify_audit(
             "breaks": [{"chain": b.chain, "seq": b.seq, "problem": b.problem} for b in breaks]}  # fmt: skip
 
 
-@use_case()
+@use_case("audit.read")
 def list_audit(
     tx: Tx, actor: Actor, *, patient_id: int | None, limit: int, offset: int
 ) -> Page[dict[str, Any]]:

@@ -214,7 +214,7 @@ def _summary(p: Patient) -> dict[str, Any]:
             "created_at": p.created_at.isoformat(), "updated_at": p.updated_at.isoformat()}  # fmt: skip
 
 
-@use_case()
+@use_case("patient.write")
 def create_patient(tx: Tx, actor: Actor, *, record: object) -> dict[str, Any]:
     """A new patient of the actor's clinic from a patient record (validated first)."""
     tx.check_actor(actor)
@@ -243,7 +243,7 @@ def create_patient(tx: Tx, actor: Actor, *, record: object) -> dict[str, Any]:
     return {**_summary(patient), "record": rec.model_dump(mode="json")}
 
 
-@use_case()
+@use_case("patient.write")
 def update_record(
     tx: Tx, actor: Actor, patient_id: int, *, record: object, if_version: int | None
 ) -> dict[str, Any]:
@@ -269,7 +269,7 @@ def update_record(
     return {**_summary(patient), "record": rec.model_dump(mode="json")}
 
 
-@use_case()
+@use_case("patient.write")
 def review_medication(
     tx: Tx, actor: Actor, patient_id: int, *, index: int, contains_opioid: bool,
     contains_naltrexone: bool = False,
@@ -314,7 +314,7 @@ def _flat(value: Any, path: str = "") -> dict[str, Any]:
     return {path: value}
 
 
-@use_case()
+@use_case("patient.read")
 def record_history(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
     """Every version of the record, newest first, each with what changed from the one before."""
     patient = authorize(tx, actor, "patient.read", patient_id)
@@ -340,7 +340,7 @@ def record_history(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]
     return out[::-1]
 
 
-@use_case()
+@use_case("patient.read")
 def get_patient(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     patient = authorize(tx, actor, "patient.read", patient_id)
     record = load_record(tx, patient)
@@ -375,7 +375,7 @@ def _status(tx: Tx, ids: list[int], today: date) -> dict[int, dict[str, Any]]:
     return out
 
 
-@use_case()
+@use_case("patient.list")
 def list_patients(
     tx: Tx, actor: Actor, *, limit: int, offset: int, q: str = ""
 ) -> Page[dict[str, Any]]:

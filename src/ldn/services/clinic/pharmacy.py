@@ -143,7 +143,7 @@ def _plan(tx: Tx, rx: Prescription, patient: Patient, batches: list[Batch], *, s
     return fill_no, key, record, label, warnings
 
 
-@use_case()
+@use_case("batch.read")
 def worksheet(tx: Tx, actor: Actor, prescription_id: int, *, strength_mg: float | None = None, count: int | None = None,
               volume_ml: float | None = None, api: ApiSource = "powder_hcl",
               tablet_mass_mg: float | None = None) -> dict[str, Any]:  # fmt: skip
@@ -167,7 +167,7 @@ def _set_status(tx: Tx, actor: Actor, rx: Prescription, batches: list[Batch]) ->
                                           {"status": new, "at": tx.now.isoformat(), "by": actor.user_id or None}]}  # fmt: skip
 
 
-@use_case()
+@use_case("batch.write")
 def create_batch(tx: Tx, actor: Actor, prescription_id: int, *, lot: str, strength_mg: float | None = None,
                  count: int | None = None, volume_ml: float | None = None, api: ApiSource = "powder_hcl",
                  tablet_mass_mg: float | None = None) -> dict[str, Any]:  # fmt: skip
@@ -206,7 +206,7 @@ def _load_batch(
     return rx, patient, batch
 
 
-@use_case()
+@use_case("batch.write")
 def void_batch(
     tx: Tx, actor: Actor, prescription_id: int, batch_id: int, *, reason: str
 ) -> dict[str, Any]:
@@ -236,7 +236,7 @@ def void_batch(
     return batch_dict(batch)
 
 
-@use_case()
+@use_case("batch.write")
 def verify_batch(tx: Tx, actor: Actor, prescription_id: int, batch_id: int) -> dict[str, Any]:
     """A second pharmacist records that they checked the batch (never its compounder)."""
     _, patient, batch = _load_batch(tx, actor, prescription_id, batch_id)
@@ -253,7 +253,7 @@ def verify_batch(tx: Tx, actor: Actor, prescription_id: int, batch_id: int) -> d
     return batch_dict(batch)
 
 
-@use_case()
+@use_case("batch.read")
 def list_batches(tx: Tx, actor: Actor, prescription_id: int) -> list[dict[str, Any]]:
     rx, patient = load_rx(tx, actor, "batch.read", prescription_id)
     tx.audit(actor, "read", "batches", rx.id, patient_id=patient.id)

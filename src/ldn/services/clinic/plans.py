@@ -64,7 +64,7 @@ def _active(tx: Tx, patient_id: int) -> Plan:
     return plan
 
 
-@use_case()
+@use_case("plan.write")
 def create_plan(
     tx: Tx, actor: Actor, patient_id: int, *, options: dict[str, Any]
 ) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def create_plan(
     return _dict(plan)
 
 
-@use_case()
+@use_case("plan.read")
 def get_plan(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     patient = authorize(tx, actor, "plan.read", patient_id)
     plan = _active(tx, patient.id)
@@ -103,7 +103,7 @@ def _check_version(plan: Plan, if_version: int | None) -> None:
                                  fix="reload the plan, re-apply your change, send the new ETag")  # fmt: skip
 
 
-@use_case()
+@use_case("plan.write")
 def update_plan(
     tx: Tx, actor: Actor, patient_id: int, *, options: dict[str, Any], if_version: int | None
 ) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def update_plan(
     return _dict(plan)
 
 
-@use_case()
+@use_case("plan.write")
 def adjust_plan(tx: Tx, actor: Actor, patient_id: int, *, side_effect: str, on: date, severe: bool,
                 if_version: int | None) -> dict[str, Any]:  # fmt: skip
     """Apply the side-effect rules (``ldn.domain.adjustments``) to the active plan.

@@ -150,7 +150,7 @@ def _history(rx: Prescription, tx: Tx, actor: Actor, status: str, reason: str = 
     rx.data = {**rx.data, "history": [*rx.data.get("history", []), entry]}
 
 
-@use_case()
+@use_case("prescription.write")
 def preview_prescription(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     """The prescription as it would be sent now (nothing is written but the audit event)."""
     patient = authorize(tx, actor, "prescription.write", patient_id)
@@ -164,7 +164,7 @@ def preview_prescription(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any
     }
 
 
-@use_case(retry_on_conflict=True)
+@use_case("prescription.write", retry_on_conflict=True)
 def create_prescription(
     tx: Tx, actor: Actor, patient_id: int, *, plan_version: int | None = None
 ) -> dict[str, Any]:
@@ -212,7 +212,7 @@ def _batches(tx: Tx, rx: Prescription) -> list[Batch]:
     )
 
 
-@use_case()
+@use_case("prescription.read")
 def get_prescription(tx: Tx, actor: Actor, prescription_id: int) -> dict[str, Any]:
     """A prescription with its batches and the progress of its current fill."""
     rx, patient = load_rx(tx, actor, "prescription.read", prescription_id)
@@ -220,7 +220,7 @@ def get_prescription(tx: Tx, actor: Actor, prescription_id: int) -> dict[str, An
     return rx_dict(rx, _batches(tx, rx))
 
 
-@use_case()
+@use_case("prescription.read")
 def list_prescriptions(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
     """A patient's prescriptions, newest first."""
     patient = authorize(tx, actor, "prescription.read", patient_id)
@@ -233,7 +233,7 @@ def list_prescriptions(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, 
     return [rx_dict(r) for r in rows]
 
 
-@use_case()
+@use_case("prescription.queue")
 def prescription_queue(
     tx: Tx, actor: Actor, *, status: str | None, limit: int, offset: int
 ) -> Page[dict[str, Any]]:
@@ -250,7 +250,7 @@ def prescription_queue(
     return Page([rx_dict(r) for r in rows], total, limit, offset)
 
 
-@use_case()
+@use_case("prescription.dispense")
 def dispense_prescription(tx: Tx, actor: Actor, prescription_id: int) -> dict[str, Any]:
     """Hand the current fill over (only when every strength of it is made)."""
     rx, patient = load_rx(tx, actor, "prescription.dispense", prescription_id)
@@ -270,7 +270,7 @@ def dispense_prescription(tx: Tx, actor: Actor, prescription_id: int) -> dict[st
     return rx_dict(rx, batches)
 
 
-@use_case()
+@use_case("prescription.cancel")
 def cancel_prescription(
     tx: Tx, actor: Actor, prescription_id: int, *, reason: str
 ) -> dict[str, Any]:

@@ -23,7 +23,7 @@ def _dict(s: Screening) -> dict[str, Any]:
             "created_at": s.created_at.isoformat(), "report": s.report}  # fmt: skip
 
 
-@use_case()
+@use_case("screening.write")
 def run_screening(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     """Screen the current record as of today and keep the report."""
     patient = authorize(tx, actor, "screening.write", patient_id)
@@ -38,7 +38,7 @@ def run_screening(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     return _dict(row)
 
 
-@use_case()
+@use_case("screening.read")
 def list_screenings(
     tx: Tx, actor: Actor, patient_id: int, *, limit: int, offset: int
 ) -> Page[dict[str, Any]]:
@@ -49,7 +49,7 @@ def list_screenings(
     return Page([_dict(r) for r in rows], total, limit, offset)
 
 
-@use_case()
+@use_case("screening.read")
 def get_screening(tx: Tx, actor: Actor, patient_id: int, screening_id: int) -> dict[str, Any]:
     patient = authorize(tx, actor, "screening.read", patient_id)
     row = tx.session.get(Screening, screening_id)

@@ -95,7 +95,7 @@ def _make(tx: Tx, trial: Trial, patient: Patient, *, bottle: str, count: int | N
     return record, label, contents
 
 
-@use_case()
+@use_case("trial.sealed")
 def trial_bottles(
     tx: Tx, actor: Actor, trial_id: int, *, counts: dict[str, int] | None = None
 ) -> dict[str, Any]:
@@ -114,7 +114,7 @@ def trial_bottles(
             "batches": list(trial.sealed.get("batches", []))}  # fmt: skip
 
 
-@use_case()
+@use_case("batch.write")
 def record_trial_batch(tx: Tx, actor: Actor, trial_id: int, *, bottle: str, lot: str, count: int | None = None) -> dict[str, Any]:  # fmt: skip
     """Record the batch made for ``bottle`` (pharmacist): worksheet as made, lot, label."""
     trial, patient = _load(tx, actor, trial_id)
@@ -143,7 +143,7 @@ def record_trial_batch(tx: Tx, actor: Actor, trial_id: int, *, bottle: str, lot:
     return entry
 
 
-@use_case()
+@use_case("batch.write")
 def void_trial_batch(
     tx: Tx, actor: Actor, trial_id: int, *, batch_no: int, reason: str
 ) -> dict[str, Any]:

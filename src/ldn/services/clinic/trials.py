@@ -49,7 +49,7 @@ def _public(t: Trial, actor: Actor) -> dict[str, Any]:
     return out
 
 
-@use_case()
+@use_case("trial.write")
 def create_clinic_trial(tx: Tx, actor: Actor, patient_id: int, *, start: date, seed: int, cycles: int = 3,
                         period_days: int = 28, run_in_days: int = 14,
                         acknowledge_review: bool = False) -> dict[str, Any]:  # fmt: skip
@@ -96,14 +96,14 @@ def _trial(tx: Tx, actor: Actor, permission: str, trial_id: int) -> tuple[Trial,
     return trial, patient
 
 
-@use_case()
+@use_case("trial.read")
 def get_trial(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
     trial, patient = _trial(tx, actor, "trial.read", trial_id)
     tx.audit(actor, "read", "trial", trial.id, patient_id=patient.id)
     return _public(trial, actor)
 
 
-@use_case()
+@use_case("trial.sealed")
 def sealed_allocation(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
     """The pharmacist's copy: which bottle is LDN (to fill bottles A and B) and the salt."""
     trial, patient = _trial(tx, actor, "trial.sealed", trial_id)
@@ -114,7 +114,7 @@ def sealed_allocation(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
             "note": "PHARMACIST ONLY until the reveal: label the bottles 'A' and 'B' only."}  # fmt: skip
 
 
-@use_case()
+@use_case("trial.write")
 def reveal(
     tx: Tx, actor: Actor, trial_id: int, *, confirm: bool = False, early_stop_reason: str = ""
 ) -> dict[str, Any]:
@@ -155,7 +155,7 @@ def _prior(prior: str, condition: str) -> NormalPrior:
     raise InputError.at("prior", f"unknown prior {prior!r}", "use evidence or sceptical")
 
 
-@use_case()
+@use_case("trial.write")
 def analyse_clinic_trial(tx: Tx, actor: Actor, trial_id: int, *, prior: str = "evidence",
                          condition: str = "fibromyalgia") -> dict[str, Any]:  # fmt: skip
     """The Bayesian analysis of the revealed trial on the stored diary."""
@@ -172,7 +172,7 @@ def analyse_clinic_trial(tx: Tx, actor: Actor, trial_id: int, *, prior: str = "e
     return _public(trial, actor)
 
 
-@use_case()
+@use_case("trial.read")
 def list_trials(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
     patient = authorize(tx, actor, "trial.read", patient_id)
     rows = tx.session.scalars(
@@ -182,7 +182,7 @@ def list_trials(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
     return [_public(t, actor) for t in rows]
 
 
-@use_case()
+@use_case("trial.read")
 def clinic_trials(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
     """The clinic's trials (for the pharmacist's sealed-allocation list)."""
     tx.check_actor(actor)
