@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv as csv_module
 import json
+import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,14 +25,16 @@ from ldn.domain.evidence.answer import (
 )
 from ldn.domain.evidence.dataset import OUTCOMES, dataset, outcome_rows, poolable
 from ldn.domain.evidence.effect_sizes import CROSSOVER_CORRELATION
-from ldn.domain.evidence.meta import METHODS, PI_METHODS, random_effects
-from ldn.domain.evidence.sensitivity import leave_one_out
+from ldn.domain.evidence.meta import METHODS, PI_METHODS, MetaResult, meta_analysis
+from ldn.domain.evidence.sensitivity import LeaveOneOut, leave_one_out
 from ldn.services.evidence_files import read_effects_csv, read_study_file
 
 evidence_app = typer.Typer(
     help="The published LDN trials, pooled by random-effects meta-analysis.", no_args_is_help=True
 )
 ConditionOpt = Annotated[str | None, typer.Option("--condition", help=f"{' | '.join(CONDITIONS)}")]
+#: up to this many studies the pool prints a formatted table; above it a plain streamed one
+TABLE_MAX_STUDIES = 50
 
 
 @evidence_app.command("list")
@@ -97,6 +102,13 @@ def pool_cmd(
     ] = CROSSOVER_CORRELATION.value,
     plot: Annotated[Path | None, typer.Option(help="Forest plot (.png or .svg).")] = None,
     funnel: Annotated[Path | None, typer.Option(help="Funnel plot (.png or .svg).")] = None,
+    per_study_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--per-study-csv",
+            help="Write one row per study (weight, pool without it) to this CSV file.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Pool the LDN trials for a condition, or any data set of effects and variances."""
@@ -126,7 +138,7 @@ def pool_cmd(
             [v for _, _, v in rows],
         )
         title = f"LDN vs placebo, {cond}"
-    res = random_effects(yi, vi, method=method, hksj=hksj, labels=labels, pi=pi.lower())
+    res = meta_analysis(yi, vi, method=method, hksj=hksj, labels=labels, pi=pi.lower())
     out = res.as_dict()
     if plot is not None:
         from ldn.charts.evidence import forest_plot
@@ -136,30 +148,93 @@ def pool_cmd(
         from ldn.charts.evidence import funnel_plot
 
         funnel_plot(yi, vi, res, funnel, title=title)
+    want_loo = len(yi) >= 3 and res.method != "FE" and (per_study_csv is not None or not as_json)
+    loo = leave_one_out(yi, vi, labels, method=method) if want_loo else []
+    if per_study_csv is not None:
+        _write_per_study(per_study_csv, labels, yi, vi, res, loo)
     if as_json:
         emit_json(out)
         return
-    table = Table(title=f"{title} — {res.method}{' + HKSJ' if hksj else ''}")
-    for col in ("study", "effect", "variance", "weight %"):
-        table.add_column(col)
-    for lab, y, v, w in zip(labels, yi, vi, res.weights, strict=True):
-        table.add_row(lab, f"{y:.3f}", f"{v:.4f}", f"{100 * w:.1f}")
-    console.print(table)
-    console.print(f"Pooled {res.estimate:.3f} (SE {res.se:.3f}; 95% CI {res.ci_low:.3f} to {res.ci_high:.3f}); "
-                  f"prediction interval ({res.pi_label}) {res.pi_low:.3f} to {res.pi_high:.3f}; τ² {res.tau2:.4f}; I² {res.i2:.1f}%; "
-                  f"Q {res.q:.2f} (p {res.q_p:.3g}).")  # fmt: skip
-    if not res.converged:
-        console.print(f"[yellow]Warning:[/] {res.note}")
-    if len(yi) >= 3 and method != "FE":
+    heading = f"{title} — {res.method}{' + HKSJ' if hksj else ''}"
+    if len(yi) <= TABLE_MAX_STUDIES:
+        table = Table(title=heading)
+        for col in ("study", "effect", "variance", "weight %"):
+            table.add_column(col)
+        for lab, y, v, w in zip(labels, yi, vi, res.weights, strict=True):
+            table.add_row(lab, f"{y:.3f}", f"{v:.4f}", f"{100 * w:.1f}")
+        console.print(table)
+    _print_summary(res)
+    if loo and len(yi) <= TABLE_MAX_STUDIES:
         console.print(
-            "Leave-one-out: "
-            + "; ".join(
-                f"without {r.label}: {r.estimate:.2f}"
-                for r in leave_one_out(yi, vi, labels, method=method)
-            )
+            "Leave-one-out: " + "; ".join(f"without {r.label}: {r.estimate:.2f}" for r in loo)
         )
+    elif len(yi) > TABLE_MAX_STUDIES:
+        _stream_per_study(heading, labels, yi, vi, res, loo)
+    if per_study_csv is not None:
+        console.print(f"Per-study table written to {per_study_csv}")
     if plot is not None:
         console.print(f"Forest plot written to {plot}")
+
+
+def _print_summary(res: MetaResult) -> None:
+    console.print(
+        f"Pooled {res.estimate:.3f} (SE {res.se:.3f}; 95% CI {res.ci_low:.3f} to "
+        f"{res.ci_high:.3f}); prediction interval ({res.pi_label}) {res.pi_low:.3f} to "
+        f"{res.pi_high:.3f}; τ² {res.tau2:.4f}; I² {res.i2:.1f}%; Q {res.q:.2f} (p {res.q_p:.3g})."
+    )
+    if not res.converged:
+        console.print(f"[yellow]Warning:[/] {res.note}")
+
+
+def _per_study_rows(
+    labels: list[str], yi: list[float], vi: list[float], res: MetaResult, loo: list[LeaveOneOut]
+) -> Iterator[list[str]]:
+    for i, (lab, y, v, w) in enumerate(zip(labels, yi, vi, res.weights, strict=True)):
+        row = [lab, f"{y:.3f}", f"{v:.4f}", f"{100 * w:.3f}"]
+        if loo:
+            row += [f"{loo[i].estimate:.3f}", f"{loo[i].ci_low:.3f}", f"{loo[i].ci_high:.3f}"]
+        yield row + [""] * (7 - len(row))
+
+
+_PER_STUDY_HEADER = ["study", "effect", "variance", "weight %", "without it", "CI low", "CI high"]
+
+
+def _stream_per_study(
+    heading: str,
+    labels: list[str],
+    yi: list[float],
+    vi: list[float],
+    res: MetaResult,
+    loo: list[LeaveOneOut],
+) -> None:
+    """Many studies: a plain table written in blocks (a formatted one takes seconds per 1,000)."""
+    width = max(12, *(len(x) for x in labels))
+    fmt = f"{{:<{width}}} {{:>9}} {{:>9}} {{:>9}} {{:>10}} {{:>9}} {{:>9}}\n"
+    out = sys.stdout
+    out.write(f"{heading}: {len(yi):,} studies ('without it': the pool leaving that study out)\n")
+    out.write(fmt.format(*_PER_STUDY_HEADER))
+    block: list[str] = []
+    for row in _per_study_rows(labels, yi, vi, res, loo):
+        block.append(fmt.format(*row))
+        if len(block) == 1000:
+            out.write("".join(block))
+            block.clear()
+    out.write("".join(block))
+    out.flush()
+
+
+def _write_per_study(
+    path: Path,
+    labels: list[str],
+    yi: list[float],
+    vi: list[float],
+    res: MetaResult,
+    loo: list[LeaveOneOut],
+) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv_module.writer(fh)
+        writer.writerow(_PER_STUDY_HEADER)
+        writer.writerows(_per_study_rows(labels, yi, vi, res, loo))
 
 
 def _print_answer(a: ConditionAnswer) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.meta_analysis import combine_effects
 
-from ldn.domain.evidence.meta import random_effects
+from ldn.domain.evidence.meta import meta_analysis, random_effects
 
 Y = [61.0, 61.4, 62.21, 62.3, 62.34, 62.6, 62.7, 62.84, 65.9]
 V = [0.2025, 1.21, 0.09, 0.2025, 0.3844, 0.5625, 0.0676, 0.0225, 1.8225]
@@ -37,7 +37,7 @@ KACKER = {
 @pytest.mark.parametrize(("method", "hksj"), list(KACKER))
 def test_kacker_against_metafor(method: str, hksj: bool) -> None:
     ref = KACKER[(method, hksj)]
-    r = random_effects(Y, V, method=method, hksj=hksj)
+    r = meta_analysis(Y, V, method=method, hksj=hksj)
     got = {
         "b": r.estimate,
         "se": r.se,

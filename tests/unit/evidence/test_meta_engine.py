@@ -20,7 +20,7 @@ from scipy import stats
 
 import ldn.domain.evidence.likelihood as likelihood
 from ldn.domain.errors import InputError
-from ldn.domain.evidence.meta import METHODS, random_effects
+from ldn.domain.evidence.meta import METHODS, meta_analysis, random_effects
 from ldn.domain.evidence.sensitivity import LeaveOneOut, leave_one_out
 from ldn.services.evidence_files import read_effects_csv
 
@@ -43,7 +43,7 @@ def test_adding_a_study_never_crashes_a_pool(
     y = [a for a, _ in data] + [y_new]
     v = [b for _, b in data] + [v_new]
     try:
-        r = random_effects(y, v, method=method, hksj=hksj, pi=pi)
+        r = meta_analysis(y, v, method=method, hksj=hksj, pi=pi)
     except InputError as exc:
         refused: InputError | None = exc
     else:
@@ -191,7 +191,7 @@ def test_leave_one_out_equals_k_separate_pools(
     v = np.array([b for _, b in data])
     rows = leave_one_out(y, v, [f"s{i}" for i in range(len(y))], method=method, hksj=hksj)
     for i, row in enumerate(rows):
-        full = random_effects(np.delete(y, i), np.delete(v, i), method=method, hksj=hksj)
+        full = meta_analysis(np.delete(y, i), np.delete(v, i), method=method, hksj=hksj)
         assert row.label == f"s{i}" and row.converged
         for key in ("estimate", "ci_low", "ci_high", "tau2"):
             assert getattr(row, key) == pytest.approx(getattr(full, key), rel=1e-7, abs=1e-10), key

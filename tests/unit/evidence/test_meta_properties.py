@@ -12,7 +12,7 @@ from ldn.domain.evidence.answer import CONDITIONS, answer
 from ldn.domain.evidence.bayes import bayes_random_effects
 from ldn.domain.evidence.dataset import load_trials, poolable
 from ldn.domain.evidence.effect_sizes import hedges_g, log_odds_ratio, log_risk_ratio, md_from_ci
-from ldn.domain.evidence.meta import METHODS, random_effects
+from ldn.domain.evidence.meta import METHODS, fixed_effect, meta_analysis, random_effects
 from ldn.domain.evidence.prior import population_prior
 from ldn.domain.evidence.sensitivity import cumulative, egger_test, leave_one_out, subgroups
 from ldn.domain.sources import unresolved
@@ -27,11 +27,11 @@ def test_estimate_within_range_and_permutation_invariant(
 ) -> None:
     y = [a for a, _ in data]
     v = [b for _, b in data]
-    r = random_effects(y, v, method=method)
+    r = meta_analysis(y, v, method=method)
     assert min(y) - 1e-9 <= r.estimate <= max(y) + 1e-9
     assert r.tau2 >= 0
     perm = np.random.default_rng(0).permutation(len(y))
-    r2 = random_effects([y[i] for i in perm], [v[i] for i in perm], method=method)
+    r2 = meta_analysis([y[i] for i in perm], [v[i] for i in perm], method=method)
     assert r2.estimate == pytest.approx(r.estimate, abs=1e-8)
     assert r2.tau2 == pytest.approx(r.tau2, abs=1e-8)
 
@@ -45,7 +45,7 @@ def test_estimate_within_range_and_permutation_invariant(
 )
 def test_identical_studies_have_no_heterogeneity(y: float, v: float, k: int, method: str) -> None:
     r = random_effects([y] * k, [v] * k, method=method)
-    fe = random_effects([y] * k, [v] * k, method="FE")
+    fe = fixed_effect([y] * k, [v] * k)
     assert r.tau2 == pytest.approx(0.0, abs=1e-10)
     assert r.estimate == pytest.approx(fe.estimate)
     assert r.se == pytest.approx(fe.se)

@@ -26,8 +26,11 @@ sum w^2 e^2 <= k R^2 / t^2 (and ML's sum w >= tr P), so every maximum lies in [0
 The score's only singularities are the poles at t = -u_i, so a grid uniform in log(t + min u),
 t_j = min u (r^j - 1) with r = 10^(1/16), resolves it evenly. Candidates: t = 0 when the
 score there is <= 0 (the boundary maximum), and every grid interval where the score changes
-sign from + to -, solved by Brent's method; the largest likelihood wins. The result is then
-verified: the score is ~0 at an interior maximum, and no grid point has a larger likelihood
+sign from + to -, solved by Brent's method; the largest likelihood wins. Fast path (the usual
+case): a lean scan of the score on the grid finds exactly one candidate, whose bracket is
+confirmed with the precise sums and solved by Brent's method; the full search (precise sums and
+likelihoods on the grid) runs only when the scan finds several candidates or a grid score too
+close to 0 to trust. The result is then verified: the score is ~0 at an interior maximum, and no grid point has a larger likelihood
 (else a bounded search around that point); a fit that fails either check says so.
 """
 
@@ -57,6 +60,7 @@ GRID_RATIO = 10 ** (1 / 16)
 #: elements per vectorised block (grid points x studies)
 _BLOCK = 1 << 20
 _SCORE_TOL = 1e-8
+_NEWTON_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,19 +147,51 @@ def _dl(z: np.ndarray, u: np.ndarray) -> float:
     return max(0.0, float((p.q[0] - (len(z) - 1)) / p.trp[0]))
 
 
-def _pm(z: np.ndarray, u: np.ndarray) -> Fit:
-    k = len(z)
+def _q_t2(z: np.ndarray, u: np.ndarray, t: float) -> tuple[float, float]:
+    """(Q_gen(t), sum w^2 e^2) at one t; -dQ_gen/dt = sum w^2 e^2 (sum w e = 0)."""
+    w = 1.0 / (u + t)
+    s = float(w.sum())
+    e = z - float(w @ z) / s
+    we = w * e
+    return float(we @ e), float(we @ we)
 
-    def f(t: float) -> float:
-        return float(profile(z, u, t).q[0]) - (k - 1)
 
-    if f(0.0) <= 0:
+def solve_q_gen(z: np.ndarray, u: np.ndarray, target: float) -> Fit:
+    """The t >= 0 with Q_gen(t) = target (0 when Q_gen(0) <= target): Paule-Mandel (target k - 1)
+    and the Q-profile interval (chi^2 quantiles).
+
+    Q_gen is decreasing and convex in t (Q'' = 2 sum w^3 e^2 - 2 (sum w^2 e)^2 / sum w >= 0 by
+    Cauchy-Schwarz), so Newton's method from t = 0 climbs to the root from the left without
+    overshooting, quadratically near it; it stops when a step is below 4 ulp of t."""
+    t = 0.0
+    q, t2 = _q_t2(z, u, t)
+    if q <= target:
         return Fit(0.0)
-    hi = 2.0 * float(np.ptp(z)) ** 2  # Q(t) <= k R^2 / t, so the root is below k R^2 / (k - 1)
+    for _ in range(_NEWTON_MAX):
+        step = (q - target) / t2 if t2 > 0 else math.inf
+        if not math.isfinite(step) or step <= 4 * np.finfo(float).eps * t:
+            if math.isfinite(step):
+                return Fit(t + max(step, 0.0))
+            break
+        t += step
+        q, t2 = _q_t2(z, u, t)
+    # a Newton run that does not settle (never seen): bracket and bisect with Brent's method
+    hi = max(2.0 * float(np.ptp(z)) ** 2, 1.0)  # Q(t) <= k R^2 / t
+    while _q_t2(z, u, hi)[0] > target:
+        hi *= 2.0
     try:
-        return Fit(float(optimize.brentq(f, 0.0, hi, xtol=1e-300, rtol=1e-14, maxiter=500)))
+        root = optimize.brentq(lambda x: _q_t2(z, u, x)[0] - target, 0.0, hi, xtol=1e-300,
+                               rtol=1e-14, maxiter=500)  # fmt: skip
     except (RuntimeError, ValueError) as exc:
-        return Fit(_grid_best(z, u, "REML"), False, f"Paule-Mandel did not converge ({exc})")
+        return Fit(t, False, f"Q_gen(tau^2) = {target:.6g} was not solved ({exc})")
+    return Fit(float(root))
+
+
+def _pm(z: np.ndarray, u: np.ndarray) -> Fit:
+    fit = solve_q_gen(z, u, len(z) - 1.0)
+    if fit.converged:
+        return fit
+    return Fit(_grid_best(z, u, "REML"), False, f"Paule-Mandel did not converge ({fit.note})")
 
 
 def _grid_best(z: np.ndarray, u: np.ndarray, method: str) -> float:
@@ -163,8 +199,62 @@ def _grid_best(z: np.ndarray, u: np.ndarray, method: str) -> float:
     return float(g[int(np.argmax(score_ll(profile(z, u, g), method)[1]))])
 
 
-def _ml(z: np.ndarray, u: np.ndarray, method: str) -> Fit:
+def _scan(z: np.ndarray, u: np.ndarray, g: np.ndarray, method: str) -> tuple[np.ndarray, bool]:
+    """The score at every grid point, lean: the sums come from two matrix products, sum w^2 e^2
+    as sum w^2 z^2 - 2 mu sum w^2 z + mu^2 sum w^2 (no log terms, no exact residual of the
+    heaviest study). Used only to find where the score changes sign, and trusted only when no
+    grid point's score is within 1e-6 of the size of its terms (else ``False``: the caller does
+    the precise search); every bracket is re-checked precisely."""
+    out = np.empty(len(g))
+    clear = True
+    rows = max(1, _BLOCK // len(z))
+    m1, m2 = np.stack([np.ones_like(z), z]).T, np.stack([np.ones_like(z), z, z * z]).T
+    for b in range(0, len(g), rows):
+        w = np.add.outer(g[b : b + rows], u)
+        np.reciprocal(w, out=w)
+        s, sz = np.einsum("ij,jk->ki", w, m1)
+        s2, s2z, s2zz = np.einsum("ij,jk->ki", np.square(w, out=w), m2)
+        mu = sz / s
+        t2 = s2zz - 2.0 * mu * s2z + mu * mu * s2
+        minus = s - s2 / s if method == "REML" else s
+        out[b : b + rows] = t2 - minus
+        clear &= bool(np.all(np.abs(t2 - minus) > 1e-6 * (s2zz + mu * mu * s2 + minus)))
+    return out, clear
+
+
+def _ml_reml(z: np.ndarray, u: np.ndarray, method: str) -> Fit:
+    """ML or REML at the global maximum (module docstring); ``converged`` is False, and ``note``
+    says why, when the result fails its check (the score is not ~0 at an interior maximum or
+    > 0 at the boundary, or a grid point has a larger likelihood).
+
+    Fast path: the lean score on the grid changes sign (+ to -) once and is > 0 at t = 0, or never
+    and is <= 0 at t = 0: a single candidate, confirmed by the precise score at the bracket's
+    ends and polished by Brent's method. Otherwise the full search of :func:`_global`."""
     g = grid(z, u)
+    sc, clear = _scan(z, u, g, method)
+    ups = np.flatnonzero((sc[:-1] > 0) & (sc[1:] <= 0))
+    if clear and len(ups) + (sc[0] <= 0) == 1:
+
+        def score(t: float) -> float:
+            return float(score_ll(profile(z, u, t), method)[0][0])
+
+        if len(ups) == 0:
+            s0 = score(0.0)
+            if s0 <= 0:
+                return _checked(z, u, method, 0.0, [])
+        else:
+            a, b = float(g[ups[0]]), float(g[ups[0] + 1])
+            if score(a) > 0 and score(b) <= 0:
+                try:
+                    root = float(optimize.brentq(score, a, b, xtol=1e-300, rtol=1e-15, maxiter=200))
+                except (RuntimeError, ValueError):  # pragma: no cover - a bracket converges
+                    return _global(z, u, method, g)
+                return _checked(z, u, method, root, [])
+    return _global(z, u, method, g)
+
+
+def _global(z: np.ndarray, u: np.ndarray, method: str, g: np.ndarray) -> Fit:
+    """Every candidate maximum on the grid, the largest likelihood wins, then verified."""
     sc, ll = score_ll(profile(z, u, g), method)
 
     def at(t: float) -> tuple[float, float]:
@@ -190,12 +280,13 @@ def _ml(z: np.ndarray, u: np.ndarray, method: str) -> Fit:
                                      options={"xatol": 1e-14 * max(hi, 1e-300)})  # fmt: skip
         if -float(r.fun) >= best_ll:
             best_ll, tau2 = -float(r.fun), float(r.x)
-    return _verified(z, u, method, tau2, best_ll, float(ll.max()), notes)
+    return _checked(z, u, method, tau2, notes, best_ll, float(ll.max()))
 
 
-def _verified(z: np.ndarray, u: np.ndarray, method: str, tau2: float, best_ll: float,
-              grid_max: float, notes: list[str]) -> Fit:  # fmt: skip
-    """The score is ~0 at an interior maximum (<= 0 at the boundary) and no grid point is higher."""
+def _checked(z: np.ndarray, u: np.ndarray, method: str, tau2: float, notes: list[str],
+             best_ll: float = math.inf, grid_max: float = -math.inf) -> Fit:  # fmt: skip
+    """The score is ~0 at an interior maximum (<= 0 at the boundary) and no grid point is higher
+    (when the full search compared them)."""
     p = profile(z, u, tau2)
     score = float(score_ll(p, method)[0][0])
     scale = float(p.trp[0] if method == "REML" else p.s[0])
@@ -218,4 +309,4 @@ def tau2_fit(z: np.ndarray, u: np.ndarray, method: str) -> Fit:
         return Fit(_dl(z, u))
     if method == "PM":
         return _pm(z, u)
-    return _ml(z, u, method)
+    return _ml_reml(z, u, method)

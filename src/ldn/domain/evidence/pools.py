@@ -20,7 +20,7 @@ from typing import Any
 
 from ldn.domain.evidence.dataset import DataSet, Extraction, poolable
 from ldn.domain.evidence.effect_sizes import CROSSOVER_CORRELATION
-from ldn.domain.evidence.meta import MetaResult, random_effects
+from ldn.domain.evidence.meta import MetaResult, fixed_effect, meta_analysis
 from ldn.domain.evidence.rob import judgement
 
 __all__ = ["CORRELATION_RANGE", "Sensitivity", "interval_method", "pool", "sensitivity_pools"]
@@ -44,8 +44,8 @@ def pool(rows: Sequence[Row], *, method: str = "REML") -> MetaResult | None:
     labels = [e.id for e, _, _ in rows]
     y, v = [y for _, y, _ in rows], [v for _, _, v in rows]
     if len(rows) == 1:
-        return random_effects(y, v, method="FE", labels=labels)
-    return random_effects(y, v, method=method, hksj=len(rows) >= 3, labels=labels)
+        return fixed_effect(y, v, labels=labels)
+    return meta_analysis(y, v, method=method, hksj=len(rows) >= 3, labels=labels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ from ldn.domain.evidence.meta import (
     METHODS,
     Floats,
     MetaResult,
-    random_effects,
+    fixed_effect,
+    meta_analysis,
     scaled,
     validate_effects,
 )
@@ -95,7 +96,7 @@ def cumulative(
     names = [labels[i] for i in order]
     start = 1 if method == "FE" else 2
     return [
-        (names[n - 1], random_effects(y[:n], v[:n], method=method, labels=names[:n]))
+        (names[n - 1], meta_analysis(y[:n], v[:n], method=method, labels=names[:n]))
         for n in range(start, len(y) + 1)
     ]
 
@@ -125,7 +126,11 @@ def subgroups(
     res: dict[str, MetaResult] = {}
     for g in sorted(set(groups)):
         idx = [i for i, x in enumerate(groups) if x == g]
-        res[g] = random_effects(y[idx], v[idx], method=method if len(idx) > 1 else "FE")
+        res[g] = (
+            meta_analysis(y[idx], v[idx], method=method)
+            if len(idx) > 1
+            else fixed_effect(y[idx], v[idx])
+        )
     if len(res) < 2:
         raise InputError.at(
             "groups",

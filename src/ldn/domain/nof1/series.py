@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ldn.domain.evidence.meta import MetaResult, random_effects
+from ldn.domain.evidence.meta import MetaResult, meta_analysis
 from ldn.domain.nof1.analysis import Nof1Result
 
 __all__ = ["pool_trials"]
@@ -14,5 +14,5 @@ __all__ = ["pool_trials"]
 def pool_trials(
     results: Sequence[Nof1Result], labels: Sequence[str], *, method: str = "REML"
 ) -> MetaResult:
-    return random_effects([r.delta_mean for r in results], [r.delta_sd**2 for r in results], method=method,
+    return meta_analysis([r.delta_mean for r in results], [r.delta_sd**2 for r in results], method=method,
                           hksj=len(results) >= 3, labels=labels)  # fmt: skip

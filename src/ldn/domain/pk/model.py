@@ -40,17 +40,19 @@ is one batched matrix product per analyte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "MG_6BN_PER_MG_NTX",
+    "NG_PER_ML_PER_MG_PER_L",
     "DoseGrid",
     "ImpulseResponse",
     "auc_0_t",
     "conc_at",
-    "exp_sum",
+    "exp_sum_from",
     "impulse_response",
     "residues",
     "superpose",
@@ -62,26 +64,70 @@ FloatArray = NDArray[np.float64]
 MG_6BN_PER_MG_NTX = 343.42 / 341.41
 
 
+#: ng/mL per mg/L (a unit conversion: 1 mg/L = 1000 ng/mL)
+NG_PER_ML_PER_MG_PER_L = 1000.0
+#: gather exp(-k * phase) from the distinct phases only when each one recurs at least this many
+#: times on average (a speed choice: below it, exp on every point is as cheap as the gather)
+_GATHER_MIN_REPEATS = 4
+#: patients per block when the output dtype is not float64 (a float64 block this size stays in
+#: cache and is cast into the output as it is written; a speed choice)
+_CAST_BLOCK_PATIENTS = 128
+
+
+@dataclass(frozen=True)
 class DoseGrid:
     """Where each time point sits relative to the doses, computed once per regimen and grid.
 
-    ``idx[t]`` is the last dose at or before t (-1 before the first dose); ``phase[t]`` is the time
-    since that dose. On a regular grid with doses on grid points, the phases take few distinct
-    values, so exp(-k * phase) is evaluated once per distinct phase and gathered. ``blocks`` is set
-    when the sorted grid splits into one block per dose whose phases are identical (the last block
-    may differ): then the sum over rates is a batched matrix product.
+    Built as ``DoseGrid(times_h, dose_times_h)``, both in hours (dose times sorted);
+    ``batched=False`` turns the batched-matrix path off (``blocks`` None). Every other field is
+    derived:
+
+    * ``before[t]``: t precedes every dose (the concentration there is 0);
+    * ``idx[t]``: the last dose at or before t (0 where ``before[t]``);
+    * ``phases``, ``phase_inv``: the distinct times since that dose (h, rounded to 1e-9 h) and
+      each point's index into them: on a regular grid with doses on grid points they are few, so
+      exp(-k * phase) is evaluated once per distinct phase and gathered;
+    * ``gaps``: the intervals between doses (h);
+    * ``blocks``: set when the sorted grid splits into one block per dose whose phases are
+      identical (the last block may differ): (points before the first dose, the common phases,
+      the last block's phases); then the sum over rates is a batched matrix product.
     """
 
-    def __init__(self, times_h: FloatArray, dose_times_h: FloatArray) -> None:
-        self.times_h = np.asarray(times_h, dtype=np.float64)
-        self.dose_times_h = np.asarray(dose_times_h, dtype=np.float64)
-        idx = np.searchsorted(self.dose_times_h, self.times_h, side="right") - 1
-        self.before = idx < 0
-        self.idx = np.where(self.before, 0, idx)
-        phase = self.times_h - self.dose_times_h[self.idx]
-        self.phases, self.phase_inv = np.unique(np.round(phase, 9), return_inverse=True)
-        self.gaps = np.diff(self.dose_times_h)
-        self.blocks = self._blocks(phase)
+    times_h: FloatArray
+    dose_times_h: FloatArray
+    batched: bool = True
+    before: NDArray[np.bool_] = field(init=False, repr=False)
+    idx: NDArray[np.intp] = field(init=False, repr=False)
+    phases: FloatArray = field(init=False, repr=False)
+    phase_inv: NDArray[np.intp] = field(init=False, repr=False)
+    gaps: FloatArray = field(init=False, repr=False)
+    blocks: tuple[int, FloatArray, FloatArray] | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        times = np.asarray(self.times_h, dtype=np.float64)
+        doses = np.asarray(self.dose_times_h, dtype=np.float64)
+        idx = np.searchsorted(doses, times, side="right") - 1
+        before = idx < 0
+        idx = np.where(before, 0, idx)
+        phase = times - doses[idx]
+        phases, phase_inv = np.unique(np.round(phase, 9), return_inverse=True)
+        derived = {
+            "times_h": times,
+            "dose_times_h": doses,
+            "before": before,
+            "idx": idx,
+            "phases": phases,
+            "phase_inv": phase_inv,
+            "gaps": np.diff(doses),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "blocks", self._blocks(phase) if self.batched else None)
+
+    @property
+    def gathers(self) -> bool:
+        """Whether exp(-k * phase) is gathered from the distinct phases (_GATHER_MIN_REPEATS)."""
+        return len(self.phases) * _GATHER_MIN_REPEATS < len(self.times_h)
 
     def _blocks(self, phase: FloatArray) -> tuple[int, FloatArray, FloatArray] | None:
         """(leading points before the first dose, common phases, phases of the last block)."""
@@ -99,19 +145,6 @@ class DoseGrid:
         if not np.allclose(body, body[0], rtol=0, atol=1e-9):
             return None
         return lead, body[0].copy(), phase[lead + k * (n - 1) :]
-
-
-def exp_sum(grid: DoseGrid, doses: FloatArray, k: FloatArray) -> FloatArray:
-    """sum_i doses_i exp(-k (t - t_i)) over doses with t_i <= t, for each rate in ``k`` -> (P, T)."""
-    k = np.asarray(k, dtype=np.float64)[:, None]
-    s = _dose_sums(grid, doses, k)
-    out = np.take(s, grid.idx, axis=1)
-    if len(grid.phases) * 4 < len(grid.times_h):
-        out *= np.take(np.exp(-k * grid.phases[None, :]), grid.phase_inv, axis=1)
-    else:
-        out *= np.exp(-k * (grid.times_h - grid.dose_times_h[grid.idx])[None, :])
-    out[:, grid.before] = 0.0
-    return out
 
 
 def _dose_sums(grid: DoseGrid, doses: FloatArray, k: FloatArray) -> FloatArray:
@@ -194,12 +227,15 @@ def impulse_response(
     l1, l2 = _quad_roots(km + k34 + k43, km * k43)
     rates = _separate(np.stack([ka, a, b, l1, l2], axis=1))
     ntx = np.zeros_like(rates)
-    ntx[:, :3] = residues([np.ones_like(ka), k21], rates[:, :3]) * (1000.0 * ka / v1)[:, None]
+    ntx[:, :3] = (
+        residues([np.ones_like(ka), k21], rates[:, :3])
+        * (NG_PER_ML_PER_MG_PER_L * ka / v1)[:, None]
+    )
     # 6BN numerator [phi ka (s + a)(s + b) + (1 - phi) k10 ka (s + k21)] (s + k43), expanded
     pre, post = ph * ka, (1.0 - ph) * k10 * ka
     q2, q1, q0 = pre, pre * (a + b) + post, pre * a * b + post * k21
     num = [q2, q2 * k43 + q1, q1 * k43 + q0, q0 * k43]
-    bn = residues(num, rates) * (1000.0 * MG_6BN_PER_MG_NTX / vm)[:, None]
+    bn = residues(num, rates) * (NG_PER_ML_PER_MG_PER_L * MG_6BN_PER_MG_NTX / vm)[:, None]
     return ImpulseResponse(rates, ntx, bn)
 
 
@@ -207,20 +243,23 @@ def superpose(grid: DoseGrid, doses_base_mg: FloatArray, rates: FloatArray, coef
               out: list[FloatArray] | None = None) -> list[FloatArray]:  # fmt: skip
     """C(t) = sum_j c_j sum_i D_i exp(-rate_j (t - t_i)) for each coefficient array -> (P, T) each.
 
-    ``out``: arrays (P, T) to write into (float64 ones are filled in place, others via a buffer)."""
+    ``out``: arrays (P, T) to write into, each written once in its own dtype: C-contiguous
+    float64 ones directly, others block by block of patients through a small float64 buffer."""
     p, r = rates.shape
     sums = np.stack([_dose_sums(grid, doses_base_mg, rates[:, j : j + 1]) for j in range(r)], 1)
     t = len(grid.times_h)
     outs = out if out is not None else [np.empty((p, t)) for _ in coefs]
-    buf = None
+    buf: FloatArray | None = None
     for c, target in zip(coefs, outs, strict=True):
-        dst = target if target.dtype == np.float64 and target.flags.c_contiguous else None
-        if dst is None:
-            buf = np.empty((p, t)) if buf is None else buf
-            dst = buf
-        _superpose_one(grid, sums, rates, c, dst)
-        if dst is not target:
-            target[...] = dst
+        if target.dtype == np.float64 and target.flags.c_contiguous:
+            _superpose_one(grid, sums, rates, c, target)
+            continue
+        buf = np.empty((min(p, _CAST_BLOCK_PATIENTS), t)) if buf is None else buf
+        for lo in range(0, p, _CAST_BLOCK_PATIENTS):
+            rows = slice(lo, min(lo + _CAST_BLOCK_PATIENTS, p))
+            dst = buf[: rows.stop - lo]
+            _superpose_one(grid, sums[rows], rates[rows], c[rows], dst)
+            target[rows] = dst
     return outs
 
 
@@ -256,7 +295,7 @@ def exp_sum_from(grid: DoseGrid, sums: FloatArray, k: FloatArray) -> FloatArray:
     """Gather precomputed dose sums (P, N) onto the grid and decay them by exp(-k phase)."""
     out = np.take(sums, grid.idx, axis=1)
     kk = np.asarray(k, dtype=np.float64)[:, None]
-    if len(grid.phases) * 4 < len(grid.times_h):
+    if grid.gathers:
         out *= np.take(np.exp(-kk * grid.phases[None, :]), grid.phase_inv, axis=1)
     else:
         out *= np.exp(-kk * (grid.times_h - grid.dose_times_h[grid.idx])[None, :])
