@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 __all__ = ["normal_mixture_quantile"]
 
@@ -15,7 +15,7 @@ def normal_mixture_quantile(
     lo, hi = float(np.min(means - 8 * sds)), float(np.max(means + 8 * sds))
     for _ in range(iterations):
         mid = (lo + hi) / 2
-        if float(np.sum(weights * stats.norm.cdf(mid, means, sds))) < q:
+        if float(np.sum(weights * special.ndtr((mid - means) / sds))) < q:
             lo = mid
         else:
             hi = mid

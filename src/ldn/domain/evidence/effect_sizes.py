@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from scipy import special
 
 from ldn.domain.errors import InputError
 from ldn.domain.facts import Fact
@@ -43,7 +43,7 @@ def md_from_ci(
     """(effect, variance) from an estimate and its confidence interval."""
     if ci_high <= ci_low:
         raise InputError.at("ci", "the upper limit must exceed the lower", "check the CI")
-    se = (ci_high - ci_low) / (2 * stats.norm.ppf((1 + level) / 2))
+    se = (ci_high - ci_low) / (2 * special.ndtri((1 + level) / 2))
     return estimate, se * se
 
 
@@ -60,7 +60,7 @@ def hedges_g(
 def z_from_p(p: float) -> float:
     if not 0 < p < 1:
         raise InputError.at("p", f"p must be in (0, 1), got {p}", "give the two-sided p-value")
-    return float(stats.norm.isf(p / 2))
+    return float(-special.ndtri(p / 2))
 
 
 def paired_smd_from_p(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from ldn.domain.errors import InputError
 from ldn.domain.evidence.loo import loo_fits
@@ -59,6 +59,7 @@ def leave_one_out(
     level: float = 0.95,
 ) -> list[LeaveOneOut]:
     """The k pools without one study each (the same estimator, CI and HKSJ as the full pool)."""
+
     method = method.upper()
     if method not in METHODS:
         raise InputError.at(
@@ -71,9 +72,9 @@ def leave_one_out(
     se = s / np.sqrt(f.s)
     if hksj:
         se = se * np.sqrt(np.maximum(f.q, 0.0) / (k - 2))
-        crit = float(stats.t.ppf((1 + level) / 2, k - 2))
+        crit = float(special.stdtrit(k - 2, (1 + level) / 2))
     else:
-        crit = float(stats.norm.ppf((1 + level) / 2))
+        crit = float(special.ndtri((1 + level) / 2))
     est = c + s * f.mu
     return [
         LeaveOneOut(str(labels[i]), float(est[i]), float(est[i] - crit * se[i]),
@@ -122,6 +123,8 @@ def subgroups(
 ) -> SubgroupResult:
     """Separate pools per group and the test of differences between them (Q_between on the
     group estimates with their SEs, chi^2 with G-1 df — the 'separate tau^2' approach)."""
+    from scipy import stats  # imported when used: it costs the CLI ~1 s
+
     y, v = validate_effects(yi, vi)
     res: dict[str, MetaResult] = {}
     for g in sorted(set(groups)):
@@ -156,6 +159,8 @@ class EggerResult:
 
 
 def egger_test(yi: Floats, vi: Floats) -> EggerResult:
+    from scipy import stats  # imported when used: it costs the CLI ~1 s
+
     y, v = validate_effects(yi, vi, min_k=3)
     se = np.sqrt(v)
     x = 1 / se
