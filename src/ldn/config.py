@@ -25,8 +25,17 @@ build :class:`Settings` directly.
 ``LDN_CDS_JWKS_FILE``      trusted CDS Hooks clients: ``{"<iss>": {"keys": [JWK, ...]}}``
 ``LDN_PUBLIC_URL``         public base URL (CDS Hooks ``aud``, links in cards)
 ``LDN_PHARMACY_NAME``      the compounding pharmacy on labels (and ``LDN_PHARMACY_PHONE``)
+``LDN_OUTCOMES_SMALL_N``   clinic outcomes: figures resting on fewer patients are flagged as
+                           few (default 10; a clinic policy)
 ``LDN_PRESCRIBER_LICENCES`` prescribers' licence numbers by login e-mail, JSON
                            (``{"dr@clinic.example": "MD-12345"}``), printed on prescriptions
+``LDN_AGGREGATE_MIN_CELL``  clinic policy: the smallest count a shared aggregate publishes
+                           (default 5; smaller cells are suppressed)
+``LDN_SMTP_HOST``          e-mail notifications over SMTP (``_PORT`` 587, ``_STARTTLS`` true,
+                           ``_USER``, ``_PASSWORD``, ``_SENDER``); no host = in-app only
+``LDN_RUN_JOBS_IN_SERVER`` auto (default: on for SQLite, off for PostgreSQL), on, off: the
+                           notification rules and delivery inside ``ldn serve``
+``LDN_NOTIFY_*``           clinic settings of the notification rules (docs/notifications.md)
 =========================  ==============================================================
 """
 
@@ -86,10 +95,51 @@ class Settings(BaseSettings):
     pharmacy_phone: str = Field(default="", max_length=60)
     #: licence numbers of prescribers by login e-mail (a column would be their proper home)
     prescriber_licences: dict[str, str] = Field(default_factory=dict)
+    #: clinic policy, not clinical facts: how long a patient's enrolment invite stays valid; the
+    #: locale dates are shown in on pages ("en_GB", "en_US"; empty = ISO 8601, 2026-01-31); the
+    #: clinic's telephone printed on the patient's handout page (shown only when set)
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 60)
+    locale: str = Field(default="", max_length=20, pattern=r"^([a-z]{2,3}(_[A-Za-z0-9]{2,4})*)?$")
+    clinic_phone: str = Field(default="", max_length=60)
+    #: clinic policy, not clinical facts (the clinician's patient list, issue #18): "days missed"
+    #: counts the last N days before today (or since the diary started, if later); a patient
+    #: with no diary for this many days gets the next action "contact about the diary"
+    dashboard_window_days: int = Field(default=14, ge=1, le=365)
+    dashboard_gap_days: int = Field(default=3, ge=1, le=365)
     #: Argon2id cost (RFC 9106 / argon2-cffi defaults); tests lower them explicitly
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    #: a clinic policy, not a clinical fact: the smallest patient count an aggregate shared with
+    #: other clinics publishes (``ldn clinic export-aggregate``); smaller cells are suppressed
+    aggregate_min_cell: int = Field(default=5, ge=1, le=1000)
+    #: clinic outcomes: a figure resting on fewer patients than this is flagged "few patients:
+    #: read with care" (a clinic policy, not a clinical fact)
+    outcomes_small_n: int = Field(default=10, ge=1, le=10_000)
+    #: e-mail over SMTP (issue #18); no host = in-app notifications only (docs/notifications.md)
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = ""
+    #: run the notification rules and delivery inside ``ldn serve``: auto = on for SQLite only
+    #: (with PostgreSQL run ``ldn worker``, any number of them)
+    run_jobs_in_server: Literal["auto", "on", "off"] = "auto"
+    #: clinic settings (policies, not clinical facts) of the notification rules
+    notify_diary_gap_days: int = Field(default=3, ge=1, le=60)
+    notify_pain_jump_points: float = Field(default=2.0, gt=0, le=10)
+    notify_pain_window_days: int = Field(default=7, ge=2, le=60)
+    notify_refill_lead_days: int = Field(default=5, ge=0, le=60)
+    notify_assessment_lead_days: int = Field(default=7, ge=0, le=60)
+    notify_rx_wait_days: int = Field(default=3, ge=1, le=60)
+    notify_bud_lead_days: int = Field(default=7, ge=0, le=90)
+    notify_new_item_days: int = Field(default=3, ge=1, le=60)
+    notify_reminder_time: str = Field(default="20:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    #: delivery: how long a claimed job stays with one runner, retries, the first backoff
+    notify_lease_seconds: int = Field(default=120, ge=5, le=3600)
+    notify_max_attempts: int = Field(default=6, ge=1, le=50)
+    notify_backoff_seconds: int = Field(default=60, ge=1, le=86400)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

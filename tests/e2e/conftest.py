@@ -41,17 +41,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc = subprocess.Popen([sys.executable, "-m", "ldn", "serve", "--demo", "--port", str(port)], env=env,
                                 stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    deadline = time.monotonic() + 120  # the demo cohort is seeded first (~10 s on 2 idle cores)
+    while True:
         try:
             if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise AssertionError(
-            f"ldn serve did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
-        )
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"ldn serve did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
     yield base
     proc.terminate()
     proc.wait(20)

@@ -3,7 +3,7 @@
 ``/api/v1`` holds the resources; ``/api/docs`` the OpenAPI documentation (Swagger UI served
 from the package); ``/api/v1/health`` liveness and schema readiness. Every request passes the
 middleware of :mod:`ldn.api.security` (trusted proxies, security headers, body limits before
-authentication) and :func:`ldn.api.deps.check_text`. The app keeps no state between requests (tokens are signed,
+authentication) and :func:`ldn.api.boundary.check_text`. The app keeps no state between requests (tokens are signed,
 rate limits and idempotency keys live in the database), so several workers or hosts can serve
 one PostgreSQL database behind a load balancer.
 """
@@ -18,12 +18,15 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ldn import DISCLAIMER, __version__
-from ldn.api.deps import check_text
-from ldn.api.errors import install_error_handlers
+from ldn.api.boundary import check_text
+from ldn.api.errors import HTTP_TITLES, install_error_handlers
 from ldn.api.logs import RequestContext
-from ldn.api.routes import admin, auth, care, cds, compute, diary, fhir, patients, trials
+from ldn.api.routes import admin, auth, care, cds, compute, diary, fhir, invites, patients, trials
+from ldn.api.routes import notifications as notification_routes
+from ldn.api.routes import outcomes as outcomes_routes
 from ldn.api.security import RequestGuard, SecurityHeaders, TrustedProxies
 from ldn.config import Settings
+from ldn.domain.errors import titles_by_status
 from ldn.services.clinic import operations
 from ldn.services.clinic.context import Clinic
 
@@ -38,14 +41,12 @@ Errors are RFC 9457 `application/problem+json` naming the field and the fix.
 {DISCLAIMER}"""
 
 
-_PROBLEM_CODES = {400: "Malformed JSON", 401: "Not authenticated", 403: "Permission denied",
-                  404: "Not found (or not yours to see)", 409: "Conflict or clinical refusal",
-                  412: "Stale If-Match", 413: "Request body too large", 422: "Invalid input (names the field and the fix)",
-                  428: "If-Match required", 429: "Too many failed logins or computations (Retry-After)",
-                  500: "Internal error"}  # fmt: skip
+#: every status a route may answer with and its titles, from the one error table
+#: (:mod:`ldn.domain.errors`) and the HTTP-level refusals of :mod:`ldn.api.errors`
+_PROBLEM_CODES = dict(sorted({**HTTP_TITLES, **titles_by_status()}.items()))
 _ITEM = {"type": "object", "required": ["loc", "message", "fix"],
          "properties": {k: {"type": "string"} for k in ("loc", "message", "fix")}}  # fmt: skip
-#: RFC 9457 problem details (the shape of :class:`ldn.api.schemas.Problem`), inlined
+#: RFC 9457 problem details (the body :func:`ldn.api.errors.problem` writes), inlined
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["type", "title", "status", "detail", "instance", "request_id"],
     "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
@@ -86,8 +87,10 @@ def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
     app.state.clinic = clinic or Clinic.open(settings)
     install_error_handlers(app)
     v1 = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
-    for module in (auth, admin, patients, care, diary, trials, compute):
+    for module in (auth, admin, patients, care, diary, trials, compute, invites):
         v1.include_router(module.router)
+    v1.include_router(outcomes_routes.router)
+    v1.include_router(notification_routes.router)
 
     @v1.get("/health", tags=["operations"], summary="Liveness and schema readiness (no login)")
     def health() -> JSONResponse:

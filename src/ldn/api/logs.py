@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["JsonFormatter", "RequestContext", "configure_logging"]
 
 access_log = logging.getLogger("ldn.access")
-_FIELDS = ("request_id", "method", "route", "status", "duration_ms")
+_FIELDS = ("request_id", "method", "route", "status", "duration_ms", "code", "cause")
 
 
 class JsonFormatter(logging.Formatter):

@@ -43,7 +43,7 @@ __all__ = [
 
 #: the largest body of an endpoint anyone may call (the login forms)
 ANONYMOUS_BODY_BYTES = 16 * 1024
-_ANONYMOUS = ("/api/v1/auth/token", "/login")
+_ANONYMOUS = ("/api/v1/auth/token", "/login", "/api/v1/enrolment", "/enrol")
 #: scripts only from the package (no inline script, no eval); inline styles are allowed because
 #: the charts are inline SVG from matplotlib (style attributes) and htmx is told not to add any
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "

@@ -17,6 +17,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from ldn.cli._common import JsonOpt, console, emit_json
+from ldn.cli.network import export_aggregate_cmd
 from ldn.config import Settings
 from ldn.domain.errors import InputError
 from ldn.services.clinic import accounts, demo, operations
@@ -98,6 +99,9 @@ def clinic_create_cmd(name: Annotated[str, typer.Argument(help="Clinic name.")],
         console.print(f"clinic {out['id']}: {out['name']}")
 
 
+clinic_app.command("export-aggregate")(export_aggregate_cmd)
+
+
 @users_app.command("create")
 def users_create_cmd(
     email: Annotated[str, typer.Argument(help="Login e-mail.")],
@@ -177,7 +181,7 @@ def serve_cmd(
     clinic = Clinic.open(settings)
     if with_demo:
         operations.upgrade(clinic)
-        logins = demo.seed_demo(clinic)
+        logins = demo.seed_demo(clinic, cohort=True)
         console.print(f"demo clinic ready; password for every demo login: {demo.DEMO_PASSWORD}")
         for role, email in logins.logins.items():
             console.print(f"  {role:<10} {email}")
@@ -205,6 +209,9 @@ def register(app: typer.Typer) -> None:
     """Add the clinic commands to the root app."""
     app.command("serve")(serve_cmd)
     app.add_typer(db_app, name="db")
+    from ldn.cli import outcomes  # `ldn clinic report`
+
+    outcomes.register(clinic_app)
     app.add_typer(clinic_app, name="clinic")
     app.add_typer(users_app, name="users")
     app.add_typer(audit_app, name="audit")

@@ -48,10 +48,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "response": ("ldn.cli.track", "Response against published thresholds (IMMPACT, migraine days, PGIC), with side effects."),
     "trial": ("ldn.cli.track", "Blinded personal (N-of-1) trials of LDN vs placebo."),
     "serve": ("ldn.cli.clinic", "Serve the web app, REST API, FHIR and CDS Hooks with uvicorn."),
+    "worker": ("ldn.cli.worker", "Run notification rules and e-mail delivery (reminders, alerts) until stopped."),
     "db": ("ldn.cli.clinic", "The clinic database: upgrade, backup, restore."),
     "clinic": ("ldn.cli.clinic", "Clinics."),
     "users": ("ldn.cli.clinic", "User accounts and roles."),
     "audit": ("ldn.cli.clinic", "The audit trail."),
+    "network": ("ldn.cli.network", "Pool N-of-1 trials across clinics from their shared aggregates (no patient data)."),
     "fhir": ("ldn.cli.fhir", "HL7 FHIR R4: export a patient record as a Bundle, import a Bundle."),
     "demo": ("ldn.cli.demo", "Walk the shipped example patients through every capability."),
 }  # fmt: skip

@@ -45,6 +45,12 @@ class DiaryEntry(BaseModel):
     dose_time: str = ""
     bottle: str = Field(default="", description="Blinded bottle label (A/B) during a trial")
     side_effects: list[SideEffect] = Field(default_factory=list)
+    side_effect_severe: bool = Field(
+        default=False, description="A side effect today was severe (the clinician is told at once)"
+    )
+    flag_for_clinician: bool = Field(
+        default=False, description="The patient asks the clinician to read this entry's note"
+    )
     pgic: int | None = Field(default=None, ge=1, le=7)
     note: str = ""
 

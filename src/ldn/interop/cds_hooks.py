@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ldn import DISCLAIMER
-from ldn.domain.errors import InputError, LdnError, problems_from_pydantic
+from ldn.domain.errors import InputError, MissingPrefetch, problems_from_pydantic
 from ldn.domain.findings import Finding
 from ldn.domain.medicines import MedicineMatch, identify
 from ldn.domain.patient import PatientRecord
@@ -88,17 +88,6 @@ class HookRequest(BaseModel):
                 "fhirAuthorization needs fhirServer | fix: send fhirServer with fhirAuthorization"
             )
         return self
-
-
-class MissingPrefetch(LdnError):
-    """Required data neither prefetched nor fetchable: HTTP 412 per CDS Hooks 2.0."""
-
-    code = "missing_prefetch"
-
-    def __init__(self, keys: list[str]) -> None:
-        super().__init__(f"required prefetch missing: {', '.join(keys)}",
-                         fix="configure the CDS client to send the prefetch templates from GET /cds-services")  # fmt: skip
-        self.keys = keys
 
 
 def discovery() -> dict[str, Any]:

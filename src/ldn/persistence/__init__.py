@@ -1,1 +1,3 @@
-"""persistence layer of ldn (filled by a later issue)."""
+"""Storage: SQLAlchemy 2 tables (``tables.py``), the engine and the one commit (``db.py``),
+the HMAC hash-chained audit trail (``audit.py``), Alembic migrations shipped in the package
+(``migrations/``, ``migrate.py``) and backups (``backup.py``)."""

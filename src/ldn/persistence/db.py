@@ -6,7 +6,11 @@ starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of fail
 PostgreSQL is used as is (READ COMMITTED; the audit chain heads are row-locked).
 
 :meth:`Database.transaction` is the one place that commits: a use case runs inside it and either
-everything it wrote is committed or nothing is.
+everything it wrote is committed or nothing is. It also says honestly what a database outage did:
+a connection-level failure (:func:`is_outage`) before COMMIT raises
+:class:`~ldn.domain.errors.ServiceUnavailable` (rolled back, nothing changed; retry later), one
+raised by COMMIT itself raises :class:`~ldn.domain.errors.OutcomeUnknown` (the server may have
+committed before the connection broke; retry with the same idempotency key).
 """
 
 from __future__ import annotations
@@ -19,10 +23,36 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "exposed_files", "private_file"]
+from ldn.domain.errors import OutcomeUnknown, ServiceUnavailable
+
+__all__ = [
+    "RETRY_AFTER_S",
+    "Database",
+    "exposed_files",
+    "is_outage",
+    "outage_summary",
+    "private_file",
+]
+
+#: ``Retry-After`` for an outage, in seconds: an operational choice (not a clinical number) —
+#: the fault tests (docs/reliability.md) see the servers recover within about a second of the
+#: database coming back
+RETRY_AFTER_S = 2
+
+#: SQLite's transient failures (another writer holds the lock past the busy timeout, a failing
+#: or missing disk): everything else SQLite calls OperationalError (no such table, a syntax
+#: error) is a bug or a deployment error, not an outage
+_SQLITE_TRANSIENT = (
+    "database is locked",
+    "database table is locked",
+    "disk i/o error",
+    "unable to open database file",
+    "database or disk is full",
+)
 
 
 def private_file(path: Path) -> None:
@@ -77,9 +107,37 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        A connection-level failure (:func:`is_outage`) becomes
+        :class:`~ldn.domain.errors.ServiceUnavailable` when it happened before COMMIT (nothing
+        was changed) and :class:`~ldn.domain.errors.OutcomeUnknown` when COMMIT itself failed
+        (the outcome is unknown); every other error passes through unchanged.
+        """
+        committing = False
+        try:
+            with self._sessions() as session:
+                session.begin()
+                try:
+                    yield session
+                    session.flush()  # every statement before COMMIT: a failure here is known
+                except BaseException:
+                    # the connection may be gone already; the server then rolls back by itself
+                    with suppress(sa_exc.DBAPIError, sa_exc.TimeoutError):
+                        session.rollback()
+                    raise
+                committing = True
+                session.commit()
+        except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
+            if not is_outage(exc):
+                raise
+            if committing:
+                raise OutcomeUnknown(
+                    retry_after_s=RETRY_AFTER_S, cause=outage_summary(exc)
+                ) from exc
+            raise ServiceUnavailable(
+                retry_after_s=RETRY_AFTER_S, cause=outage_summary(exc)
+            ) from exc
 
     def ping(self) -> bool:
         try:
@@ -91,6 +149,35 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database is (for now) not answering, rather than a bug: a pool
+    checkout that timed out, a connection refused, reset or invalidated, a server shutting down
+    or starting up (PostgreSQL: every ``OperationalError``, which also covers deadlocks and
+    serialization failures — retrying is the right answer to those too), SQLite locked past its
+    busy timeout or a disk I/O error."""
+    if isinstance(exc, sa_exc.TimeoutError):  # QueuePool: no connection within pool_timeout
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, sa_exc.OperationalError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return any(part in str(exc.orig).lower() for part in _SQLITE_TRANSIENT)
+    return True
+
+
+def outage_summary(exc: BaseException) -> str:
+    """One short line naming a database failure for the log: the driver's class and the first
+    line of its message — never SQLAlchemy's rendering, which carries the statement and its
+    parameters (patient data)."""
+    cause = exc.__cause__ or exc
+    orig = getattr(cause, "orig", None) or cause
+    first = (str(orig).strip().splitlines() or [""])[0]
+    return f"{type(orig).__name__}: {first[:200]}"
 
 
 def exposed_files(data_dir: Path, db: Database | None = None) -> list[str]:

@@ -43,10 +43,14 @@ __all__ = [
     "Batch",
     "CdsJwtId",
     "Clinic",
+    "DeliveryJob",
     "DiaryRow",
     "LoginAttempt",
+    "Notification",
+    "NotificationPreference",
     "Patient",
     "PatientIdentifier",
+    "PatientInvite",
     "PatientRecordVersion",
     "Plan",
     "PlanAdjustment",
@@ -113,6 +117,25 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     key: Mapped[str] = mapped_column(String(400))
     at: Mapped[datetime]
+
+
+class PatientInvite(Base):
+    """A one-time enrolment invite for a patient login: a link token and a short code, both kept
+    only as keyed hashes (HMAC-SHA-256), with an expiry; used, revoked or expired it opens nothing."""
+
+    __tablename__ = "patient_invites"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    used_at: Mapped[datetime | None]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Patient(Base):
@@ -205,6 +228,11 @@ class Plan(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: a stopped plan (``status`` "stopped"): the last day on LDN, a coded reason
+    #: (:data:`ldn.domain.outcomes.STOP_REASONS`) and the clinician's words (migration 0006)
+    stopped_on: Mapped[date | None] = mapped_column(Date)
+    stop_reason: Mapped[str | None] = mapped_column(String(40))
+    stop_note: Mapped[str | None] = mapped_column(Text)
 
 
 class PlanAdjustment(Base):
@@ -291,6 +319,72 @@ class Trial(Base):
     analysis: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Notification(Base):
+    """One thing a person should know (issue #18): who, what, why, a link, and when it was
+    created, delivered and read. ``(kind, recipient_user_id, subject_key, due_on)`` is unique: a
+    rule can never create the same notification twice (:mod:`ldn.services.clinic.notifications`).
+    ``reason`` is shown in the app only; e-mails never carry it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("kind", "recipient_user_id", "subject_key", "due_on"),
+        Index("ix_notifications_recipient", "recipient_user_id", "read_at", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    recipient_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    urgency: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(400), default="")
+    action: Mapped[str] = mapped_column(String(100), default="")
+    subject_key: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+
+
+class DeliveryJob(Base):
+    """The outbox: one row per notification and channel, claimed by one runner at a time
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) under a lease, retried with backoff."""
+
+    __tablename__ = "delivery_jobs"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel"),
+        Index("ix_delivery_jobs_due", "status", "run_after"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[datetime]
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[dict[str, Any] | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class NotificationPreference(Base):
+    """A person's choices: the diary reminder (time of day in their time zone), e-mail on or
+    off, quiet hours, and the token of the unsubscribe link."""
+
+    __tablename__ = "notification_preferences"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    reminder_time: Mapped[str | None] = mapped_column(String(5))
+    email: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[datetime]
 
 
 class CdsJwtId(Base):

@@ -13,13 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ldn.domain.diary import DiaryEntry, parse_diary_csv
 from ldn.domain.errors import ConflictError, InputError
-from ldn.domain.nof1.analysis import Nof1Result, analyse_series
+from ldn.domain.nof1.analysis import Nof1Result
 from ldn.domain.nof1.blinding import Allocation, commit, make_allocation, new_salt, verify
 from ldn.domain.nof1.design import TrialDesign, design_trial
+from ldn.domain.nof1.diary_series import analyse_design, design_series
 from ldn.domain.nof1.prior import NormalPrior
 from ldn.services.files import load_document, read_text
 
@@ -27,6 +26,7 @@ __all__ = [
     "analyse_design",
     "analyse_trial",
     "create_trial",
+    "design_series",
     "load_diary",
     "reveal_trial",
     "verify_files",
@@ -121,28 +121,3 @@ def analyse_trial(
         )
     design = TrialDesign.from_public(design_doc)
     return analyse_design(diary, design, allocation, prior=prior), design, allocation
-
-
-def analyse_design(
-    diary: list[DiaryEntry], design: TrialDesign, allocation: Allocation, *, prior: NormalPrior
-) -> Nof1Result:
-    """The Bayesian analysis of the analysed days of every period (run-in days excluded)."""
-    by_date = {e.date: e for e in diary}
-    t, y, x, per = [], [], [], []
-    for p in design.periods:
-        d = p.analysed_from
-        while d <= p.end:
-            e = by_date.get(d)
-            if e is not None:
-                t.append((d - design.start).days)
-                y.append(e.pain_avg)
-                x.append(1.0 if p.bottle == allocation.ldn_bottle else 0.0)
-                per.append(p.index)
-            d = date.fromordinal(d.toordinal() + 1)
-    if len(y) < 8 or len(set(x)) < 2:
-        raise InputError.at(
-            "diary",
-            f"too few analysed diary days on both bottles ({len(y)})",
-            "log the diary through the trial periods before analysing",
-        )
-    return analyse_series(np.array(t), np.array(y), np.array(x), np.array(per), prior=prior)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, date, datetime
 from importlib.resources import files
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from ldn import DISCLAIMER, __version__
@@ -43,6 +48,41 @@ def _cite(source_ids: list[str]) -> Markup:
 
 
 env.filters["cite"] = _cite
+
+
+@functools.lru_cache(maxsize=16)
+def _babel_locale(name: str) -> Locale | None:
+    try:
+        return Locale.parse(name) if name else None
+    except (ValueError, UnknownLocaleError):  # an unknown LDN_LOCALE: ISO 8601, as when unset
+        return None
+
+
+@pass_context
+def _local_date(ctx: Context, value: object) -> str:
+    """A date or timestamp (ISO text or object) in the clinic's locale, ``LDN_LOCALE``: a day
+    as "3 Jan 2026" (en_GB) or "Jan 3, 2026" (en_US), a timestamp with its UTC time; ISO 8601
+    (2026-01-03, 2026-01-03 14:05 UTC) when no locale is set. Form fields keep ISO values."""
+    if value is None or value == "":
+        return ""
+    try:
+        when = value if isinstance(value, date) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if isinstance(when, datetime) and len(str(value)) == 10:  # "2026-01-03": a day, not midnight
+        when = when.date()
+    request = ctx.get("request")
+    clinic = getattr(getattr(getattr(request, "app", None), "state", None), "clinic", None)
+    loc = _babel_locale(clinic.settings.locale if clinic is not None else "")
+    if not isinstance(when, datetime):
+        return format_date(when, "medium", locale=loc) if loc else when.isoformat()
+    utc = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    if loc is None:
+        return utc.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{format_date(utc.date(), 'medium', locale=loc)} {format_time(utc, 'short', locale=loc)} UTC"
+
+
+env.filters["date"] = _local_date
 
 HOME = {"clinician": "/clinic", "patient": "/me", "pharmacist": "/pharmacy", "admin": "/admin"}
 

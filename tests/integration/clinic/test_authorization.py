@@ -101,7 +101,25 @@ CASES = [
     Case("GET", "/fhir/R4/Patient/{patient_id}/$everything", frozenset({P, C})),
     Case("GET", "/fhir/R4/{resource_type}/{resource_id}", frozenset({P, C})),
     Case("GET", "/fhir/R4/{resource_type}", frozenset({P, C}), params={"_id": "{patient_id}"}),
+    Case("POST", "/api/v1/patients/{patient_id}/plan/stop", frozenset({C}), body={"reason": "cost"}),
+    Case("GET", "/api/v1/outcomes", frozenset({C, A}), scoped=False),
+    Case("GET", "/api/v1/patients/{patient_id}/invites", frozenset({C})),
+    Case("POST", "/api/v1/patients/{patient_id}/invites", frozenset({C})),
+    Case("POST", "/api/v1/patients/{patient_id}/invites/resend", frozenset({C})),
+    # one's own notifications: every role, never another user's (a notification id of someone
+    # else answers 404: tests/integration/clinic/test_notifications.py)
+    Case("GET", "/api/v1/notifications", ALL, scoped=False),
+    Case("GET", "/api/v1/notifications/unread-count", ALL, scoped=False),
+    Case("POST", "/api/v1/notifications/read-all", ALL, scoped=False),
+    Case("GET", "/api/v1/notifications/preferences", ALL, scoped=False),
+    Case("PUT", "/api/v1/notifications/preferences", ALL, scoped=False, body={"email": False}),
+    Case("GET", "/api/v1/inbox", frozenset({C}), scoped=False),
 ]  # fmt: skip
+#: rows that need a resource of the caller's own (checked in their own tests)
+OWN = {
+    ("POST", "/api/v1/notifications/{notification_id}/read"),  # below
+    ("POST", "/api/v1/patients/{patient_id}/invites/revoke"),  # needs an open invite: below
+}
 PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/health"),
@@ -110,6 +128,8 @@ PUBLIC = {
     # CDS Hooks: the client's signed JWT, not user roles (tests/integration/clinic/test_interop_api.py)
     ("GET", "/cds-services"),
     ("POST", "/cds-services/{service_id}"),
+    # an enrolment invite's token or code is the credential (test_invites.py)
+    ("POST", "/api/v1/enrolment"),
 }
 
 
@@ -149,7 +169,7 @@ def test_every_endpoint_has_a_row(world: tuple[World, Any]) -> None:
     w, _ = world
     paths = w.client.app.openapi()["paths"]  # type: ignore[attr-defined]
     routes = {(m.upper(), p) for p, ops in paths.items() for m in ops}
-    covered = {(c.method, c.path) for c in CASES} | PUBLIC
+    covered = {(c.method, c.path) for c in CASES} | PUBLIC | OWN
     assert routes - covered == set(), "endpoints without an authorization row"
     assert covered - routes == set(), "rows for endpoints that do not exist"
 
@@ -195,3 +215,38 @@ def test_authorization_matrix(world: tuple[World, dict[int, dict[str, int]]]) ->
                     f"{case.method} {case.path} as {role} ({scope}): {r.status_code} {r.text[:120]}"
                 )
     assert not failures, "\n".join(failures)
+
+
+def test_a_notification_is_read_only_by_its_recipient(
+    world: tuple[World, dict[int, dict[str, int]]],
+) -> None:
+    """A patient's new side effect notifies the clinician; nobody else can open or mark it."""
+    w, _ = world
+    r = w.client.post(f"/api/v1/patients/{w.own}/diary", headers=w.as_("patient"),
+                      json={"date": "2026-11-24", "pain_avg": 5, "side_effects": ["nausea"]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    mine = w.client.get("/api/v1/notifications", headers=w.as_("clinician")).json()
+    ids = [n["id"] for n in mine["items"]]
+    assert ids, mine
+    for role in ("patient", "pharmacist", "admin"):
+        got = w.client.post(f"/api/v1/notifications/{ids[0]}/read", headers=w.as_(role))
+        assert got.status_code == 404, (role, got.text)
+    ok = w.client.post(f"/api/v1/notifications/{ids[0]}/read", headers=w.as_("clinician"))
+    assert ok.status_code == 200, ok.text
+
+
+def test_only_the_clinic_s_clinicians_revoke_an_invite(
+    world: tuple[World, dict[int, dict[str, int]]],
+) -> None:
+    w, _ = world
+    made = w.client.post(f"/api/v1/patients/{w.other}/invites", headers=w.as_("clinician"))
+    assert made.status_code == 201, made.text
+    for role in ("patient", "pharmacist", "admin"):
+        got = w.client.post(f"/api/v1/patients/{w.other}/invites/revoke", headers=w.as_(role))
+        assert got.status_code in (403, 404), (role, got.text)
+    foreign = w.client.post(
+        f"/api/v1/patients/{w.foreign}/invites/revoke", headers=w.as_("clinician")
+    )
+    assert foreign.status_code == 404
+    ok = w.client.post(f"/api/v1/patients/{w.other}/invites/revoke", headers=w.as_("clinician"))
+    assert ok.status_code == 200, ok.text

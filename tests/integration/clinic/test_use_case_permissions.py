@@ -40,7 +40,9 @@ def test_a_use_case_cannot_be_declared_without_a_permission() -> None:
         use_case("patient.everything")
 
 
-def test_only_login_and_replay_guards_are_public() -> None:
+def test_only_logins_links_and_replay_guards_are_public() -> None:
+    """Before there is a signed-in actor: a login, redeeming an enrolment invite, the one-click
+    unsubscribe link of an e-mail (its token is the secret) and the CDS JWT replay guard."""
     _import_all_services()
     public = sorted(k.rsplit(".", 1)[1] for k, v in USE_CASES.items() if v == PUBLIC)
-    assert public == ["_attempt_login", "_remember_jti"]
+    assert public == ["_attempt_enrolment", "_attempt_login", "_remember_jti", "unsubscribe"]

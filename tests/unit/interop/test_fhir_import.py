@@ -251,3 +251,29 @@ def test_the_weight_is_a_vital_sign_with_a_date() -> None:
 def test_family_key_folds_accents_case_and_digits() -> None:
     assert family_key("García Pérez") == "garciaperez" and family_key("Okafor123") == "okafor"
     assert family_key("123") is None
+
+
+@pytest.mark.parametrize(
+    ("element", "value"),
+    [
+        ("medicationCodeableConcept", "oxycodone"),
+        ("medicationReference", "Medication/oxy"),
+        ("medicationCodeableConcept", ["oxycodone"]),
+    ],
+)
+def test_a_malformed_medicine_in_a_dispense_is_read_as_text_never_a_crash(
+    element: str, value: Any
+) -> None:
+    """MedicationDispense/Administration are kept unread and validated shallowly: a medicine
+    element that is not a JSON object must neither crash the import (a 500) nor hide an opioid
+    named in its text (a door that fails closed)."""
+    bundle = _fixture(US_CORE)
+    dispense = {"resourceType": "MedicationDispense", "id": "d1", "status": "completed",
+                "subject": {"reference": bundle["entry"][0]["fullUrl"]}, element: value}  # fmt: skip
+    bundle["entry"].append({"fullUrl": "urn:uuid:d1", "resource": dispense})
+    read = read_bundle(bundle, today=AS_OF)
+    loc = f"Bundle.entry[{len(bundle['entry']) - 1}].resource"
+    assert _issue(read, "not a ")[0].startswith(f"{loc}.{element}")
+    assert loc in {k.loc for k in read.kept}
+    if value == "oxycodone":
+        assert _issue(read, "an opioid or naltrexone in a MedicationDispense") == (loc,)

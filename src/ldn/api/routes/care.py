@@ -7,22 +7,28 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from ldn.api.deps import ActorDep, ClinicDep, IdPath, IfMatchDep, PageDep, etag
+from ldn.api.resources import (
+    BatchOut,
+    Listed,
+    PlanOut,
+    PrescriptionDraftOut,
+    PrescriptionOut,
+    WorksheetOut,
+)
 from ldn.api.schemas import (
     AdjustIn,
     BatchIn,
-    Page,
     PlanOptionsIn,
     PlanPatch,
     PrescriptionIn,
     ReasonIn,
-    Resource,
 )
 from ldn.services.clinic import pharmacy, plans
 
 router = APIRouter(tags=["plans and pharmacy"])
 
 
-@router.post("/patients/{patient_id}/plan", status_code=201, response_model=Resource,
+@router.post("/patients/{patient_id}/plan", status_code=201, response_model=PlanOut, response_model_exclude_unset=True,
              summary="Screen and plan from the current record (supersedes an active plan)")  # fmt: skip
 def create_plan(patient_id: IdPath, body: PlanOptionsIn, clinic: ClinicDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:  # fmt: skip
@@ -34,7 +40,8 @@ def create_plan(patient_id: IdPath, body: PlanOptionsIn, clinic: ClinicDep, acto
 
 @router.get(
     "/patients/{patient_id}/plan",
-    response_model=Resource,
+    response_model=PlanOut,
+    response_model_exclude_unset=True,
     summary="The active plan (ETag = version)",
 )
 def get_plan(
@@ -45,7 +52,7 @@ def get_plan(
     return out
 
 
-@router.put("/patients/{patient_id}/plan", response_model=Resource,
+@router.put("/patients/{patient_id}/plan", response_model=PlanOut, response_model_exclude_unset=True,
             summary="Re-plan with changed options; needs If-Match with the ETag read")  # fmt: skip
 def update_plan(patient_id: IdPath, body: PlanPatch, clinic: ClinicDep, actor: ActorDep, if_version: IfMatchDep,
                 response: Response) -> dict[str, Any]:  # fmt: skip
@@ -55,7 +62,7 @@ def update_plan(patient_id: IdPath, body: PlanPatch, clinic: ClinicDep, actor: A
     return out
 
 
-@router.post("/patients/{patient_id}/plan/adjustments", response_model=Resource,
+@router.post("/patients/{patient_id}/plan/adjustments", response_model=PlanOut, response_model_exclude_unset=True,
              summary="Adjust the plan for a side effect; needs If-Match")  # fmt: skip
 def adjust_plan(patient_id: IdPath, body: AdjustIn, clinic: ClinicDep, actor: ActorDep, if_version: IfMatchDep,
                 response: Response) -> dict[str, Any]:  # fmt: skip
@@ -65,13 +72,13 @@ def adjust_plan(patient_id: IdPath, body: AdjustIn, clinic: ClinicDep, actor: Ac
     return out
 
 
-@router.get("/patients/{patient_id}/prescriptions/draft",
+@router.get("/patients/{patient_id}/prescriptions/draft", response_model=PrescriptionDraftOut, response_model_exclude_unset=True,
             summary="The prescription the active plan would make now, signed by you (nothing is sent)")  # fmt: skip
 def preview_prescription(patient_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
     return pharmacy.preview_prescription(clinic, actor, patient_id)
 
 
-@router.post("/patients/{patient_id}/prescriptions", status_code=201, response_model=Resource,
+@router.post("/patients/{patient_id}/prescriptions", status_code=201, response_model=PrescriptionOut, response_model_exclude_unset=True,
              summary="Prescribe the active plan (once per plan version: a repeat returns it, 200)")  # fmt: skip
 def create_prescription(patient_id: IdPath, body: PrescriptionIn, clinic: ClinicDep, actor: ActorDep,
                         response: Response) -> dict[str, Any]:  # fmt: skip
@@ -83,7 +90,10 @@ def create_prescription(patient_id: IdPath, body: PrescriptionIn, clinic: Clinic
 
 
 @router.get(
-    "/patients/{patient_id}/prescriptions", summary="A patient's prescriptions, newest first"
+    "/patients/{patient_id}/prescriptions",
+    response_model=list[PrescriptionOut],
+    response_model_exclude_unset=True,
+    summary="A patient's prescriptions, newest first",
 )
 def list_prescriptions(
     patient_id: IdPath, clinic: ClinicDep, actor: ActorDep
@@ -95,7 +105,10 @@ RxStatus = Literal["issued", "compounding", "ready", "dispensed", "cancelled"]
 
 
 @router.get(
-    "/prescriptions", response_model=Page, summary="The clinic's prescriptions (pharmacist's queue)"
+    "/prescriptions",
+    response_model=Listed[PrescriptionOut],
+    response_model_exclude_unset=True,
+    summary="The clinic's prescriptions (pharmacist's queue)",
 )
 def prescription_queue(
     clinic: ClinicDep, actor: ActorDep, page: PageDep,
@@ -108,14 +121,15 @@ def prescription_queue(
 
 @router.get(
     "/prescriptions/{prescription_id}",
-    response_model=Resource,
+    response_model=PrescriptionOut,
+    response_model_exclude_unset=True,
     summary="A prescription, its batches and the progress of its current fill",
 )
 def get_prescription(prescription_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
     return pharmacy.get_prescription(clinic, actor, prescription_id)
 
 
-@router.post("/prescriptions/{prescription_id}/cancel", response_model=Resource,
+@router.post("/prescriptions/{prescription_id}/cancel", response_model=PrescriptionOut, response_model_exclude_unset=True,
              summary="Cancel a prescription, with the reason")  # fmt: skip
 def cancel_prescription(
     prescription_id: IdPath, body: ReasonIn, clinic: ClinicDep, actor: ActorDep
@@ -123,7 +137,7 @@ def cancel_prescription(
     return pharmacy.cancel_prescription(clinic, actor, prescription_id, reason=body.reason)
 
 
-@router.post("/prescriptions/{prescription_id}/dispense", response_model=Resource,
+@router.post("/prescriptions/{prescription_id}/dispense", response_model=PrescriptionOut, response_model_exclude_unset=True,
              summary="Dispense the current fill (pharmacist; only when every strength is made)")  # fmt: skip
 def dispense_prescription(
     prescription_id: IdPath, clinic: ClinicDep, actor: ActorDep
@@ -131,7 +145,7 @@ def dispense_prescription(
     return pharmacy.dispense_prescription(clinic, actor, prescription_id)
 
 
-@router.get("/prescriptions/{prescription_id}/worksheet",
+@router.get("/prescriptions/{prescription_id}/worksheet", response_model=WorksheetOut, response_model_exclude_unset=True,
             summary="What to weigh for the next batch (nothing is recorded)")  # fmt: skip
 def worksheet(
     prescription_id: IdPath, clinic: ClinicDep, actor: ActorDep,
@@ -145,7 +159,7 @@ def worksheet(
                               volume_ml=volume_ml, api=api, tablet_mass_mg=tablet_mass_mg)  # fmt: skip
 
 
-@router.post("/prescriptions/{prescription_id}/batches", status_code=201, response_model=Resource,
+@router.post("/prescriptions/{prescription_id}/batches", status_code=201, response_model=BatchOut, response_model_exclude_unset=True,
              summary="Record a compounded batch (pharmacist): worksheet, lot, label, beyond-use date")  # fmt: skip
 def create_batch(
     prescription_id: IdPath, body: BatchIn, clinic: ClinicDep, actor: ActorDep
@@ -155,14 +169,19 @@ def create_batch(
                                  tablet_mass_mg=body.tablet_mass_mg)  # fmt: skip
 
 
-@router.get("/prescriptions/{prescription_id}/batches", summary="Batches of a prescription")
+@router.get(
+    "/prescriptions/{prescription_id}/batches",
+    response_model=list[BatchOut],
+    response_model_exclude_unset=True,
+    summary="Batches of a prescription",
+)
 def list_batches(
     prescription_id: IdPath, clinic: ClinicDep, actor: ActorDep
 ) -> list[dict[str, Any]]:
     return pharmacy.list_batches(clinic, actor, prescription_id)
 
 
-@router.post("/prescriptions/{prescription_id}/batches/{batch_id}/void", response_model=Resource,
+@router.post("/prescriptions/{prescription_id}/batches/{batch_id}/void", response_model=BatchOut, response_model_exclude_unset=True,
              summary="Void a batch, with the reason (it no longer counts for the fill)")  # fmt: skip
 def void_batch(
     prescription_id: IdPath, batch_id: IdPath, body: ReasonIn, clinic: ClinicDep, actor: ActorDep
@@ -170,7 +189,7 @@ def void_batch(
     return pharmacy.void_batch(clinic, actor, prescription_id, batch_id, reason=body.reason)
 
 
-@router.post("/prescriptions/{prescription_id}/batches/{batch_id}/verification", response_model=Resource,
+@router.post("/prescriptions/{prescription_id}/batches/{batch_id}/verification", response_model=BatchOut, response_model_exclude_unset=True,
              summary="Record a second pharmacist's check of a batch (not its compounder)")  # fmt: skip
 def verify_batch(
     prescription_id: IdPath, batch_id: IdPath, clinic: ClinicDep, actor: ActorDep

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from ldn.api.deps import ActorDep, ClinicDep, IdempotencyKeyDep, IdPath, PageDep
-from ldn.api.schemas import DiaryIn, Page, Resource
+from ldn.api.resources import DiaryEntryOut, Listed
+from ldn.api.schemas import DiaryIn
 from ldn.domain.errors import InputError
 from ldn.services.clinic import diary
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["diary"])
 
 
-@router.post("/diary", status_code=201, response_model=Resource,
+@router.post("/diary", status_code=201, response_model=DiaryEntryOut, response_model_exclude_unset=True,
              summary="Log a day. Idempotency-Key makes retries safe; update=true replaces the day's entry")  # fmt: skip
 def post_entry(
-    patient_id: IdPath, body: DiaryIn, clinic: ClinicDep, actor: ActorDep, key: IdempotencyKeyDep,
-    response: Response, update: Annotated[bool, Query(description="Replace the day's entry if there is one")] = False,
+    patient_id: IdPath, body: DiaryIn, clinic: ClinicDep, actor: ActorDep,
+    response: Response, key: IdempotencyKeyDep = None, update: Annotated[bool, Query(description="Replace the day's entry if there is one")] = False,
+    edited_at: Annotated[datetime | None, Query(description="When the patient made this edit (an offline phone syncing): latest edit wins — it replaces the day's entry when newer than the stored one's last save, else 409 naming the newer entry. Diary-Outcome says what happened")] = None,
 ) -> dict[str, Any]:  # fmt: skip
     saved = diary.record_diary(clinic, actor, patient_id, entry=body.model_dump(mode="json"), idempotency_key=key,
-                               update=update)  # fmt: skip
+                               update=update, edited_at=edited_at)  # fmt: skip
+    response.headers["Diary-Outcome"] = saved.outcome  # created, replaced, unchanged or replayed
     if saved.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     if not saved.created:
@@ -32,7 +35,10 @@ def post_entry(
 
 
 @router.put(
-    "/diary/{day}", response_model=Resource, summary="Create or replace the entry of one day"
+    "/diary/{day}",
+    response_model=DiaryEntryOut,
+    response_model_exclude_unset=True,
+    summary="Create or replace the entry of one day",
 )
 def put_entry(
     patient_id: IdPath, day: date, body: DiaryIn, clinic: ClinicDep, actor: ActorDep
@@ -47,7 +53,12 @@ def put_entry(
                               update=True).entry  # fmt: skip
 
 
-@router.get("/diary", response_model=Page, summary="Diary entries by date")
+@router.get(
+    "/diary",
+    response_model=Listed[DiaryEntryOut],
+    response_model_exclude_unset=True,
+    summary="Diary entries by date",
+)
 def list_entries(
     patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, page: PageDep,
     start: Annotated[date | None, Query(description="First day")] = None,

@@ -7,24 +7,47 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from ldn.api.deps import ActorDep, ClinicDep, IdPath, IfMatchDep, PageDep, etag
-from ldn.api.schemas import MedicationReviewIn, Page, PatientIn, QuestionnaireIn, Resource
+from ldn.api.resources import Listed, PatientOut, PatientSummary, QuestionnaireOut, ScreeningOut
+from ldn.api.schemas import MedicationReviewIn, PatientIn, QuestionnaireIn
 from ldn.services.clinic import diary, patients, screenings
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
 
-@router.get("", response_model=Page, summary="The clinic's patients with their status (clinician)")
+@router.get(
+    "",
+    response_model=Listed[PatientSummary],
+    response_model_exclude_unset=True,
+    summary="The clinic's patients with their status (clinician)",
+)
 def list_patients(
     clinic: ClinicDep, actor: ActorDep, page: PageDep,
     q: Annotated[str, Query(max_length=100, description="Filter by name or record id")] = "",
+    sort: Annotated[str, Query(max_length=20, pattern=r"^-?[a-z_]+$", description="name, last_diary_day, days_missed, side_effect (its day), dose, next_action (most urgent first); a leading - sorts descending; no value sorts last")] = "name",
+    condition: Annotated[str, Query(max_length=60, description="Only patients with this condition code in the current record (not resolved)")] = "",
+    attention: Annotated[bool | None, Query(description="true: only patients with a next action; false: only those without")] = None,
+    no_diary_days: Annotated[int | None, Query(ge=1, le=3650, description="Only patients being tracked with no diary entry for at least this many days")] = None,
 ) -> dict[str, Any]:  # fmt: skip
-    return patients.list_patients(
-        clinic, actor, limit=page.limit, offset=page.offset, q=q
-    ).as_dict()
+    listing = patients.list_patients(
+        clinic,
+        actor,
+        limit=page.limit,
+        offset=page.offset,
+        q=q,
+        sort=sort,
+        condition=condition,
+        attention=attention,
+        no_diary_days=no_diary_days,
+    )
+    return listing.as_dict()
 
 
 @router.post(
-    "", status_code=201, response_model=Resource, summary="Add a patient from a patient record"
+    "",
+    status_code=201,
+    response_model=PatientOut,
+    response_model_exclude_unset=True,
+    summary="Add a patient from a patient record",
 )
 def create_patient(
     body: PatientIn, clinic: ClinicDep, actor: ActorDep, response: Response
@@ -37,7 +60,8 @@ def create_patient(
 
 @router.get(
     "/{patient_id}",
-    response_model=Resource,
+    response_model=PatientOut,
+    response_model_exclude_unset=True,
     summary="A patient and the current record (ETag = version)",
 )
 def get_patient(
@@ -48,7 +72,12 @@ def get_patient(
     return out
 
 
-@router.put("/{patient_id}/record", response_model=Resource, summary="A new version of the record")
+@router.put(
+    "/{patient_id}/record",
+    response_model=PatientOut,
+    response_model_exclude_unset=True,
+    summary="A new version of the record",
+)
 def update_record(patient_id: IdPath, body: PatientIn, clinic: ClinicDep, actor: ActorDep, if_version: IfMatchDep,
                   response: Response) -> dict[str, Any]:  # fmt: skip
     out = patients.update_record(clinic, actor, patient_id, record=body.record.model_dump(mode="json"),
@@ -57,7 +86,7 @@ def update_record(patient_id: IdPath, body: PatientIn, clinic: ClinicDep, actor:
     return out
 
 
-@router.post("/{patient_id}/record/medications/{index}/review", response_model=Resource,
+@router.post("/{patient_id}/record/medications/{index}/review", response_model=PatientOut, response_model_exclude_unset=True,
              summary="Record whether a medicine ldn could not identify contains an opioid (new record version)")  # fmt: skip
 def review_medication(
     patient_id: IdPath, index: Annotated[int, Path(ge=0, le=200)], body: MedicationReviewIn, clinic: ClinicDep,
@@ -69,7 +98,7 @@ def review_medication(
     return out
 
 
-@router.post("/{patient_id}/screenings", status_code=201, response_model=Resource,
+@router.post("/{patient_id}/screenings", status_code=201, response_model=ScreeningOut, response_model_exclude_unset=True,
              summary="Screen the current record (kept with the rules version)")  # fmt: skip
 def run_screening(
     patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, response: Response
@@ -79,7 +108,12 @@ def run_screening(
     return out
 
 
-@router.get("/{patient_id}/screenings", response_model=Page, summary="Screenings, newest first")
+@router.get(
+    "/{patient_id}/screenings",
+    response_model=Listed[ScreeningOut],
+    response_model_exclude_unset=True,
+    summary="Screenings, newest first",
+)
 def list_screenings(
     patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, page: PageDep
 ) -> dict[str, Any]:
@@ -89,7 +123,10 @@ def list_screenings(
 
 
 @router.get(
-    "/{patient_id}/screenings/{screening_id}", response_model=Resource, summary="One screening"
+    "/{patient_id}/screenings/{screening_id}",
+    response_model=ScreeningOut,
+    response_model_exclude_unset=True,
+    summary="One screening",
 )
 def get_screening(
     patient_id: IdPath, screening_id: IdPath, clinic: ClinicDep, actor: ActorDep
@@ -97,7 +134,7 @@ def get_screening(
     return screenings.get_screening(clinic, actor, patient_id, screening_id)
 
 
-@router.post("/{patient_id}/questionnaires", status_code=201, response_model=Resource,
+@router.post("/{patient_id}/questionnaires", status_code=201, response_model=QuestionnaireOut, response_model_exclude_unset=True,
              summary="Answers to an instrument (scored; see /compute/instruments)")  # fmt: skip
 def submit_questionnaire(
     patient_id: IdPath, body: QuestionnaireIn, clinic: ClinicDep, actor: ActorDep
@@ -107,7 +144,10 @@ def submit_questionnaire(
 
 
 @router.get(
-    "/{patient_id}/questionnaires", response_model=Page, summary="Questionnaires, newest first"
+    "/{patient_id}/questionnaires",
+    response_model=Listed[QuestionnaireOut],
+    response_model_exclude_unset=True,
+    summary="Questionnaires, newest first",
 )
 def list_questionnaires(
     patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, page: PageDep

@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from ldn.api.deps import ActorDep, ClinicDep, IdPath
-from ldn.api.schemas import AnalysisIn, Resource, RevealIn, TrialIn
+from ldn.api.resources import AllocationOut, TrialOut
+from ldn.api.schemas import AnalysisIn, RevealIn, TrialIn
 from ldn.services.clinic import trials
 
 router = APIRouter(tags=["N-of-1 trials"])
 
 
-@router.post("/patients/{patient_id}/trials", status_code=201, response_model=Resource,
+@router.post("/patients/{patient_id}/trials", status_code=201, response_model=TrialOut, response_model_exclude_unset=True,
              summary="Design a blinded trial; the allocation is sealed for the pharmacist")  # fmt: skip
 def create_trial(
     patient_id: IdPath, body: TrialIn, clinic: ClinicDep, actor: ActorDep, response: Response
@@ -25,14 +26,20 @@ def create_trial(
     return out
 
 
-@router.get("/patients/{patient_id}/trials", summary="A patient's trials (blinded until revealed)")
+@router.get(
+    "/patients/{patient_id}/trials",
+    response_model=list[TrialOut],
+    response_model_exclude_unset=True,
+    summary="A patient's trials (blinded until revealed)",
+)
 def list_trials(patient_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> list[dict[str, Any]]:
     return trials.list_trials(clinic, actor, patient_id)
 
 
 @router.get(
     "/trials/{trial_id}",
-    response_model=Resource,
+    response_model=TrialOut,
+    response_model_exclude_unset=True,
     summary="A trial (allocation shown only after the reveal)",
 )
 def get_trial(trial_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
@@ -40,7 +47,10 @@ def get_trial(trial_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str,
 
 
 @router.get(
-    "/trials/{trial_id}/allocation", summary="The sealed allocation and bottle labels (pharmacist)"
+    "/trials/{trial_id}/allocation",
+    response_model=AllocationOut,
+    response_model_exclude_unset=True,
+    summary="The sealed allocation and bottle labels (pharmacist)",
 )
 def sealed_allocation(trial_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
     return trials.sealed_allocation(clinic, actor, trial_id)
@@ -48,7 +58,8 @@ def sealed_allocation(trial_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> d
 
 @router.post(
     "/trials/{trial_id}/reveal",
-    response_model=Resource,
+    response_model=TrialOut,
+    response_model_exclude_unset=True,
     summary="End the blinding (checked against the commitment)",
 )
 def reveal(
@@ -62,7 +73,8 @@ def reveal(
 
 @router.post(
     "/trials/{trial_id}/analysis",
-    response_model=Resource,
+    response_model=TrialOut,
+    response_model_exclude_unset=True,
     summary="Bayesian analysis of the revealed trial",
 )
 def analyse(

@@ -1,7 +1,10 @@
-"""The demo clinic: staff and patient logins, example patients at different stages.
+"""The demo clinic: staff and patient logins, example patients at different stages, and (for
+``make run``) a synthetic cohort with a known truth.
 
 Built through the same use cases as real data (so the demo is also a smoke test). The example
-patients, diaries and trial come from the repository's ``examples/`` folder.
+patients, diaries and trial come from the repository's ``examples/`` folder; the cohort is
+simulated from :data:`DEMO_TRUTH` (synthetic, never clinical; see
+:mod:`ldn.services.clinic.demo_cohort`).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from sqlalchemy import select
 from ldn.domain.diary import parse_diary_csv
 from ldn.domain.errors import DataFileError, Problem
 from ldn.persistence.tables import Clinic as ClinicRow
+from ldn.persistence.tables import Patient, User
 from ldn.services.clinic import accounts, diary, pharmacy, plans, screenings, trials
 from ldn.services.clinic.context import SYSTEM, Actor, Clinic
+from ldn.services.clinic.demo_cohort import COHORT, DEMO_TRUTH, seed_cohort
 from ldn.services.clinic.patients import create_patient
 
-__all__ = ["DEMO_CLINIC", "DEMO_PASSWORD", "DemoLogins", "examples_dir", "seed_demo"]
+__all__ = ["DEMO_CLINIC", "DEMO_PASSWORD", "DEMO_TRUTH", "DemoLogins", "examples_dir", "seed_demo"]
 
 DEMO_CLINIC = "Demo Pain Clinic"
 DEMO_PASSWORD = "demo-password-ldn"
@@ -47,11 +52,36 @@ def _exists(clinic: Clinic) -> int | None:
         return s.scalar(select(ClinicRow.id).where(ClinicRow.name == DEMO_CLINIC))
 
 
-def seed_demo(clinic: Clinic) -> DemoLogins:
-    """Create the demo clinic once (a second call only returns the logins)."""
+def _has_cohort(clinic: Clinic, clinic_id: int) -> bool:
+    with clinic.db.transaction() as s:
+        found = s.scalar(
+            select(Patient.id).where(
+                Patient.clinic_id == clinic_id, Patient.record_id == f"demo-cohort-{COHORT[0].key}"
+            )
+        )
+        return found is not None
+
+
+def _clinician(clinic: Clinic, clinic_id: int, email: str) -> Actor:
+    with clinic.db.transaction() as s:
+        uid = s.scalar(select(User.id).where(User.email == email))
+    if uid is None:
+        raise DataFileError(
+            Problem("demo", "the demo clinician is missing", "start from an empty data folder")
+        )
+    return Actor(user_id=int(uid), role="clinician", clinic_id=clinic_id)
+
+
+def seed_demo(clinic: Clinic, *, cohort: bool = False) -> DemoLogins:
+    """Create the demo clinic once (a second call only returns the logins). With ``cohort``
+    (``ldn serve --demo``, ``make run``) it also holds the synthetic cohort of 56 patients
+    with diaries, plans and 22 revealed N-of-1 trials simulated from :data:`DEMO_TRUTH`
+    (:mod:`ldn.services.clinic.demo_cohort`), added once."""
     logins = {r: f"{r}@demo.ldn.example" for r in ("clinician", "pharmacist", "admin", "patient")}
     existing = _exists(clinic)
     if existing is not None:
+        if cohort and not _has_cohort(clinic, existing):
+            seed_cohort(clinic, _clinician(clinic, existing, logins["clinician"]))
         return DemoLogins(existing, logins)
     ex = examples_dir()
     cid = int(accounts.create_clinic(clinic, SYSTEM, name=DEMO_CLINIC)["id"])
@@ -102,4 +132,6 @@ def seed_demo(clinic: Clinic) -> DemoLogins:
     trials.analyse_clinic_trial(
         clinic, doc, int(t["id"]), prior="evidence", condition="fibromyalgia"
     )
+    if cohort:
+        seed_cohort(clinic, doc)
     return DemoLogins(cid, logins)

@@ -3,6 +3,15 @@
 A phone app retries a POST when the answer is lost; with the same ``Idempotency-Key`` and the
 same body the retry returns the first answer and stores nothing new. A second entry for a day
 that already has one is refused unless the caller asks to replace it (``update``).
+
+Latest edit wins (an offline phone syncing later): a request that says when the patient made the
+edit (``edited_at``) replaces the day's entry when the edit is newer than the stored entry's last
+save, and the answer says it replaced an older entry (:attr:`DiarySaved.replaced`); an edit older
+than the stored entry is refused (409) naming the newer one, so the phone can tell the patient
+(never dropped silently). The same entry sent again is answered as stored, not refused. An
+``edited_at`` ahead of the server's clock counts as now (a phone's clock cannot win forever).
+Limitation: the stored side is the server time of the last save (there is no column for the
+phone's edit time), so two phones both offline and editing one day compare by arrival.
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,6 +32,7 @@ from ldn.domain.response import assess_response
 from ldn.persistence.tables import DiaryRow, QuestionnaireRow
 from ldn.services.clinic.access import authorize
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
+from ldn.services.clinic.notifications import notify_diary_entry
 
 __all__ = ["DiarySaved", "diary_entries", "diary_history", "list_diary", "list_questionnaires", "record_diary",
            "response_report", "submit_questionnaire"]  # fmt: skip
@@ -33,6 +43,14 @@ class DiarySaved:
     entry: dict[str, Any]
     created: bool  # False: an update, or a replayed request
     replayed: bool
+    replaced: bool = False  # True: it replaced an older entry of that day
+
+    @property
+    def outcome(self) -> str:
+        """One word for the client: created, replaced, replayed or unchanged."""
+        if self.replayed:
+            return "replayed"
+        return "created" if self.created else "replaced" if self.replaced else "unchanged"
 
 
 def _entry_dict(r: DiaryRow) -> dict[str, Any]:
@@ -48,8 +66,10 @@ def parse_entry(data: object) -> DiaryEntry:
 
 @use_case("diary.write", retry_on_conflict=True)
 def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any],
-                 idempotency_key: str | None, update: bool = False) -> DiarySaved:  # fmt: skip
-    """Store one day's entry (see the module docstring for retries and updates)."""
+                 idempotency_key: str | None, update: bool = False,
+                 edited_at: datetime | None = None) -> DiarySaved:  # fmt: skip
+    """Store one day's entry (see the module docstring for retries, updates and latest edit
+    wins with ``edited_at``)."""
     patient = authorize(tx, actor, "diary.write", patient_id)
     e = parse_entry(entry)
     if e.date > tx.today:
@@ -57,9 +77,11 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
             "date", f"{e.date.isoformat()} is in the future", "log days that have happened"
         )
     data = e.model_dump(mode="json")
-    digest = hashlib.sha256(
-        json.dumps({"entry": data, "update": update}, sort_keys=True).encode()
-    ).hexdigest()
+    edited = min(_utc(edited_at), _utc(tx.now)) if edited_at is not None else None
+    signed: dict[str, Any] = {"entry": data, "update": update}
+    if edited_at is not None:  # as sent (a retry sends the same), not as clamped
+        signed["edited_at"] = _utc(edited_at).isoformat()
+    digest = hashlib.sha256(json.dumps(signed, sort_keys=True).encode()).hexdigest()
     if idempotency_key:
         seen = tx.session.scalar(select(DiaryRow).where(DiaryRow.patient_id == patient.id,
                                                         DiaryRow.idempotency_key == idempotency_key))  # fmt: skip
@@ -72,7 +94,7 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
     row = tx.session.scalar(
         select(DiaryRow).where(DiaryRow.patient_id == patient.id, DiaryRow.day == e.date)
     )
-    if row is not None and not update:
+    if row is not None and not update and edited is None:
         raise ConflictError(f"date: {e.date.isoformat()} already has a diary entry",
                             fix="to replace it, send update=true (or PUT /diary/{date})")  # fmt: skip
     if row is None:
@@ -81,7 +103,10 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
         tx.session.add(row)
         tx.session.flush()
         tx.audit(actor, "create", "diary_entry", row.id, patient_id=patient.id)
+        notify_diary_entry(tx, actor, patient, data)  # issue #18: alerts in this transaction
         return DiarySaved(_entry_dict(row), created=True, replayed=False)
+    if edited is not None and _latest_edit_keeps_stored(tx, actor, row, data, edited):
+        return DiarySaved(_entry_dict(row), created=False, replayed=False)
     row.data, row.version, row.updated_at, row.request_sha256 = (
         data,
         row.version + 1,
@@ -90,8 +115,34 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
     )
     if idempotency_key:
         row.idempotency_key = idempotency_key
-    tx.audit(actor, "update", "diary_entry", row.id, patient_id=patient.id)
-    return DiarySaved(_entry_dict(row), created=False, replayed=False)
+    how = "latest edit wins" if edited is not None else ""
+    tx.audit(actor, "update", "diary_entry", row.id, patient_id=patient.id, detail=how)
+    notify_diary_entry(tx, actor, patient, data)
+    return DiarySaved(_entry_dict(row), created=False, replayed=False, replaced=True)
+
+
+def _utc(at: datetime) -> datetime:
+    """``at`` as an aware UTC time (SQLite gives stored times back without their zone)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _latest_edit_keeps_stored(
+    tx: Tx, actor: Actor, row: DiaryRow, data: dict[str, Any], edited: datetime
+) -> bool:
+    """Latest edit wins: True when the stored entry already says the same (nothing to do);
+    refused (409) when the stored entry was saved after this edit was made; False to replace."""
+    if row.data == data:
+        pid = row.patient_id
+        tx.audit(actor, "read", "diary_entry", row.id, patient_id=pid, detail="unchanged")
+        return True
+    saved = _utc(row.updated_at)
+    if edited <= saved:
+        raise ConflictError(
+            f"date: {row.day.isoformat()} has a newer entry (saved {saved:%Y-%m-%d %H:%M:%S} UTC) "
+            f"than this edit (made {edited:%Y-%m-%d %H:%M:%S} UTC); the newer entry was kept",
+            fix="compare the two; to keep this one instead, send it again as a new edit",
+        )
+    return False
 
 
 @use_case("diary.read")

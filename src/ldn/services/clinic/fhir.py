@@ -50,7 +50,12 @@ from ldn.persistence.tables import (
 from ldn.persistence.tables import PatientIdentifier as IdentifierRow
 from ldn.services.clinic.access import authorize, require
 from ldn.services.clinic.context import Actor, Tx, use_case
-from ldn.services.clinic.patients import load_record, match_patient, sync_match_keys
+from ldn.services.clinic.patients import (
+    append_version,
+    load_record,
+    match_patient,
+    sync_match_keys,
+)
 
 __all__ = [
     "RESOURCE_TYPES",
@@ -329,18 +334,13 @@ def import_patient_bundle(
         record_id = _new_record_id(tx, actor.clinic_id, who.record_id)
         record = read.record.model_copy(update={"id": record_id})
         patient = Patient(clinic_id=actor.clinic_id, record_id=record_id, display_name=record.display_name,
-                          current_version=1, created_at=tx.now, updated_at=tx.now)  # fmt: skip
+                          current_version=0, created_at=tx.now, updated_at=tx.now)  # fmt: skip
         tx.session.add(patient)
         tx.session.flush()
     else:
         record = read.record.model_copy(update={"id": patient.record_id})
-        patient.current_version += 1
-        patient.updated_at = tx.now
     sync_match_keys(tx, patient, record, family=who.family or None)
-    patient.display_name = record.display_name
-    data = record.model_dump(mode="json")
-    tx.session.add(PatientRecordVersion(patient_id=patient.id, version=patient.current_version, data=data,
-                                        created_at=tx.now, created_by=actor.user_id or None))  # fmt: skip
+    append_version(tx, actor, patient, record)
     for kept in read.kept:
         tx.session.add(UnmappedResource(patient_id=patient.id, record_version=patient.current_version,
                                         resource_type=str(kept.resource.get("resourceType", ""))[:64], reason=kept.reason,

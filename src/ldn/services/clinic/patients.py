@@ -20,21 +20,18 @@ from typing import Any
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
+from ldn.domain.dashboard import sort_value
 from ldn.domain.errors import ConflictError, InputError, PreconditionFailed
 from ldn.domain.patient import PatientIdentifier, PatientRecord, parse_patient
 from ldn.domain.screening import score_instruments
-from ldn.domain.titration import TitrationPlan
 from ldn.interop.r4.importer import family_key
 from ldn.persistence.tables import (
-    DiaryRow,
     Patient,
     PatientRecordVersion,
-    Plan,
-    Screening,
-    Trial,
     User,
 )
 from ldn.persistence.tables import PatientIdentifier as IdentifierRow
+from ldn.services.clinic import dashboard
 from ldn.services.clinic.access import authorize, require
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
 
@@ -208,6 +205,24 @@ def _checked(record: object, tx: Tx) -> PatientRecord:
     return rec
 
 
+def append_version(tx: Tx, actor: Actor, patient: Patient, record: PatientRecord) -> dict[str, Any]:
+    """Store ``record`` as the patient's next version (version 1 for a patient just added, whose
+    ``current_version`` is 0): the one place a record version is written. Returns its data."""
+    patient.current_version += 1
+    patient.display_name = record.display_name
+    patient.updated_at = tx.now
+    data = record.model_dump(mode="json")
+    row = PatientRecordVersion(
+        patient_id=patient.id,
+        version=patient.current_version,
+        data=data,
+        created_at=tx.now,
+        created_by=actor.user_id or None,
+    )
+    tx.session.add(row)
+    return data
+
+
 def _summary(p: Patient) -> dict[str, Any]:
     return {"id": p.id, "record_id": p.record_id, "display_name": p.display_name,
             "clinic_id": p.clinic_id, "record_version": p.current_version,
@@ -226,7 +241,7 @@ def create_patient(tx: Tx, actor: Actor, *, record: object) -> dict[str, Any]:
         }  # the clinic's own number is optional
     rec = _checked(record, tx)
     patient = Patient(clinic_id=actor.clinic_id, record_id=rec.id,
-                      display_name=rec.display_name, current_version=1,
+                      display_name=rec.display_name, current_version=0,
                       created_at=tx.now, updated_at=tx.now)  # fmt: skip
     tx.session.add(patient)
     try:
@@ -236,11 +251,10 @@ def create_patient(tx: Tx, actor: Actor, *, record: object) -> dict[str, Any]:
             f"this clinic already has a patient with record id {rec.id!r}",
             fix="use another id, or update that patient (PUT /patients/{id}/record)",
         ) from None
-    tx.session.add(PatientRecordVersion(patient_id=patient.id, version=1, data=rec.model_dump(mode="json"),
-                                        created_at=tx.now, created_by=actor.user_id or None))  # fmt: skip
+    data = append_version(tx, actor, patient, rec)
     sync_match_keys(tx, patient, rec)
     tx.audit(actor, "create", "patient", patient.id, patient_id=patient.id)
-    return {**_summary(patient), "record": rec.model_dump(mode="json")}
+    return {**_summary(patient), "record": data}
 
 
 @use_case("patient.write")
@@ -259,14 +273,9 @@ def update_record(
         raise ConflictError(f"the record id {rec.id!r} does not match this patient ({patient.record_id!r})",
                             fix="keep the record's id unchanged")  # fmt: skip
     sync_match_keys(tx, patient, rec)
-    patient.current_version += 1
-    patient.display_name = rec.display_name
-    patient.updated_at = tx.now
-    tx.session.add(PatientRecordVersion(patient_id=patient.id, version=patient.current_version,
-                                        data=rec.model_dump(mode="json"), created_at=tx.now,
-                                        created_by=actor.user_id or None))  # fmt: skip
+    data = append_version(tx, actor, patient, rec)
     tx.audit(actor, "update", "patient_record", patient.current_version, patient_id=patient.id)
-    return {**_summary(patient), "record": rec.model_dump(mode="json")}
+    return {**_summary(patient), "record": data}
 
 
 @use_case("patient.write")
@@ -290,14 +299,10 @@ def review_medication(
     data["medications"][index]["review"] = {"contains_opioid": contains_opioid, "contains_naltrexone": contains_naltrexone,
                                             "reviewed_by": who, "reviewed_on": tx.today.isoformat()}  # fmt: skip
     rec = _checked(data, tx)
-    patient.current_version += 1
-    patient.updated_at = tx.now
-    tx.session.add(PatientRecordVersion(patient_id=patient.id, version=patient.current_version,
-                                        data=rec.model_dump(mode="json"), created_at=tx.now,
-                                        created_by=actor.user_id or None))  # fmt: skip
+    stored = append_version(tx, actor, patient, rec)
     tx.audit(actor, "update", "patient_record", patient.current_version, patient_id=patient.id,
              detail=f"medication {index} reviewed")  # fmt: skip
-    return {**_summary(patient), "record": rec.model_dump(mode="json")}
+    return {**_summary(patient), "record": stored}
 
 
 def _flat(value: Any, path: str = "") -> dict[str, Any]:
@@ -348,47 +353,65 @@ def get_patient(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     return {**_summary(patient), "record": record.model_dump(mode="json")}
 
 
-def _status(tx: Tx, ids: list[int], today: date) -> dict[int, dict[str, Any]]:
-    """Status columns for a page of patients: verdict, plan step, days logged, trial state."""
-    out: dict[int, dict[str, Any]] = {i: {"verdict": None, "plan_dose_mg": None, "days_logged": 0,
-                                          "last_entry": None, "trial": None} for i in ids}  # fmt: skip
-    last_screen = (
-        select(Screening.patient_id, func.max(Screening.id).label("sid"))
-        .where(Screening.patient_id.in_(ids)).group_by(Screening.patient_id).subquery()
-    )  # fmt: skip
-    for pid, verdict in tx.session.execute(
-        select(Screening.patient_id, Screening.verdict).join(last_screen, Screening.id == last_screen.c.sid)
-    ):  # fmt: skip
-        out[pid]["verdict"] = verdict
-    for pid, n, last in tx.session.execute(
-        select(DiaryRow.patient_id, func.count(), func.max(DiaryRow.day))
-        .where(DiaryRow.patient_id.in_(ids)).group_by(DiaryRow.patient_id)
-    ):  # fmt: skip
-        out[pid]["days_logged"], out[pid]["last_entry"] = n, last.isoformat()
-    for plan in tx.session.scalars(
-        select(Plan).where(Plan.patient_id.in_(ids), Plan.status == "active")
-    ):
-        step = TitrationPlan.from_dict(plan.data["plan"]).dose_on(today)
-        out[plan.patient_id]["plan_dose_mg"] = step.dose_mg if step else 0.0
-    for trial in tx.session.scalars(select(Trial).where(Trial.patient_id.in_(ids))):
-        out[trial.patient_id]["trial"] = trial.status
-    return out
-
-
 @use_case("patient.list")
 def list_patients(
-    tx: Tx, actor: Actor, *, limit: int, offset: int, q: str = ""
+    tx: Tx,
+    actor: Actor,
+    *,
+    limit: int,
+    offset: int,
+    q: str = "",
+    sort: str = "name",
+    condition: str = "",
+    attention: bool | None = None,
+    no_diary_days: int | None = None,
 ) -> Page[dict[str, Any]]:
-    """The clinic's patients with their status, by name."""
+    """The clinic's patients with their status, by name, or sorted by a dashboard column
+    (``sort``: one of :data:`ldn.domain.dashboard.SORTS`, ``-`` for descending; no value sorts
+    last) and filtered: ``condition`` (a code of the current record, not resolved),
+    ``attention`` (there is a next action, or there is none), ``no_diary_days`` (tracking, and no
+    entry for at least this many days). Sorted or filtered by a column, the columns are derived
+    for every patient matching ``q`` (a few aggregated queries), then one page is cut."""
     tx.check_actor(actor)
     require(actor, "patient.list")
+    key, descending = dashboard.parse_sort(sort)
     base = select(Patient).where(Patient.clinic_id == actor.clinic_id)
     if q:
         like = f"%{q.lower()}%"
         base = base.where(
             func.lower(Patient.display_name).like(like) | func.lower(Patient.record_id).like(like)
         )
-    rows, total = tx.paged(base, Patient.display_name, Patient.id, limit=limit, offset=offset)
-    status = _status(tx, [p.id for p in rows], tx.today)
+    window, gap = tx.settings.dashboard_window_days, tx.settings.dashboard_gap_days
+    if key == "name" and not condition and attention is None and no_diary_days is None:
+        order = (
+            (Patient.display_name.desc(), Patient.id.desc())
+            if descending
+            else (Patient.display_name, Patient.id)
+        )
+        rows, total = tx.paged(base, *order, limit=limit, offset=offset)
+        status = dashboard.status_for(tx, [p.id for p in rows], tx.today)
+    else:
+        every = tx.session.scalars(base.order_by(Patient.display_name, Patient.id)).all()
+        status = dashboard.status_for(tx, base.with_only_columns(Patient.id), tx.today)
+        for p in every:
+            if p.id not in status:  # nothing stored yet (no screening, diary, plan or trial)
+                status[p.id] = dashboard.blank_status(tx.today, window, gap)
+        chosen = [
+            p for p in every if dashboard.keep(status[p.id], condition, attention, no_diary_days)
+        ]
+        if key == "name":
+            chosen = chosen[::-1] if descending else chosen
+        else:
+            valued = [p for p in chosen if sort_value(status[p.id]["_row"], key) is not None]
+            valued.sort(key=lambda p: sort_value(status[p.id]["_row"], key), reverse=descending)
+            chosen = valued + [p for p in chosen if sort_value(status[p.id]["_row"], key) is None]
+        total, rows = len(chosen), chosen[offset : offset + limit]
+    for p in rows:
+        if p.id not in status:
+            status[p.id] = dashboard.blank_status(tx.today, window, gap)
     tx.audit(actor, "read", "patients", detail="ids=" + ",".join(str(p.id) for p in rows))
-    return Page([{**_summary(p), "status": status[p.id]} for p in rows], total, limit, offset)
+    items = [
+        {**_summary(p), "status": {k: v for k, v in status[p.id].items() if k != "_row"}}
+        for p in rows
+    ]
+    return Page(items, total, limit, offset)

@@ -39,8 +39,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "trial.read": frozenset({"clinician", "patient", "pharmacist"}),
     "trial.write": frozenset({"clinician"}),
     "trial.sealed": frozenset({"pharmacist"}),
+    "outcomes.read": frozenset({"clinician", "admin"}),
+    "invite.write": frozenset({"clinician"}),
     "user.admin": frozenset({"admin"}),
     "audit.read": frozenset({"admin"}),
+    "aggregate.export": frozenset({"admin", "clinician"}),
+    "notification.read": frozenset({"patient", "clinician", "pharmacist", "admin"}),
+    "notification.inbox": frozenset({"clinician"}),
+    "notification.admin": frozenset({"admin"}),
 }
 
 

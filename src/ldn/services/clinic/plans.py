@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ldn.domain.adjustments import adjust
 from ldn.domain.errors import InputError, NotFoundError, PreconditionFailed, PreconditionRequired
+from ldn.domain.outcomes import STOP_REASONS
 from ldn.domain.screening import screen
 from ldn.domain.start_guard import decide_start
 from ldn.domain.titration import TitrationPlan
@@ -23,7 +24,7 @@ from ldn.services.clinic.context import Actor, Tx, use_case
 from ldn.services.clinic.patients import load_record
 from ldn.services.planning import PlanOptions, make_plan
 
-__all__ = ["adjust_plan", "create_plan", "get_plan", "plan_options", "update_plan"]
+__all__ = ["adjust_plan", "create_plan", "get_plan", "plan_options", "stop_plan", "update_plan"]
 
 _OPTION_NAMES = {f.name for f in fields(PlanOptions)}
 
@@ -51,8 +52,18 @@ def _options_json(opts: PlanOptions) -> dict[str, Any]:
 
 
 def _dict(p: Plan) -> dict[str, Any]:
-    return {"id": p.id, "patient_id": p.patient_id, "version": p.version, "status": p.status,
-            "options": p.options, "updated_at": p.updated_at.isoformat(), **p.data}  # fmt: skip
+    data = dict(p.data)
+    record_id = data.pop("patient_id", None)  # the plan document names the record, not the row
+    return {
+        **data,
+        "id": p.id,
+        "patient_id": p.patient_id,
+        "record_id": record_id,
+        "version": p.version,
+        "status": p.status,
+        "options": p.options,
+        "updated_at": p.updated_at.isoformat(),
+    }
 
 
 def _active(tx: Tx, patient_id: int) -> Plan:
@@ -149,3 +160,34 @@ def adjust_plan(tx: Tx, actor: Actor, patient_id: int, *, side_effect: str, on: 
         actor, "update", "plan", plan.id, patient_id=patient.id, detail=f"adjust={side_effect}"
     )
     return _dict(plan)
+
+
+@use_case("plan.write")
+def stop_plan(tx: Tx, actor: Actor, patient_id: int, *, reason: str, note: str = "",
+              on: date | None = None, if_version: int | None) -> dict[str, Any]:  # fmt: skip
+    """Record that the patient stopped LDN: the active plan ends on ``on`` (the last day on LDN,
+    default today) with a coded ``reason`` (:data:`ldn.domain.outcomes.STOP_REASONS`) and the
+    clinician's ``note``. A later plan (``create_plan``) restarts LDN."""
+    patient = authorize(tx, actor, "plan.write", patient_id)
+    if reason not in STOP_REASONS:
+        raise InputError.at("reason", f"unknown reason for stopping {reason!r}",
+                            f"use one of: {', '.join(STOP_REASONS)}")  # fmt: skip
+    day = on or tx.today
+    if day > tx.today:
+        raise InputError.at(
+            "on", f"{day.isoformat()} is in the future", "record a stop that has happened"
+        )
+    text = note.strip()
+    if len(text) > 2000:
+        raise InputError.at("note", "the note is longer than 2000 characters", "shorten it")
+    if reason == "other" and not text:
+        raise InputError.at(
+            "note", "say why (the reason is 'other')", "write the reason in the note"
+        )
+    plan = _active(tx, patient.id)
+    _check_version(plan, if_version)
+    plan.status, plan.stopped_on, plan.stop_reason, plan.stop_note = "stopped", day, reason, text
+    plan.version += 1
+    plan.updated_at, plan.updated_by = tx.now, actor.user_id or None
+    tx.audit(actor, "update", "plan", plan.id, patient_id=patient.id, detail=f"stop={reason}")
+    return {**_dict(plan), "stopped_on": day.isoformat(), "stop_reason": reason, "stop_note": text}

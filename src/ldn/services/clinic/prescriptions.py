@@ -32,6 +32,7 @@ from ldn.persistence.tables import Batch, Patient, Plan, Prescription, User
 from ldn.persistence.tables import Clinic as ClinicRow
 from ldn.services.clinic.access import authorize, patient_in_scope, require
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
+from ldn.services.clinic.notifications import notify_new_prescription
 from ldn.services.clinic.patients import load_record
 
 __all__ = [
@@ -187,6 +188,7 @@ def create_prescription(
     rx.data = {**_draft(tx, actor, patient, plan, number=rx.id), "fill": 1, "dispensed_fills": [],
                "history": [{"status": "issued", "at": tx.now.isoformat(), "by": actor.user_id or None}]}  # fmt: skip
     tx.audit(actor, "create", "prescription", rx.id, patient_id=patient.id)
+    notify_new_prescription(tx, actor, rx)  # issue #18: the pharmacists, in this transaction
     return {**rx_dict(rx), "replayed": False}
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ldn.domain.adjustments import RULES as ADJUSTMENT_RULES
 from ldn.domain.errors import (
     ClinicalRefusal,
     ConflictError,
@@ -21,8 +22,9 @@ from ldn.domain.errors import (
 from ldn.domain.medicines import identify, medicine_names
 from ldn.domain.patient import PatientRecord
 from ldn.domain.vocabulary import CONDITIONS, WPI_REGIONS
-from ldn.services.clinic import diary, patients, pharmacy, plans, screenings, trials
+from ldn.services.clinic import diary, invites, patients, pharmacy, plans, screenings, trials
 from ldn.services.visuals import pain_chart, trial_chart
+from ldn.web import dashboard as dashboard_view
 from ldn.web.forms import (
     MED_ROWS,
     PRIOR_ROWS,
@@ -58,12 +60,34 @@ def _medicines(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("")
-def patient_list(request: Request, actor: WebActor, q: str = "") -> HTMLResponse:
+def patient_list(
+    request: Request,
+    actor: WebActor,
+    q: str = "",
+    sort: str = "name",
+    condition: str = "",
+    attention: str = "",
+    no_diary_days: str = "",
+) -> HTMLResponse:
+    """The patient list: sortable columns (``sort``, ``-`` descending) and filters, as query
+    parameters (a bookmark keeps them); see :func:`ldn.web.dashboard.list_view`."""
     require_role(actor, "clinician")
-    listing = patients.list_patients(
-        request.app.state.clinic, actor, limit=200, offset=0, q=q[:100]
+    view = dashboard_view.list_view(
+        q=q[:100], sort=sort, condition=condition[:60], attention=attention, days=no_diary_days
     )
-    return page(request, "clinic/patients.html", patients=listing.items, total=listing.total, q=q)
+    clinic = request.app.state.clinic
+    listing = patients.list_patients(clinic, actor, limit=200, offset=0, **view.query)
+    conditions = _form_context()["conditions"]
+    items, total = listing.items, listing.total
+    return page(
+        request,
+        "clinic/patients.html",
+        patients=items,
+        total=total,
+        q=q,
+        view=view,
+        conditions=conditions,
+    )
 
 
 @router.get("/new")
@@ -165,7 +189,8 @@ def _dashboard(request: Request, actor: Any, pid: int, **extra: Any) -> dict[str
     return {"patient": patient, "screening": screens[0] if screens else None, "plan": plan, "days_logged": len(entries),
             "chart": chart, "response": response, "side_effects": side, "trials": trial_list, "trial_charts": trial_charts,
             "today": clinic.today().isoformat(), "plan_error": "", "trial_error": "", "medicines": _medicines(patient["record"]),
-            "prescriptions": pharmacy.list_prescriptions(clinic, actor, pid), **extra}  # fmt: skip
+            "prescriptions": pharmacy.list_prescriptions(clinic, actor, pid), "adjust_options": ADJUSTMENT_RULES,
+            "access": invites.list_invites(clinic, actor, pid), **extra}  # fmt: skip
 
 
 @router.get("/patients/{pid}")
@@ -230,6 +255,48 @@ def create_plan(request: Request, actor: WebActor, pid: int, schedule: Annotated
             "clinic/patient.html",
             status=422,
             **_dashboard(request, actor, pid, plan_error=message),
+        )
+    return RedirectResponse(f"/clinic/patients/{pid}#plan", status_code=303)
+
+
+@router.post("/patients/{pid}/plan/adjust", dependencies=CSRF)
+def adjust_plan(
+    request: Request,
+    actor: WebActor,
+    pid: int,
+    side_effect: Annotated[str, Form(max_length=40)] = "",
+    on: Annotated[str, Form(max_length=20)] = "",
+    severe: Annotated[str, Form(max_length=5)] = "",
+    version: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """A side effect's dose change (``ldn.domain.adjustments``) through the same use case and
+    start guard as ``POST /api/v1/patients/{id}/plan/adjustments``; a refusal keeps the form."""
+    require_role(actor, "clinician")
+    clinic = request.app.state.clinic
+    try:
+        day = date.fromisoformat(on) if on else clinic.today()
+        plans.adjust_plan(
+            clinic,
+            actor,
+            pid,
+            side_effect=side_effect,
+            on=day,
+            severe=severe == "yes",
+            if_version=int(version) if version.isdigit() else None,
+        )
+    except (InputError, ClinicalRefusal, ConflictError, ValueError) as exc:
+        message = (
+            f"{exc.message} — {exc.fix}"
+            if isinstance(exc, LdnError)
+            else "write the date as YYYY-MM-DD"
+        )
+        status = exc.status if isinstance(exc, LdnError) else 422
+        kept = {"side_effect": side_effect, "on": on, "severe": severe == "yes"}
+        return page(
+            request,
+            "clinic/patient.html",
+            status=status,
+            **_dashboard(request, actor, pid, adjust_error=message, adjust_values=kept),
         )
     return RedirectResponse(f"/clinic/patients/{pid}#plan", status_code=303)
 

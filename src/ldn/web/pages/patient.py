@@ -4,15 +4,17 @@ my progress, my trial (blinded: bottle A or B only)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from importlib.resources import files
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 
 from ldn.domain.compounding import Supply, plan_supply
 from ldn.domain.cost import monthly_cost
-from ldn.domain.errors import InputError, NotFoundError, PermissionDeniedError
+from ldn.domain.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from ldn.domain.patient import PatientRecord
 from ldn.domain.titration import TitrationPlan
 from ldn.interop.handout import HandoutContext, evidence_lines, render_handout
@@ -74,6 +76,8 @@ async def save_entry(request: Request, actor: WebActor) -> Response:
     }
     vals["side_effects"] = list(form.getlist("side_effects"))
     vals["headache_day"] = form.get("headache_day") == "on"
+    vals["side_effect_severe"] = form.get("side_effect_severe") == "on"
+    vals["flag_for_clinician"] = form.get("flag_for_clinician") == "on"
     entry = {k: v for k, v in vals.items() if v not in (None, "")}
     try:
         diary.record_diary(request.app.state.clinic, actor, _pid(actor), entry=entry,
@@ -120,7 +124,14 @@ def my_handout(request: Request, actor: WebActor) -> Response:
     )
     ctx = HandoutContext("", TitrationPlan.from_dict(plan["plan"]), form, monthly_cost(form),
                          supply=_supply(plan), evidence=evidence_lines(record))  # fmt: skip
-    return HTMLResponse(render_handout(ctx, fmt="html"))
+    return _handout_page(request, render_handout(ctx, fmt="html"))
+
+
+def _handout_page(request: Request, document: str) -> HTMLResponse:
+    """The handout inside the app's page: a way back, a print button, the clinic's telephone."""
+    body = document.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
+    phone = request.app.state.clinic.settings.clinic_phone
+    return page(request, "patient/handout.html", handout=Markup(body), clinic_phone=phone)
 
 
 def _supply(plan: dict[str, Any]) -> Supply:
@@ -164,3 +175,65 @@ def my_trial(request: Request, actor: WebActor) -> HTMLResponse:
         today=today,
         timedelta=timedelta,
     )
+
+
+# -- the diary offline (issue #18): service worker, session for the page script, sync ----------
+_SW = files("ldn.web") / "static" / "diary-sw.js"
+_FIELDS = ("date", "pain_avg", "sleep_quality", "fatigue", "dose_mg", "note")
+
+
+@router.get("/sw.js")
+def service_worker() -> Response:
+    """The diary's service worker, allowed to control ``/me`` (its pages work offline)."""
+    allowed = {"Service-Worker-Allowed": "/me"}
+    return Response(_SW.read_bytes(), media_type="text/javascript", headers=allowed)
+
+
+@router.get("/diary/session")
+def diary_session(request: Request, actor: WebActor) -> JSONResponse:
+    """The current session's CSRF token and patient, for diary.js to send kept entries (the
+    answer is same-origin only: another site cannot read it)."""
+    require_role(actor, "patient")
+    return JSONResponse({"csrf": request.state.csrf, "patient_id": _pid(actor)})
+
+
+def _kept_entry(form: Any) -> dict[str, Any]:
+    vals: dict[str, Any] = {k: form.get(k) for k in _FIELDS}
+    vals["side_effects"] = list(form.getlist("side_effects"))
+    vals["headache_day"] = form.get("headache_day") == "on"
+    vals["side_effect_severe"] = form.get("side_effect_severe") == "on"
+    vals["flag_for_clinician"] = form.get("flag_for_clinician") == "on"
+    return {k: v for k, v in vals.items() if v not in (None, "")}
+
+
+def _refused(day: str, reason: str, status: int) -> JSONResponse:
+    return JSONResponse({"outcome": "refused", "date": day, "reason": reason}, status_code=status)
+
+
+@router.post("/diary/sync", dependencies=[Depends(verify_csrf)])
+async def sync_entry(request: Request, actor: WebActor) -> JSONResponse:
+    """An entry kept on the phone while offline (sent by diary.js with its own Idempotency-Key
+    and the time it was made): the latest edit of a day wins. JSON: ``outcome`` (created,
+    replaced, unchanged, replayed) or 409/422 with ``outcome: refused`` and the ``reason``."""
+    require_role(actor, "patient")
+    form = await request.form()
+    day = str(form.get("date") or "")
+    try:
+        edited = datetime.fromisoformat(str(form.get("edited_at") or ""))
+    except ValueError:
+        return _refused(day, "the entry has no valid edit time", 422)
+    key = str(form.get("key") or "")[:200] or None
+    try:
+        saved = diary.record_diary(
+            request.app.state.clinic,
+            actor,
+            _pid(actor),
+            entry=_kept_entry(form),
+            idempotency_key=key,
+            update=True,
+            edited_at=edited if edited.tzinfo else edited.replace(tzinfo=UTC),
+        )
+    except (InputError, ConflictError) as exc:
+        return _refused(day, exc.message, 409 if isinstance(exc, ConflictError) else 422)
+    out = {"outcome": saved.outcome, "date": saved.entry["date"], "version": saved.entry["version"]}
+    return JSONResponse(out, status_code=201 if saved.created else 200)

@@ -1,0 +1,200 @@
+"""The facts behind the clinician's patient list (issue #18), for many patients at once.
+
+Each fact is one aggregated query over the patients in ``scope`` (a subquery of patient ids, or
+a page's ids), never a query per patient: the newest screening, the diary (first and last day,
+days logged in the window, the newest day with a side effect), the active plan, the newest
+trial and the current record's conditions. :func:`ldn.domain.dashboard.derive` turns the facts
+into the list's columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, select
+
+from ldn.domain.dashboard import SORTS, PatientFacts, derive
+from ldn.domain.errors import InputError
+from ldn.persistence.tables import DiaryRow, Patient, PatientRecordVersion, Plan, Screening, Trial
+from ldn.services.clinic.context import Tx
+
+__all__ = ["blank_status", "collect_facts", "keep", "parse_sort", "plan_facts", "status_for"]
+
+Scope = Select[tuple[int]] | list[int]
+
+
+def plan_facts(plan: dict[str, Any], today: date) -> tuple[date, float, date | None]:
+    """(first dose day, today's dose in mg (0 before the start), assessment date) of a stored
+    plan (validated when it was saved: read, not parsed again)."""
+    steps = sorted(
+        ((date.fromisoformat(s["start"]), float(s["dose_mg"])) for s in plan["steps"]),
+        key=lambda s: s[0],
+    )
+    dose_mg = 0.0
+    for start, mg in steps:
+        if start <= today:
+            dose_mg = mg
+    due = plan.get("assessment_date")
+    return steps[0][0], dose_mg, date.fromisoformat(due) if due else None
+
+
+def _in(column: Any, scope: Scope) -> Any:
+    return column.in_(scope)
+
+
+def collect_facts(
+    tx: Tx, scope: Scope, *, today: date, window_days: int
+) -> dict[int, dict[str, Any]]:
+    """The fields of :class:`~ldn.domain.dashboard.PatientFacts` by patient id (absent facts
+    keep their defaults); plus ``days_logged`` (all days), for the list's older columns."""
+    out: dict[int, dict[str, Any]] = {}
+
+    def of(pid: int) -> dict[str, Any]:
+        return out.setdefault(pid, {"days_logged": 0})
+
+    newest = (
+        select(func.max(Screening.id))
+        .where(_in(Screening.patient_id, scope))
+        .group_by(Screening.patient_id)
+    )
+    for pid, verdict in tx.session.execute(
+        select(Screening.patient_id, Screening.verdict).where(Screening.id.in_(newest))
+    ):
+        of(pid)["verdict"] = verdict
+    window_start = today - timedelta(days=window_days)
+    in_window = case((and_(DiaryRow.day >= window_start, DiaryRow.day < today), 1), else_=0)
+    for pid, n, first, last, recent in tx.session.execute(
+        select(
+            DiaryRow.patient_id,
+            func.count(),
+            func.min(DiaryRow.day),
+            func.max(DiaryRow.day),
+            func.sum(in_window),
+        )
+        .where(_in(DiaryRow.patient_id, scope))
+        .group_by(DiaryRow.patient_id)
+    ):
+        f = of(pid)
+        f.update(days_logged=n, first_diary_day=first, last_diary_day=last)
+        f["days_logged_in_window"] = int(recent or 0)
+    ticked = DiaryRow.data["side_effects"].as_string()
+    newest_se = (
+        select(DiaryRow.patient_id, func.max(DiaryRow.day).label("day"))
+        .where(_in(DiaryRow.patient_id, scope), ticked.is_not(None), ticked != "[]")
+        .group_by(DiaryRow.patient_id)
+        .subquery()
+    )
+    for pid, day, data in tx.session.execute(
+        select(DiaryRow.patient_id, DiaryRow.day, DiaryRow.data).join(
+            newest_se,
+            and_(DiaryRow.patient_id == newest_se.c.patient_id, DiaryRow.day == newest_se.c.day),
+        )
+    ):
+        of(pid).update(side_effect_day=day, side_effects=tuple(data.get("side_effects") or ()))
+    for pid, data in tx.session.execute(
+        select(Plan.patient_id, Plan.data)
+        .where(_in(Plan.patient_id, scope), Plan.status == "active")
+        .order_by(Plan.id)
+    ):
+        start, dose_mg, due = plan_facts(data["plan"], today)
+        of(pid).update(plan_start=start, plan_dose_mg=dose_mg, assessment_date=due)
+    newest_trial = (
+        select(func.max(Trial.id)).where(_in(Trial.patient_id, scope)).group_by(Trial.patient_id)
+    )
+    for pid, status, design in tx.session.execute(
+        select(Trial.patient_id, Trial.status, Trial.design).where(Trial.id.in_(newest_trial))
+    ):
+        periods = design.get("periods") or []
+        end = date.fromisoformat(periods[-1]["end"]) if periods else None
+        of(pid).update(trial_status=status, trial_end=end)
+    for pid, conditions in tx.session.execute(
+        select(PatientRecordVersion.patient_id, PatientRecordVersion.data["conditions"])
+        .join(
+            Patient,
+            and_(
+                Patient.id == PatientRecordVersion.patient_id,
+                Patient.current_version == PatientRecordVersion.version,
+            ),
+        )
+        .where(_in(Patient.id, scope))
+    ):
+        codes = [c.get("code") for c in conditions or () if c.get("status") != "resolved"]
+        of(pid)["conditions"] = tuple(str(c) for c in codes if c)
+    return out
+
+
+def facts_of(collected: dict[str, Any]) -> PatientFacts:
+    """The :class:`PatientFacts` in one patient's collected fields."""
+    return PatientFacts(**{k: v for k, v in collected.items() if k != "days_logged"})
+
+
+def ids_of(rows: Iterable[Patient]) -> list[int]:
+    return [p.id for p in rows]
+
+
+def status_for(tx: Tx, scope: Scope, today: date) -> dict[int, dict[str, Any]]:
+    """Status columns for patients (a list of ids, or a subquery of them), from a few aggregated
+    queries (:mod:`ldn.services.clinic.dashboard`): the older columns (verdict, plan dose, days
+    logged, last entry, trial) and the dashboard's (:mod:`ldn.domain.dashboard`: last diary day,
+    days missed, newest side effect, current dose, next action, needs attention), with the
+    current record's conditions."""
+    window, gap = tx.settings.dashboard_window_days, tx.settings.dashboard_gap_days
+    out: dict[int, dict[str, Any]] = {}
+    for pid, got in collect_facts(tx, scope, today=today, window_days=window).items():
+        facts = facts_of(got)
+        row = derive(facts, today=today, window_days=window, gap_days=gap)
+        out[pid] = {
+            "verdict": facts.verdict,
+            "plan_dose_mg": facts.plan_dose_mg,
+            "days_logged": got["days_logged"],
+            "last_entry": facts.last_diary_day.isoformat() if facts.last_diary_day else None,
+            "trial": facts.trial_status,
+            **row.as_dict(),
+            "conditions": list(facts.conditions),
+            "window_days": window,
+            "_row": row,
+        }
+    return out
+
+
+def blank_status(pid_today: date, window: int, gap: int) -> dict[str, Any]:
+    row = derive(PatientFacts(), today=pid_today, window_days=window, gap_days=gap)
+    return {
+        "verdict": None,
+        "plan_dose_mg": None,
+        "days_logged": 0,
+        "last_entry": None,
+        "trial": None,
+        **row.as_dict(),
+        "conditions": [],
+        "window_days": window,
+        "_row": row,
+    }
+
+
+def parse_sort(sort: str) -> tuple[str, bool]:
+    key, descending = (sort[1:], True) if sort.startswith("-") else (sort, False)
+    if key not in SORTS:
+        raise InputError.at(
+            "sort",
+            f"cannot sort by {sort!r}",
+            f"use one of {', '.join(SORTS)} (a leading - sorts descending)",
+        )
+    return key, descending
+
+
+def keep(
+    status: dict[str, Any], condition: str, attention: bool | None, no_diary_days: int | None
+) -> bool:
+    """The list's filters (see :func:`list_patients`)."""
+    row = status["_row"]
+    if condition and condition not in status["conditions"]:
+        return False
+    if attention is not None and row.needs_attention != attention:
+        return False
+    if no_diary_days is not None:
+        gap = row.diary_gap_days
+        return bool(row.tracking and (gap is None or gap >= no_diary_days))
+    return True
