@@ -48,10 +48,15 @@ def main() -> int:
 
 
 def _pg_version() -> str:
+    import subprocess
+
     from tests.faults.harness import pg_bin
 
     bindir = pg_bin()
-    return bindir.parent.name if bindir is not None else "?"
+    if bindir is None:
+        return "?"
+    out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True)
+    return out.stdout.strip().removeprefix("postgres (PostgreSQL) ") or "?"
 
 
 if __name__ == "__main__":

@@ -8,11 +8,14 @@ each with a side effect every tenth day) is written in bulk to SQLite. Timed, in
 - ``filtered``    fibromyalgia, needs attention, no diary for 3 days
 
 Each runs a few times; the median is printed with its ratio to the reference, and the number of
-SQL statements (it must not depend on N). Run: python benchmarks/patient_list.py [--quick]
+SQL statements (it must not depend on N), on SQLite and on PostgreSQL (a database made for the
+run at ``LDN_TEST_DATABASE_URL``'s server, dropped after).
+Run: python benchmarks/patient_list.py [--quick] [--profile]
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -22,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import event, insert, select
 
 from ldn.config import Settings
@@ -35,9 +39,14 @@ QUICK = "--quick" in sys.argv
 N = 1000 if QUICK else 10_000
 DAYS = 30
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+PG_ADMIN = os.environ.get(
+    "LDN_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
-def seed(clinic: Clinic) -> Actor:
+def seed(clinic: Clinic, n: int = N) -> Actor:
+    """A clinic of ``n`` patients, written in bulk; its clinician doc@big.example (password
+    ``x`` * 20)."""
     c = accounts.create_clinic(clinic, SYSTEM, name="Big Clinic")
     cid = int(c["id"])
     accounts.create_user(
@@ -62,7 +71,7 @@ def seed(clinic: Clinic) -> Actor:
                     "created_at": NOW,
                     "updated_at": NOW,
                 }
-                for i in range(N)
+                for i in range(n)
             ],
         )
         ids = list(
@@ -194,12 +203,43 @@ def run(url: str, name: str) -> None:
             lambda: listing(condition="fibromyalgia", attention=True, no_diary_days=3),
             ref,
         )
+        if "--profile" in sys.argv:
+            profile(clinic, doc)
         clinic.close()
+
+
+def profile(clinic: Clinic, doc: Actor) -> None:
+    """cProfile of 20 default pages (by name), by own time."""
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(20):
+        patients.list_patients(clinic, doc, limit=50, offset=0)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(15)
+    print(out.getvalue())
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{tmp}/bench.sqlite3", "SQLite")
+    admin = PG_ADMIN.replace("+psycopg", "")
+    name = f"ldn_list_{os.getpid()}"
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    except psycopg.Error as exc:
+        print(f"PostgreSQL skipped ({type(exc).__name__})")
+        return
+    try:
+        run(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", "PostgreSQL")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
             pytest.fail(f"fault suite cannot run: {reason} [LDN_REQUIRE_POSTGRES=1]")
         pytest.skip(f"fault suite skipped: {reason}")
     work: Path = tmp_path_factory.mktemp("faults")
-    return run_faults(writers=8, outage_s=3, settle_s=1.5, work=work)
+    return run_faults(writers=8, outage_s=3, settle_s=1.5, work=work, server_workers=(2, 1))
 
 
 def test_no_acknowledged_write_is_lost_or_duplicated(report: Report) -> None:

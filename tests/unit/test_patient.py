@@ -10,7 +10,7 @@ import pytest
 from ldn.domain.documents import parse_document
 from ldn.domain.errors import DataFileError, InputError
 from ldn.domain.patient import Dose, parse_patient
-from ldn.services.files import load_patient_file
+from ldn.services.standalone.files import load_patient_file
 from tests.conftest import AS_OF, PATIENTS
 
 REQUIRED = {

@@ -10,16 +10,18 @@ passes is :func:`ldn.api.boundary.check_text`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ldn.domain.errors import InputError
 from ldn.services.clinic import accounts
 from ldn.services.clinic.accounts import check_session, decode_token
-from ldn.services.clinic.context import Actor, Clinic
+from ldn.services.clinic.context import Actor, Clinic, Verified
 
 __all__ = [
     "ActorDep",
@@ -36,7 +38,7 @@ __all__ = [
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/token")
 
 
-def _clinic(request: Request) -> Clinic:
+async def _clinic(request: Request) -> Clinic:  # async: no thread hop for a lookup
     clinic: Clinic = request.app.state.clinic
     return clinic
 
@@ -44,10 +46,21 @@ def _clinic(request: Request) -> Clinic:
 ClinicDep = Annotated[Clinic, Depends(_clinic)]
 
 
-def _actor(
+async def _actor(
     request: Request, clinic: ClinicDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:  # fmt: skip
+) -> AsyncIterator[Actor]:  # fmt: skip
+    """The caller, from the token's signature and expiry (no database work here); revoked,
+    deactivated or changed accounts are refused (401) on every route, in one of two places:
+
+    - a route that calls a use case with this actor: inside that use case's transaction, in its
+      first query (:func:`ldn.services.clinic.access.authorize`) or before it commits;
+    - any other route: after the route ran and before anything is sent
+      (:func:`~ldn.services.clinic.accounts.check_session`; this dependency's exit runs before
+      the response, ``scope="function"``), also when the route raised an error.
+
+    Nothing is cached between requests: the next request after a revocation is refused.
+    """
     token = credentials.credentials if credentials else ""
     host = request.client.host if request.client else ""
     actor = decode_token(
@@ -57,11 +70,18 @@ def _actor(
         remote_addr=host,
         request_id=request.state.request_id,
     )
-    check_session(clinic, actor)  # revoked, deactivated or changed: refused on every route
-    return actor
+    actor = replace(actor, verified=Verified())
+    try:
+        yield actor
+    except Exception:
+        if actor.verified is not None and not actor.verified.done:
+            await run_in_threadpool(check_session, clinic, actor)  # 401 wins over the error
+        raise
+    if actor.verified is not None and not actor.verified.done:
+        await run_in_threadpool(check_session, clinic, actor)
 
 
-ActorDep = Annotated[Actor, Depends(_actor)]
+ActorDep = Annotated[Actor, Depends(_actor, scope="function")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +90,7 @@ class Paging:
     offset: int
 
 
-def _paging(
+async def _paging(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
 ) -> Paging:
@@ -92,7 +112,7 @@ def _compute_actor(request: Request, actor: ActorDep) -> Actor:
 
 
 #: a signed-in user within ``LDN_COMPUTE_PER_MINUTE`` computations (429 with Retry-After beyond)
-ComputeDep = Annotated[Actor, Depends(_compute_actor)]
+ComputeDep = Annotated[Actor, Depends(_compute_actor, scope="function")]
 
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
 
@@ -101,7 +121,7 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def _if_match(
+async def _if_match(
     if_match: Annotated[str | None, Header(description='ETag read earlier, e.g. "3"')] = None,
 ) -> int | None:
     if if_match is None:

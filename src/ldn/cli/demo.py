@@ -17,7 +17,7 @@ from ldn.cli._common import AsOfOpt, console, parse_as_of
 from ldn.domain.facts import collect_facts
 from ldn.domain.sources import registry
 from ldn.domain.vocabulary import CONDITIONS
-from ldn.services.files import load_patient_file
+from ldn.services.standalone.files import load_patient_file
 
 #: the date the example patients were written for (their washout dates count from it)
 EXAMPLES_AS_OF = date(2026, 11, 25)

@@ -27,7 +27,7 @@ from ldn.domain.evidence.dataset import OUTCOMES, dataset, outcome_rows, poolabl
 from ldn.domain.evidence.effect_sizes import CROSSOVER_CORRELATION
 from ldn.domain.evidence.meta import METHODS, PI_METHODS, MetaResult, meta_analysis
 from ldn.domain.evidence.sensitivity import LeaveOneOut, leave_one_out
-from ldn.services.evidence_files import read_effects_csv, read_study_file
+from ldn.services.standalone.evidence_files import read_effects_csv, read_study_file
 
 evidence_app = typer.Typer(
     help="The published LDN trials, pooled by random-effects meta-analysis.", no_args_is_help=True

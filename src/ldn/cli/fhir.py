@@ -20,7 +20,7 @@ from ldn.cli._common import (
 from ldn.domain.errors import DataFileError, Problem
 from ldn.domain.screening import screen
 from ldn.interop.r4 import bundle_to_record, record_to_bundle
-from ldn.services.files import load_document, load_patient_file
+from ldn.services.standalone.files import load_document, load_patient_file
 
 fhir_app = typer.Typer(
     help="HL7 FHIR R4: export a patient record as a Bundle, import a Bundle.", no_args_is_help=True

@@ -14,8 +14,8 @@ from ldn.cli._common import JsonOpt, console, emit_json, print_disclaimer
 from ldn.domain.errors import InputError
 from ldn.domain.pk import BLOCKADE_CAVEAT, EXTRAPOLATION_CAVEAT
 from ldn.domain.pk.occupancy import OCCUPANCY_VALID_H, dose_occupancy
-from ldn.services.pharmacology import blockade_table, fit_table, run_simulation
-from ldn.services.pharmacology import caveats as pk_caveats
+from ldn.services.standalone.pharmacology import blockade_table, fit_table, run_simulation
+from ldn.services.standalone.pharmacology import caveats as pk_caveats
 
 pk_app = typer.Typer(
     help="Naltrexone and 6β-naltrexol exposure and receptor occupancy.", no_args_is_help=True

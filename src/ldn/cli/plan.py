@@ -15,9 +15,9 @@ from ldn.domain.adjustments import SIDE_EFFECTS, adjust
 from ldn.domain.errors import ClinicalRefusal, InputError
 from ldn.domain.prescription import Prescriber
 from ldn.domain.titration import TitrationPlan
-from ldn.services.files import load_document, load_patient_file
-from ldn.services.plan_documents import adjusted_documents, write_documents
-from ldn.services.planning import PlanOptions, make_plan, write_plan_files
+from ldn.services.standalone.files import load_document, load_patient_file
+from ldn.services.standalone.plan_documents import adjusted_documents, write_documents
+from ldn.services.standalone.planning import PlanOptions, make_plan, write_plan_files
 
 
 def _print_plan(plan: TitrationPlan, title: str) -> None:

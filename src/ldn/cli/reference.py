@@ -12,7 +12,7 @@ from ldn.cli._common import AsOfOpt, JsonOpt, PatientFileArg, console, emit_json
 from ldn.domain.errors import InputError
 from ldn.domain.facts import collect_facts, facts_markdown
 from ldn.domain.sources import get_source, registry
-from ldn.services.files import load_patient_file
+from ldn.services.standalone.files import load_patient_file
 
 _MARK = {
     "verified": "[green]verified[/]",

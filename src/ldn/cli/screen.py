@@ -21,7 +21,7 @@ from ldn.cli._common import (
 )
 from ldn.domain.instruments import INSTRUMENTS, NAMED_NOT_REPRODUCED, get_instrument
 from ldn.domain.screening import OFF_LABEL, ScreeningReport, score_instruments, screen
-from ldn.services.files import load_document, load_patient_file
+from ldn.services.standalone.files import load_document, load_patient_file
 
 _LEVEL = {"stop": "[bold red]STOP[/]", "caution": "[yellow]caution[/]", "info": "[blue]info[/]"}
 _VERDICT = {

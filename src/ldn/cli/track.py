@@ -16,7 +16,13 @@ from ldn.domain.nof1.design import DEFAULT_CYCLES, DEFAULT_PERIOD_DAYS, DEFAULT_
 from ldn.domain.nof1.planner import plan_power
 from ldn.domain.nof1.prior import NormalPrior, evidence_prior, sceptical_prior
 from ldn.domain.response import assess_response
-from ldn.services.trials import analyse_trial, create_trial, load_diary, reveal_trial, verify_files
+from ldn.services.standalone.trials import (
+    analyse_trial,
+    create_trial,
+    load_diary,
+    reveal_trial,
+    verify_files,
+)
 
 diary_app = typer.Typer(help="The daily pain diary.", no_args_is_help=True)
 trial_app = typer.Typer(

@@ -42,7 +42,7 @@ __all__ = [
     "Base",
     "Batch",
     "CdsJwtId",
-    "Clinic",
+    "ClinicRow",
     "DeliveryJob",
     "DiaryRow",
     "LoginAttempt",
@@ -83,7 +83,9 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: Json, datetime: Stamp}
 
 
-class Clinic(Base):
+class ClinicRow(Base):
+    """A clinic (the row; the running service is :class:`ldn.services.clinic.context.Clinic`)."""
+
     __tablename__ = "clinics"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)

@@ -156,7 +156,7 @@ def test_the_demo_cohort_recovers_its_truth(clinic: Clinic, database_url: str) -
     from ldn.domain.nof1.prior import sceptical_prior
     from ldn.services.clinic.context import Tx
     from ldn.services.clinic.diary import diary_entries
-    from ldn.services.trials import design_series
+    from ldn.services.standalone.trials import design_series
 
     demo.seed_demo(clinic)  # a demo clinic from before the cohort existed (an older make run)
     demo.seed_demo(clinic, cohort=True)  # gets the cohort, once

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ldn.domain.findings import VERDICT_ORDER
 from ldn.domain.screening import screen
 from ldn.domain.sources import unresolved
-from ldn.services.files import load_patient_file
+from ldn.services.standalone.files import load_patient_file
 from tests.conftest import PATIENTS
 
 EXPECTED = {

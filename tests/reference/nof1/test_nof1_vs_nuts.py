@@ -19,7 +19,7 @@ import math
 from pathlib import Path
 
 from ldn.domain.nof1.prior import sceptical_prior
-from ldn.services.trials import analyse_trial, load_diary
+from ldn.services.standalone.trials import analyse_trial, load_diary
 from tests.conftest import EXAMPLES
 
 REF = json.loads(Path(__file__).with_name("nuts_reference.json").read_text())

@@ -17,7 +17,7 @@ from ldn.domain.nof1.blinding import make_allocation
 from ldn.domain.nof1.design import design_trial
 from ldn.domain.nof1.prior import sceptical_prior
 from ldn.domain.response import assess_response
-from ldn.services.trials import analyse_design
+from ldn.services.standalone.trials import analyse_design
 
 PHONE_CHART_PX = 390 - 2 * 16 - 2 * 17
 

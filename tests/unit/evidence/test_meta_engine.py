@@ -22,7 +22,7 @@ import ldn.domain.evidence.likelihood as likelihood
 from ldn.domain.errors import InputError
 from ldn.domain.evidence.meta import METHODS, meta_analysis, random_effects
 from ldn.domain.evidence.sensitivity import LeaveOneOut, leave_one_out
-from ldn.services.evidence_files import read_effects_csv
+from ldn.services.standalone.evidence_files import read_effects_csv
 
 Cli = Callable[..., tuple[int, str, str]]
 base = st.lists(st.tuples(st.floats(-3, 3), st.floats(0.01, 2)), min_size=2, max_size=8)

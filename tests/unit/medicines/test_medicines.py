@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ldn.domain.medicines import ATC_SYSTEM, OPIOID_CLASSES, RXNORM_SYSTEM, identify, knowledge_base
 from ldn.domain.patient import parse_patient
 from ldn.domain.screening import screen
-from ldn.services.files import load_patient_file
+from ldn.services.standalone.files import load_patient_file
 from tests.conftest import AS_OF, PATIENTS
 from tests.unit.medicines.product_table import PRODUCTS
 

@@ -13,7 +13,7 @@ from ldn.domain.errors import ClinicalRefusal
 from ldn.domain.patient import parse_patient
 from ldn.domain.screening import screen
 from ldn.domain.start_guard import decide_start
-from ldn.services.files import load_patient_file
+from ldn.services.standalone.files import load_patient_file
 from tests.conftest import AS_OF, PATIENTS
 
 

@@ -17,7 +17,7 @@ import pytest
 from ldn.domain.patient import parse_patient
 from ldn.domain.safety_rules import RULES, rules_markdown
 from ldn.domain.screening import screen
-from ldn.services.files import load_patient_file
+from ldn.services.standalone.files import load_patient_file
 from tests.conftest import AS_OF, PATIENTS, ROOT
 
 BASE = load_patient_file(PATIENTS / "fibromyalgia.yaml", today=AS_OF).model_dump(

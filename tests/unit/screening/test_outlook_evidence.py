@@ -12,7 +12,7 @@ from ldn.domain.evidence.outlook import condition_evidence
 from ldn.domain.patient import parse_patient
 from ldn.domain.screening import screen
 from ldn.domain.vocabulary import CONDITIONS
-from ldn.services.files import load_patient_file
+from ldn.services.standalone.files import load_patient_file
 from tests.conftest import AS_OF, PATIENTS
 
 BASE = load_patient_file(PATIENTS / "fibromyalgia.yaml", today=AS_OF).model_dump(

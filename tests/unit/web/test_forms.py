@@ -89,7 +89,7 @@ def test_out_of_range_pain_is_refused_not_dropped() -> None:
 
 
 def test_the_form_round_trips_a_record_and_keeps_what_it_does_not_show() -> None:
-    from ldn.services.files import load_patient_file
+    from ldn.services.standalone.files import load_patient_file
     from ldn.web.forms import merge_record, values_from_record
     from tests.conftest import PATIENTS
 

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query
 from ldn.api.deps import ActorDep, ClinicDep, ComputeDep
 from ldn.api.schemas import ScreenIn
 from ldn.domain.errors import InputError
-from ldn.services import compute
-from ldn.services.pharmacology import run_simulation
+from ldn.services.standalone import compute
+from ldn.services.standalone.pharmacology import run_simulation
 
 router = APIRouter(prefix="/compute", tags=["computations"])
 

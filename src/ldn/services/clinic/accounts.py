@@ -36,10 +36,9 @@ from ldn.domain.errors import (
     NotFoundError,
     RateLimited,
 )
-from ldn.persistence.tables import ROLES, Clinic, LoginAttempt, Patient, User
+from ldn.persistence.tables import ROLES, ClinicRow, LoginAttempt, Patient, User
 from ldn.services.clinic.access import require
-from ldn.services.clinic.context import Actor, Page, Tx, use_case
-from ldn.services.clinic.context import Clinic as ClinicHandle
+from ldn.services.clinic.context import Actor, Clinic, Page, Tx, use_case
 from ldn.services.clinic.permissions import PUBLIC, SESSION
 
 __all__ = [
@@ -84,9 +83,9 @@ def create_clinic(tx: Tx, actor: Actor, *, name: str) -> dict[str, Any]:
         raise InputError.at("name", "the clinic name is longer than 200 characters", "shorten it")
     if not name:
         raise InputError.at("name", "the clinic needs a name", "e.g. 'Riverside Pain Clinic'")
-    if tx.session.scalar(select(Clinic).where(Clinic.name == name)):
+    if tx.session.scalar(select(ClinicRow).where(ClinicRow.name == name)):
         raise ConflictError(f"a clinic named {name!r} exists", fix="choose another name")
-    clinic = Clinic(name=name, created_at=tx.now)
+    clinic = ClinicRow(name=name, created_at=tx.now)
     tx.session.add(clinic)
     tx.session.flush()
     tx.audit(actor, "create", "clinic", clinic.id)
@@ -133,7 +132,7 @@ def create_user(
         raise NotFoundError(
             f"no clinic {clinic_id} that you administer", fix="use your clinic's id"
         )
-    if tx.session.get(Clinic, clinic_id) is None:
+    if tx.session.get(ClinicRow, clinic_id) is None:
         raise NotFoundError(f"no clinic {clinic_id}", fix="create it first: ldn clinic create NAME")
     if role == "patient":
         patient = tx.session.get(Patient, patient_id) if patient_id is not None else None
@@ -364,7 +363,7 @@ def _attempt_login(
 
 
 def login(
-    clinic: ClinicHandle, *, email: str, password: str, remote_addr: str = "", request_id: str = ""
+    clinic: Clinic, *, email: str, password: str, remote_addr: str = "", request_id: str = ""
 ) -> dict[str, Any]:
     """Check the password and return an access token, or raise after recording the failure."""
     if len(email) > 320 or len(password) > 1000:  # no account has them (and the keys stay short)

@@ -11,7 +11,7 @@ trial; the domain suppresses small cells (``LDN_AGGREGATE_MIN_CELL``).
 
 A trial's effect is the *likelihood* of its analysed days
 (:func:`ldn.domain.nof1.hierarchy.effect_likelihood`, the days read by
-:func:`ldn.services.trials.design_series`), summarised as estimate and standard error: the
+:func:`ldn.services.standalone.trials.design_series`), summarised as estimate and standard error: the
 stored analysis is a posterior under the evidence prior, and pooling those would count the
 randomized trials twice when the network answer is set beside them.
 
@@ -43,11 +43,10 @@ from ldn.domain.documents import parse_document
 from ldn.domain.errors import InputError, NotFoundError
 from ldn.domain.nof1.blinding import Allocation
 from ldn.domain.nof1.design import TrialDesign
-from ldn.persistence.tables import Clinic as ClinicRow
-from ldn.persistence.tables import Patient, Screening
+from ldn.persistence.tables import ClinicRow, Patient, Screening
 from ldn.services.clinic.context import Actor, Tx, use_case
-from ldn.services.files import read_text
-from ldn.services.trials import design_series
+from ldn.services.standalone.files import read_text
+from ldn.services.standalone.trials import design_series
 
 __all__ = [
     "ConditionAnswer",

@@ -4,6 +4,11 @@
 A use case is one function ``f(tx, actor, ...)``; decorated, it is called as
 ``f(clinic, actor, ...)`` and runs in one database transaction, committed when it returns and
 rolled back when it raises. Nothing else in ``services`` commits.
+
+The actor's token is checked inside that transaction, never cached across transactions: in the
+use case's first query when it reads a patient through :func:`~ldn.services.clinic.access.authorize`
+(users joined with patients, ``active``, ``token_version`` and ``role`` in the WHERE), otherwise
+by :meth:`Tx.check_actor` before the transaction commits, and before any error is answered.
 """
 
 from __future__ import annotations
@@ -16,18 +21,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ldn.config import Settings
 from ldn.domain.errors import AuthenticationError, LdnError, NotFoundError, PermissionDeniedError
-from ldn.persistence.audit import append_event
+from ldn.persistence.audit import AuditHeadState, append_event, chain_of
 from ldn.persistence.db import Database, exposed_files
 from ldn.persistence.tables import Patient, Prescription, Trial, User
 from ldn.services.clinic.permissions import PERMISSIONS, PUBLIC, SESSION, require_role
 
-__all__ = ["SYSTEM", "USE_CASES", "Actor", "Clinic", "Page", "Role", "Tx", "use_case"]
+__all__ = [
+    "ACTOR_IS_CURRENT",
+    "SYSTEM",
+    "USE_CASES",
+    "Actor",
+    "Clinic",
+    "Page",
+    "Role",
+    "Tx",
+    "Verified",
+    "actor_params",
+    "use_case",
+]
 
 #: "system" is the operator's command line only (never a token); "anonymous" a failed login
 Role = Literal["patient", "clinician", "pharmacist", "admin", "system", "anonymous"]
@@ -35,6 +52,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 log = logging.getLogger("ldn.services")
+
+
+@dataclass(slots=True)
+class Verified:
+    """A request's note that a transaction found the actor's account active and its token
+    current (set by :meth:`Tx.mark_checked`); the API then needs no check of its own. It holds
+    for that one request only: nothing is cached between requests, so a revoked token is
+    refused by the very next one."""
+
+    done: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +75,8 @@ class Actor:
     token_version: int = 0
     remote_addr: str = ""
     request_id: str = ""
+    #: set by the API for one request (see :class:`Verified`); not part of the actor's identity
+    verified: Verified | None = field(default=None, compare=False, repr=False)
 
 
 #: the operator at the server's own command line (``ldn users create``, ``ldn db ...``)
@@ -76,6 +105,27 @@ class Clinic:
         self.db.dispose()
 
 
+#: WHERE conditions on ``users`` that hold while an actor's token is valid: the account exists,
+#: is active, has the token's role and was not revoked since (``token_version``); bound with
+#: :func:`actor_params`. Built once: no SQL expression is built per request.
+ACTOR_IS_CURRENT = (
+    User.id == bindparam("actor_user"),
+    User.active.is_(True),
+    User.token_version == bindparam("actor_version"),
+    User.role == bindparam("actor_role"),
+)
+_CHECK = select(User.id).where(*ACTOR_IS_CURRENT)
+
+
+def actor_params(actor: Actor) -> dict[str, Any]:
+    """The parameters of :data:`ACTOR_IS_CURRENT` for ``actor``."""
+    return {
+        "actor_user": actor.user_id,
+        "actor_version": actor.token_version,
+        "actor_role": actor.role,
+    }
+
+
 @dataclass(slots=True)
 class Tx:
     """One use case's transaction: the session, the moment it started, the settings."""
@@ -86,6 +136,8 @@ class Tx:
     _checked: set[int] = field(default_factory=set)
     #: the patient a refused request was about, when it exists (set by ``access.authorize``)
     denied_patient: int | None = None
+    #: audit chain heads locked by this transaction (their rows stay locked until it ends)
+    heads: dict[int, AuditHeadState] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -98,20 +150,25 @@ class Tx:
         return rows, total
 
     def check_actor(self, actor: Actor) -> None:
-        """The actor's account still exists, is active and its token was not revoked."""
-        if actor.role == "system" or actor.user_id in self._checked:
+        """The actor's account still exists, is active and its token was not revoked (one query,
+        unless this transaction checked it already)."""
+        if self.checked(actor):
             return
-        user = self.session.get(User, actor.user_id)
-        if (
-            user is None
-            or not user.active
-            or user.token_version != actor.token_version
-            or user.role != actor.role
-        ):
+        if self.session.scalar(_CHECK, actor_params(actor)) is None:
             raise AuthenticationError(
                 "your session is no longer valid", fix="log in again (POST /api/v1/auth/token)"
             )
+        self.mark_checked(actor)
+
+    def checked(self, actor: Actor) -> bool:
+        return actor.role == "system" or actor.user_id in self._checked
+
+    def mark_checked(self, actor: Actor) -> None:
+        """A query of this transaction found the actor's ``users`` row by
+        :data:`ACTOR_IS_CURRENT`."""
         self._checked.add(actor.user_id)
+        if actor.verified is not None:
+            actor.verified.done = True
 
     def audit(
         self,
@@ -123,12 +180,15 @@ class Tx:
         patient_id: int | None = None,
         detail: str = "",
     ) -> None:
-        """Record who did what to which record, from where (never the clinical content)."""
-        append_event(
+        """Record who did what to which record, from where (never the clinical content). The
+        chain's head is locked once per transaction (or was, by ``authorize(lock_audit=True)``)."""
+        chain = chain_of(patient_id)
+        self.heads[chain] = append_event(
             self.session, key=self.settings.resolved_audit_keys()[0], at=self.now, actor_user_id=actor.user_id or None,
             actor_role=actor.role, action=action, resource=resource,
             resource_id=str(resource_id), patient_id=patient_id,
             remote_addr=actor.remote_addr, request_id=actor.request_id, detail=detail,
+            head=self.heads.get(chain),
         )  # fmt: skip
 
 
@@ -170,9 +230,11 @@ def use_case(
     holds ``permission`` (a key of :data:`~ldn.services.clinic.permissions.PERMISSIONS`, or
     ``SESSION`` for any signed-in actor, ``PUBLIC`` before there is one).
 
-    Before the body runs, the actor's token is checked (account active, not revoked) and the
-    permission is required; the body then checks the patient's scope
-    (:func:`~ldn.services.clinic.access.authorize`). A refusal (403, or 404 for a record out of
+    Before the body runs the permission is required; the body then checks the patient's scope
+    (:func:`~ldn.services.clinic.access.authorize`), whose query also checks the actor's token
+    (account active, not revoked). A body that reads no patient has its actor checked by one query
+    before the transaction commits, and an error is answered only after the token was found valid
+    (a revoked token gets 401, never another answer). A refusal (403, or 404 for a record out of
     scope) is audited in a transaction of its own.
 
     With ``retry_on_conflict`` the whole transaction is retried once when a concurrent writer
@@ -191,21 +253,28 @@ def use_case(
         def run(clinic: Clinic, /, *args: P.args, **kwargs: P.kwargs) -> R:
             attempts = 2 if retry_on_conflict else 1
             actor = args[0] if args and isinstance(args[0], Actor) else None
+            checks = actor is not None and permission != PUBLIC
             for attempt in range(attempts):
                 tx: Tx | None = None
                 try:
                     with clinic.db.transaction() as session:
                         tx = Tx(session, clinic.clock(), clinic.settings)
-                        if actor is not None and permission != PUBLIC:
-                            tx.check_actor(actor)
-                            if permission != SESSION:
-                                _require(tx, actor, permission, target, args[1:2])
-                        return fn(tx, *args, **kwargs)
+                        if actor is not None and checks and permission != SESSION:
+                            _require(tx, actor, permission, target, args[1:2])
+                        result = fn(tx, *args, **kwargs)
+                        if actor is not None and checks:
+                            tx.check_actor(actor)  # a no-op when the body's first query did it
+                        return result
                 except IntegrityError:
                     if attempt + 1 == attempts:
                         raise
-                except (PermissionDeniedError, NotFoundError) as exc:
-                    if actor is not None:
+                except LdnError as exc:
+                    if actor is None:
+                        raise
+                    unchecked = tx is None or not tx.checked(actor)
+                    if checks and unchecked and not isinstance(exc, AuthenticationError):
+                        _check_alone(clinic, actor)  # a revoked token: 401 before any answer
+                    if isinstance(exc, PermissionDeniedError | NotFoundError):
                         denied = tx.denied_patient if tx else None
                         _audit_denial(clinic, actor, fn.__name__, args[1:], exc, denied)
                     raise
@@ -227,6 +296,13 @@ def _require(tx: Tx, actor: Actor, permission: str, target: str, first: tuple[ob
             row = tx.session.get(table, first[0])
             tx.denied_patient = getattr(row, column) if row is not None else None
         raise
+
+
+def _check_alone(clinic: Clinic, actor: Actor) -> None:
+    """The actor's token, in a transaction of its own (the use case's was rolled back, or its
+    session is unusable after a failed statement)."""
+    with clinic.db.transaction() as session:
+        Tx(session, clinic.clock(), clinic.settings).check_actor(actor)
 
 
 def _audit_denial(clinic: Clinic, actor: Actor, use: str, args: tuple[object, ...],

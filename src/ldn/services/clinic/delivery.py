@@ -42,8 +42,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ldn.config import Settings
-from ldn.persistence.tables import Clinic as ClinicRow
-from ldn.persistence.tables import DeliveryJob, Notification, User
+from ldn.persistence.tables import ClinicRow, DeliveryJob, Notification, User
 from ldn.services.clinic.context import SYSTEM, Actor, Clinic, Tx, use_case
 from ldn.services.clinic.demo import DEMO_CLINIC
 from ldn.services.clinic.notifications import preferences_row

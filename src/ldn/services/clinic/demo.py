@@ -19,8 +19,7 @@ from sqlalchemy import select
 
 from ldn.domain.diary import parse_diary_csv
 from ldn.domain.errors import DataFileError, Problem
-from ldn.persistence.tables import Clinic as ClinicRow
-from ldn.persistence.tables import Patient, User
+from ldn.persistence.tables import ClinicRow, Patient, User
 from ldn.services.clinic import accounts, diary, pharmacy, plans, screenings, trials
 from ldn.services.clinic.context import SYSTEM, Actor, Clinic
 from ldn.services.clinic.demo_cohort import COHORT, DEMO_TRUTH, seed_cohort

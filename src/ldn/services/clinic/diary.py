@@ -12,6 +12,13 @@ than the stored entry is refused (409) naming the newer one, so the phone can te
 ``edited_at`` ahead of the server's clock counts as now (a phone's clock cannot win forever).
 Limitation: the stored side is the server time of the last save (there is no column for the
 phone's edit time), so two phones both offline and editing one day compare by arrival.
+
+A new entry costs three statements and the commit: the actor, the patient's scope and the
+patient's audit chain head (locked) in one query (:func:`~ldn.services.clinic.access.authorize`);
+the INSERT, which skips when the day or the key already has an entry (``ON CONFLICT DO
+NOTHING``: the unique constraints are the idempotency and same-day checks); the audit event
+with its head (one statement on PostgreSQL). Only when the INSERT skipped is the existing entry
+read (by day or key, one query) to answer a replay, a conflict or an update.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ldn.domain.diary import DiaryEntry
 from ldn.domain.errors import ConflictError, InputError, problems_from_pydantic
@@ -70,7 +78,7 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
                  edited_at: datetime | None = None) -> DiarySaved:  # fmt: skip
     """Store one day's entry (see the module docstring for retries, updates and latest edit
     wins with ``edited_at``)."""
-    patient = authorize(tx, actor, "diary.write", patient_id)
+    patient = authorize(tx, actor, "diary.write", patient_id, lock_audit=True)
     e = parse_entry(entry)
     if e.date > tx.today:
         raise InputError.at(
@@ -82,29 +90,36 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
     if edited_at is not None:  # as sent (a retry sends the same), not as clamped
         signed["edited_at"] = _utc(edited_at).isoformat()
     digest = hashlib.sha256(json.dumps(signed, sort_keys=True).encode()).hexdigest()
-    if idempotency_key:
-        seen = tx.session.scalar(select(DiaryRow).where(DiaryRow.patient_id == patient.id,
-                                                        DiaryRow.idempotency_key == idempotency_key))  # fmt: skip
-        if seen is not None:
-            if seen.request_sha256 != digest:
-                raise ConflictError("this Idempotency-Key was already used for a different entry",
-                                    fix="send a new key for a new entry")  # fmt: skip
-            tx.audit(actor, "read", "diary_entry", seen.id, patient_id=patient.id, detail="replay")
-            return DiarySaved(_entry_dict(seen), created=False, replayed=True)
-    row = tx.session.scalar(
-        select(DiaryRow).where(DiaryRow.patient_id == patient.id, DiaryRow.day == e.date)
-    )
-    if row is not None and not update and edited is None:
+    new_id = _insert_new(tx, patient.id, e.date, data, idempotency_key, digest)
+    if new_id is not None:  # neither the day nor the key had an entry
+        tx.audit(actor, "create", "diary_entry", new_id, patient_id=patient.id)
+        notify_diary_entry(tx, actor, patient, data)  # issue #18: alerts in this transaction
+        entry = {"id": new_id, "patient_id": patient.id, "version": 1, **data}
+        return DiarySaved(entry, created=True, replayed=False)
+    same = DiaryRow.day == e.date
+    found = tx.session.scalars(
+        select(DiaryRow).where(
+            DiaryRow.patient_id == patient.id,
+            or_(same, DiaryRow.idempotency_key == idempotency_key) if idempotency_key else same,
+        )
+    ).all()
+    keyed = [r for r in found if idempotency_key and r.idempotency_key == idempotency_key]
+    seen = keyed[0] if keyed else None
+    if seen is not None:
+        if seen.request_sha256 != digest:
+            raise ConflictError("this Idempotency-Key was already used for a different entry",
+                                fix="send a new key for a new entry")  # fmt: skip
+        tx.audit(actor, "read", "diary_entry", seen.id, patient_id=patient.id, detail="replay")
+        return DiarySaved(_entry_dict(seen), created=False, replayed=True)
+    row = next((r for r in found if r.day == e.date), None)
+    if row is None:  # the entry that stopped the INSERT was deleted since: a clean retry
+        raise ConflictError(
+            f"date: {e.date.isoformat()} changed while this entry was saved",
+            fix="send the same request again",
+        )
+    if not update and edited is None:
         raise ConflictError(f"date: {e.date.isoformat()} already has a diary entry",
                             fix="to replace it, send update=true (or PUT /diary/{date})")  # fmt: skip
-    if row is None:
-        row = DiaryRow(patient_id=patient.id, day=e.date, data=data, idempotency_key=idempotency_key or None,
-                       request_sha256=digest, version=1, created_at=tx.now, updated_at=tx.now)  # fmt: skip
-        tx.session.add(row)
-        tx.session.flush()
-        tx.audit(actor, "create", "diary_entry", row.id, patient_id=patient.id)
-        notify_diary_entry(tx, actor, patient, data)  # issue #18: alerts in this transaction
-        return DiarySaved(_entry_dict(row), created=True, replayed=False)
     if edited is not None and _latest_edit_keeps_stored(tx, actor, row, data, edited):
         return DiarySaved(_entry_dict(row), created=False, replayed=False)
     row.data, row.version, row.updated_at, row.request_sha256 = (
@@ -119,6 +134,33 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
     tx.audit(actor, "update", "diary_entry", row.id, patient_id=patient.id, detail=how)
     notify_diary_entry(tx, actor, patient, data)
     return DiarySaved(_entry_dict(row), created=False, replayed=False, replaced=True)
+
+
+_DIARY = cast(Table, DiaryRow.__table__)
+#: INSERT … ON CONFLICT DO NOTHING RETURNING id, per dialect, built once (values as parameters)
+_INSERT_NEW = {
+    name: dialect.insert(_DIARY).on_conflict_do_nothing().returning(_DIARY.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _insert_new(
+    tx: Tx, patient_id: int, day: date, data: dict[str, Any], key: str | None, digest: str
+) -> int | None:
+    """INSERT the entry unless the day or the key already has one (then None): one statement,
+    and a concurrent twin waits for the first to commit instead of failing."""
+    row = {
+        "patient_id": patient_id,
+        "day": day,
+        "data": data,
+        "idempotency_key": key or None,
+        "request_sha256": digest,
+        "version": 1,
+        "created_at": tx.now,
+        "updated_at": tx.now,
+    }
+    new_id = tx.session.scalar(_INSERT_NEW[tx.session.get_bind().dialect.name], row)
+    return int(new_id) if new_id is not None else None
 
 
 def _utc(at: datetime) -> datetime:

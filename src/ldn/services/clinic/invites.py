@@ -29,13 +29,11 @@ from sqlalchemy import delete, func, select
 
 from ldn.config import Settings
 from ldn.domain.errors import ConflictError, LdnError, NotFoundError, RateLimited
-from ldn.persistence.tables import Clinic as ClinicRow
-from ldn.persistence.tables import LoginAttempt, Patient, PatientInvite, User
+from ldn.persistence.tables import ClinicRow, LoginAttempt, Patient, PatientInvite, User
 from ldn.services.clinic.access import authorize
 from ldn.services.clinic.accounts import _check_new_user as check_new_login
 from ldn.services.clinic.accounts import issue_token, login_wait_s, password_hasher, user_dict
-from ldn.services.clinic.context import Actor, Tx, use_case
-from ldn.services.clinic.context import Clinic as ClinicHandle
+from ldn.services.clinic.context import Actor, Clinic, Tx, use_case
 from ldn.services.clinic.permissions import PUBLIC
 
 __all__ = [
@@ -346,7 +344,7 @@ def _raise(outcome: _Outcome) -> None:
 
 
 def check_invite(
-    clinic: ClinicHandle,
+    clinic: Clinic,
     *,
     token: str = "",
     code: str = "",
@@ -369,7 +367,7 @@ def check_invite(
 
 
 def redeem_invite(
-    clinic: ClinicHandle,
+    clinic: Clinic,
     *,
     token: str = "",
     code: str = "",

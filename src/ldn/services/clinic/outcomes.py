@@ -31,7 +31,7 @@ from ldn.domain.vocabulary import CONDITIONS
 from ldn.persistence.tables import DiaryRow, Patient, PatientRecordVersion, Plan, Screening, Trial
 from ldn.services.clinic.access import require
 from ldn.services.clinic.context import Actor, Tx, use_case
-from ldn.services.trials import design_series
+from ldn.services.standalone.trials import design_series
 
 __all__ = ["NO_CONDITION", "clinic_outcomes", "condition_label"]
 

@@ -22,7 +22,7 @@ from ldn.persistence.tables import Plan, PlanAdjustment
 from ldn.services.clinic.access import authorize
 from ldn.services.clinic.context import Actor, Tx, use_case
 from ldn.services.clinic.patients import load_record
-from ldn.services.planning import PlanOptions, make_plan
+from ldn.services.standalone.planning import PlanOptions, make_plan
 
 __all__ = ["adjust_plan", "create_plan", "get_plan", "plan_options", "stop_plan", "update_plan"]
 

@@ -28,8 +28,7 @@ from ldn.domain.errors import ClinicalRefusal, InputError, NotFoundError, Precon
 from ldn.domain.prescription import Prescriber, RxPatient, make_prescription
 from ldn.domain.screening import screen
 from ldn.domain.titration import TitrationPlan
-from ldn.persistence.tables import Batch, Patient, Plan, Prescription, User
-from ldn.persistence.tables import Clinic as ClinicRow
+from ldn.persistence.tables import Batch, ClinicRow, Patient, Plan, Prescription, User
 from ldn.services.clinic.access import authorize, patient_in_scope, require
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
 from ldn.services.clinic.notifications import notify_new_prescription

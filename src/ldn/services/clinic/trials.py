@@ -23,7 +23,7 @@ from ldn.services.clinic.access import authorize, patient_in_scope, require
 from ldn.services.clinic.context import Actor, Tx, use_case
 from ldn.services.clinic.diary import diary_entries
 from ldn.services.clinic.patients import load_record
-from ldn.services.trials import analyse_design
+from ldn.services.standalone.trials import analyse_design
 
 __all__ = [
     "analyse_clinic_trial",

@@ -23,7 +23,7 @@ from ldn.domain.medicines import identify, medicine_names
 from ldn.domain.patient import PatientRecord
 from ldn.domain.vocabulary import CONDITIONS, WPI_REGIONS
 from ldn.services.clinic import diary, invites, patients, pharmacy, plans, screenings, trials
-from ldn.services.visuals import pain_chart, trial_chart
+from ldn.services.standalone.visuals import pain_chart, trial_chart
 from ldn.web import dashboard as dashboard_view
 from ldn.web.forms import (
     MED_ROWS,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ldn.domain.errors import InputError, NotFoundError, PreconditionFailed
 from ldn.domain.outcomes import STOP_REASONS
 from ldn.services.clinic import outcomes, plans
-from ldn.services.outcome_charts import outcome_charts
+from ldn.services.standalone.outcome_charts import outcome_charts
 from ldn.web.render import env, page
 from ldn.web.session import WebActor, require_role, verify_csrf
 

@@ -21,7 +21,7 @@ from ldn.interop.handout import HandoutContext, evidence_lines, render_handout
 from ldn.interop.ical import plan_calendar
 from ldn.services.clinic import diary, patients, plans, trials
 from ldn.services.clinic.context import Actor
-from ldn.services.visuals import pain_chart
+from ldn.services.standalone.visuals import pain_chart
 from ldn.web.render import page
 from ldn.web.session import WebActor, require_role, verify_csrf
 

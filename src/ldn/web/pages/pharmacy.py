@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ldn.domain.errors import ConflictError, InputError, LdnError
 from ldn.services.clinic import pharmacy, trials
-from ldn.services.pdf import html_to_pdf
+from ldn.services.standalone.pdf import html_to_pdf
 from ldn.web.forms import errors_by_field
 from ldn.web.render import page
 from ldn.web.session import WebActor, require_role, verify_csrf

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ldn.domain.errors import ClinicalRefusal, ConflictError, InputError, LdnError, NotFoundError
 from ldn.services.clinic import pharmacy
 from ldn.services.clinic.prescriptions import check_plan_version
-from ldn.services.pdf import html_to_pdf
+from ldn.services.standalone.pdf import html_to_pdf
 from ldn.web.render import page
 from ldn.web.session import WebActor, require_role, verify_csrf
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ldn.domain.errors import AuthenticationError, RateLimited
 from ldn.domain.evidence.answer import CONDITIONS as EVIDENCE_CONDITIONS
 from ldn.services.clinic import accounts
-from ldn.services.visuals import evidence_chart, pk_chart, prisma_chart
+from ldn.services.standalone.visuals import evidence_chart, pk_chart, prisma_chart
 from ldn.web.render import HOME, page
 from ldn.web.session import (
     COOKIE,

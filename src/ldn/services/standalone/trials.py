@@ -20,7 +20,7 @@ from ldn.domain.nof1.blinding import Allocation, commit, make_allocation, new_sa
 from ldn.domain.nof1.design import TrialDesign, design_trial
 from ldn.domain.nof1.diary_series import analyse_design, design_series
 from ldn.domain.nof1.prior import NormalPrior
-from ldn.services.files import load_document, read_text
+from ldn.services.standalone.files import load_document, read_text
 
 __all__ = [
     "analyse_design",

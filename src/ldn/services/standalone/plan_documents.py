@@ -32,7 +32,7 @@ from ldn.interop.handout import HandoutContext, evidence_lines, render_handout
 from ldn.interop.ical import plan_calendar
 
 if TYPE_CHECKING:
-    from ldn.services.planning import PlanBundle
+    from ldn.services.standalone.planning import PlanBundle
 
 __all__ = [
     "OUTPUT_FILES",

@@ -15,7 +15,7 @@ from ldn.domain.evidence.answer import ConditionAnswer, answer
 from ldn.domain.evidence.dataset import poolable
 from ldn.domain.evidence.prisma import prisma_counts
 from ldn.domain.response import assess_response
-from ldn.services.pharmacology import run_simulation
+from ldn.services.standalone.pharmacology import run_simulation
 
 __all__ = ["Chart", "evidence_chart", "pain_chart", "pk_chart", "prisma_chart", "trial_chart"]
 
@@ -95,7 +95,7 @@ def trial_chart(entries: list[DiaryEntry], trial: dict[str, Any]) -> Chart | Non
     from ldn.domain.nof1.blinding import Allocation
     from ldn.domain.nof1.design import TrialDesign
     from ldn.domain.nof1.prior import NormalPrior
-    from ldn.services.trials import analyse_design
+    from ldn.services.standalone.trials import analyse_design
 
     analysis = trial.get("analysis")
     if not analysis or "allocation" not in trial:

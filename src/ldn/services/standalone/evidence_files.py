@@ -14,7 +14,7 @@ import numpy as np
 
 from ldn.domain.errors import DataFileError, InputError, Problem
 from ldn.domain.evidence.meta import range_problems
-from ldn.services.files import read_text
+from ldn.services.standalone.files import read_text
 
 __all__ = ["read_effects_csv", "read_study_file"]
 

@@ -82,8 +82,8 @@ def make_plan(record: PatientRecord, options: PlanOptions, *, today: date) -> Pl
 def write_plan_files(
     bundle: PlanBundle, out_dir: Path, *, today: date, prescriber: Prescriber | None = None
 ) -> list[Path]:
-    """Write the six plan files into ``out_dir`` (:mod:`ldn.services.plan_documents`)."""
-    from ldn.services.plan_documents import documents_from_bundle, write_documents
+    """Write the six plan files into ``out_dir`` (:mod:`ldn.services.standalone.plan_documents`)."""
+    from ldn.services.standalone.plan_documents import documents_from_bundle, write_documents
 
     docs = documents_from_bundle(bundle, today=today)
     return write_documents(docs, out_dir, prescriber=prescriber, today=today)

@@ -1,10 +1,10 @@
-"""The clinic outcomes' charts as SVG text with a text alternative (see :mod:`ldn.services.visuals`)."""
+"""The clinic outcomes' charts as SVG text with a text alternative (see :mod:`ldn.services.standalone.visuals`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ldn.services.visuals import Chart, _svg
+from ldn.services.standalone.visuals import Chart, _svg
 
 __all__ = ["outcome_charts"]
 
