@@ -77,11 +77,12 @@ def _active(tx: Tx, patient_id: int) -> Plan:
 
 @use_case("plan.write")
 def create_plan(
-    tx: Tx, actor: Actor, patient_id: int, *, options: dict[str, Any]
+    tx: Tx, actor: Actor, patient_id: int, *, options: PlanOptions | dict[str, Any]
 ) -> dict[str, Any]:
-    """Screen and plan from the current record; an earlier active plan is superseded."""
+    """Screen and plan from the current record; an earlier active plan is superseded.
+    ``options``: typed, or as JSON (the API's body; unknown names refused by name)."""
     patient = authorize(tx, actor, "plan.write", patient_id)
-    opts = plan_options(options)
+    opts = options if isinstance(options, PlanOptions) else plan_options(options)
     bundle = make_plan(load_record(tx, patient), opts, today=tx.today)
     for old in tx.session.scalars(
         select(Plan).where(Plan.patient_id == patient.id, Plan.status == "active")

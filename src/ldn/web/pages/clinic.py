@@ -23,6 +23,7 @@ from ldn.domain.medicines import identify, medicine_names
 from ldn.domain.patient import PatientRecord
 from ldn.domain.vocabulary import CONDITIONS, WPI_REGIONS
 from ldn.services.clinic import diary, invites, patients, pharmacy, plans, screenings, trials
+from ldn.services.standalone.planning import PlanOptions
 from ldn.services.standalone.visuals import pain_chart, trial_chart
 from ldn.web import dashboard as dashboard_view
 from ldn.web.forms import (
@@ -235,14 +236,13 @@ def create_plan(request: Request, actor: WebActor, pid: int, schedule: Annotated
                 form: Annotated[str, Form()] = "capsule", start: Annotated[str, Form()] = "",
                 acknowledge_review: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     require_role(actor, "clinician")
-    options: dict[str, Any] = {
-        "schedule": schedule,
-        "form": form,
-        "acknowledge_review": acknowledge_review == "yes",
-    }
     try:
-        if start:
-            options["start"] = date.fromisoformat(start)
+        options = PlanOptions(
+            schedule=schedule,
+            form=form,
+            start=date.fromisoformat(start) if start else None,
+            acknowledge_review=acknowledge_review == "yes",
+        )
         plans.create_plan(request.app.state.clinic, actor, pid, options=options)
     except (InputError, ClinicalRefusal, ValueError) as exc:
         message = (
