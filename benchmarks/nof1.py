@@ -40,7 +40,9 @@ N_COVERAGE = 1000  # per scenario
 SHAPE = {"cycles": 3, "period_days": 28, "run_in_days": 14}
 
 
-def conditional_posterior(t: np.ndarray, y: np.ndarray, x: np.ndarray, *, prior: NormalPrior) -> DeltaPosterior | None:  # fmt: skip
+def conditional_posterior(
+    t: np.ndarray, y: np.ndarray, x: np.ndarray, *, prior: NormalPrior
+) -> DeltaPosterior | None:
     """ldn's analysis before issue 24, frozen for comparison: only pairs of consecutive days
     (y_t - rho y_{t-1} on the same for X), equal weights on a 38 x 70 grid. None where it
     refused (fewer than 6 pairs)."""
@@ -68,8 +70,13 @@ def conditional_posterior(t: np.ndarray, y: np.ndarray, x: np.ndarray, *, prior:
     lw = np.array(logw)
     w = np.exp(lw - lw.max())
     w /= w.sum()
-    return DeltaPosterior(w.ravel(), np.array(means).ravel(), np.sqrt(np.array(vars_)).ravel(),
-                          float(w.sum(axis=1) @ rho_grid), float(w.sum(axis=0) @ np.exp(log_sigma)))  # fmt: skip
+    return DeltaPosterior(
+        w.ravel(),
+        np.array(means).ravel(),
+        np.sqrt(np.array(vars_)).ravel(),
+        float(w.sum(axis=1) @ rho_grid),
+        float(w.sum(axis=0) @ np.exp(log_sigma)),
+    )
 
 
 def exact(t: np.ndarray, y: np.ndarray, x: np.ndarray, *, prior: NormalPrior) -> DeltaPosterior:
@@ -77,7 +84,9 @@ def exact(t: np.ndarray, y: np.ndarray, x: np.ndarray, *, prior: NormalPrior) ->
 
 
 def speed() -> None:
-    t, y, x, per = simulate_trial(delta=-1.2, rho=0.4, sigma=1.0, rng=np.random.default_rng(3), **SHAPE)  # fmt: skip
+    t, y, x, per = simulate_trial(
+        delta=-1.2, rho=0.4, sigma=1.0, rng=np.random.default_rng(3), **SHAPE
+    )
     analyse_series(t, y, x, per, prior=sceptical_prior())
     reps = 50
     t0 = time.perf_counter()
@@ -91,10 +100,16 @@ def speed() -> None:
         _ = (old.quantile(0.025), old.quantile(0.975), old.cdf(0.0), old.cdf(-1.0))
     old_s = (time.perf_counter() - t0) / reps
     assert old is not None
-    print(f"| exact quadrature (45 x 81 nodes) | {exact_s * 1e3:.1f} ms per trial | delta {r.delta_mean:.3f} (sd {r.delta_sd:.3f}) |")  # fmt: skip
-    print(f"| conditional, before #24 (38 x 70 nodes) | {old_s * 1e3:.1f} ms per trial | delta {old.mean:.3f} (sd {old.sd:.3f}) |")  # fmt: skip
+    print(
+        f"| exact quadrature (45 x 81 nodes) | {exact_s * 1e3:.1f} ms per trial | delta {r.delta_mean:.3f} (sd {r.delta_sd:.3f}) |"
+    )
+    print(
+        f"| conditional, before #24 (38 x 70 nodes) | {old_s * 1e3:.1f} ms per trial | delta {old.mean:.3f} (sd {old.sd:.3f}) |"
+    )
     if importlib.util.find_spec("numpyro") is None:
-        print("NumPyro is not installed: the NUTS comparison was not run (pip install -e '.[bench]').")  # fmt: skip
+        print(
+            "NumPyro is not installed: the NUTS comparison was not run (pip install -e '.[bench]')."
+        )
         return
     from make_nuts_reference import fit_nuts  # type: ignore[import-not-found]
 
@@ -102,13 +117,17 @@ def speed() -> None:
     d, _ = fit_nuts(list(t), list(y), list(x), chains=4, dense=False)
     nuts_s = time.perf_counter() - t0
     d = np.asarray(d)
-    print(f"| NUTS (NumPyro, exact AR(1) likelihood, 4 chains x 7,000 iterations, incl. compilation) | {nuts_s:.2f} s | delta {d.mean():.3f} (sd {d.std():.3f}) |")  # fmt: skip
+    print(
+        f"| NUTS (NumPyro, exact AR(1) likelihood, 4 chains x 7,000 iterations, incl. compilation) | {nuts_s:.2f} s | delta {d.mean():.3f} (sd {d.std():.3f}) |"
+    )
     print(f"exact is {nuts_s / exact_s:,.0f}x faster than NUTS in this run")
 
 
 def power(*, seed: int = 1) -> None:
     prior = sceptical_prior()
-    print("\n| rho, sigma | conditional (before #24): power | false pos. | exact: power | false pos. | plan-power |")  # fmt: skip
+    print(
+        "\n| rho, sigma | conditional (before #24): power | false pos. | exact: power | false pos. | plan-power |"
+    )
     print("|---|---|---|---|---|---|")
     for rho, sigma in SCENARIOS:
         # the planner's random stream: effect and null trials interleaved
@@ -120,15 +139,29 @@ def power(*, seed: int = 1) -> None:
                 old = conditional_posterior(t, y, x, prior=prior)
                 hits["old"][arm] += old is not None and old.cdf(0.0) >= DECISION_P
                 hits["new"][arm] += exact(t, y, x, prior=prior).cdf(0.0) >= DECISION_P
-        plan = plan_power(delta_true=-1.0, cycles=3, period_days=28, run_in_days=14, rho=rho, sigma=sigma,
-                          n_sims=N_POWER, seed=seed)  # fmt: skip
-        assert plan.p_conclusive == hits["new"][0] / N_POWER, "the planner must use the exact likelihood"  # fmt: skip
+        plan = plan_power(
+            delta_true=-1.0,
+            cycles=3,
+            period_days=28,
+            run_in_days=14,
+            rho=rho,
+            sigma=sigma,
+            n_sims=N_POWER,
+            seed=seed,
+        )
+        assert plan.p_conclusive == hits["new"][0] / N_POWER, (
+            "the planner must use the exact likelihood"
+        )
         o, n = hits["old"], hits["new"]
-        print(f"| {rho}, {sigma} | {o[0]}/{N_POWER} = {o[0] / N_POWER:.0%} | {o[1] / N_POWER:.1%} | "
-              f"{n[0]}/{N_POWER} = {n[0] / N_POWER:.0%} | {n[1] / N_POWER:.1%} | {plan.p_conclusive:.0%} |")  # fmt: skip
+        print(
+            f"| {rho}, {sigma} | {o[0]}/{N_POWER} = {o[0] / N_POWER:.0%} | {o[1] / N_POWER:.1%} | "
+            f"{n[0]}/{N_POWER} = {n[0] / N_POWER:.0%} | {n[1] / N_POWER:.1%} | {plan.p_conclusive:.0%} |"
+        )
 
 
-def _coverage_and_pit(trials: list[tuple[float, np.ndarray, np.ndarray, np.ndarray]], prior: NormalPrior) -> dict[str, str]:  # fmt: skip
+def _coverage_and_pit(
+    trials: list[tuple[float, np.ndarray, np.ndarray, np.ndarray]], prior: NormalPrior
+) -> dict[str, str]:
     out = {}
     for name, fit in (("conditional", conditional_posterior), ("exact", exact)):
         cover, pit = [], []
@@ -155,7 +188,9 @@ def calibration(*, seed: int = 2026) -> None:
         t, y, x, _ = simulate_trial(delta=delta, rho=rho, sigma=sigma, rng=rng, **SHAPE)
         trials.append((delta, t, y + (level - 5.0) + beta * t / 100.0, x))
     res = _coverage_and_pit(trials, prior)
-    print(f"\n| calibration | conditional (before #24) | exact |\n|---|---|---|\n| all parameters from the prior, {N_CALIBRATION} trials | {res['conditional']} | {res['exact']} |")  # fmt: skip
+    print(
+        f"\n| calibration | conditional (before #24) | exact |\n|---|---|---|\n| all parameters from the prior, {N_CALIBRATION} trials | {res['conditional']} | {res['exact']} |"
+    )
     for rho, sigma in SCENARIOS:
         trials = []
         for _ in range(N_COVERAGE):
@@ -163,7 +198,9 @@ def calibration(*, seed: int = 2026) -> None:
             t, y, x, _ = simulate_trial(delta=delta, rho=rho, sigma=sigma, rng=rng, **SHAPE)
             trials.append((delta, t, y, x))
         res = _coverage_and_pit(trials, prior)
-        print(f"| rho {rho}, sigma {sigma}, delta from the prior, {N_COVERAGE} trials | {res['conditional']} | {res['exact']} |")  # fmt: skip
+        print(
+            f"| rho {rho}, sigma {sigma}, delta from the prior, {N_COVERAGE} trials | {res['conditional']} | {res['exact']} |"
+        )
 
 
 def example_trial() -> None:
@@ -174,9 +211,11 @@ def example_trial() -> None:
     old = conditional_posterior(t, y, x, prior=sceptical_prior())
     new = analyse_series(t, y, x, per, prior=sceptical_prior())
     assert old is not None
-    print(f"\nexample trial (sceptical prior): conditional {old.mean:.3f} (sd {old.sd:.3f}, 95% {old.quantile(0.025):.2f} to "
-          f"{old.quantile(0.975):.2f}, P(benefit) {old.cdf(0.0):.3f}); exact {new.delta_mean:.3f} (sd {new.delta_sd:.3f}, "
-          f"95% {new.delta_ci_low:.2f} to {new.delta_ci_high:.2f}, P(benefit) {new.p_benefit:.3f}), rho {new.rho_mean:.2f}")  # fmt: skip
+    print(
+        f"\nexample trial (sceptical prior): conditional {old.mean:.3f} (sd {old.sd:.3f}, 95% {old.quantile(0.025):.2f} to "
+        f"{old.quantile(0.975):.2f}, P(benefit) {old.cdf(0.0):.3f}); exact {new.delta_mean:.3f} (sd {new.delta_sd:.3f}, "
+        f"95% {new.delta_ci_low:.2f} to {new.delta_ci_high:.2f}, P(benefit) {new.p_benefit:.3f}), rho {new.rho_mean:.2f}"
+    )
 
 
 def main() -> None:

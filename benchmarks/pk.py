@@ -44,8 +44,13 @@ def ode_patient(reg: object, prm: dict[str, np.ndarray], i: int, t: np.ndarray) 
 
     def rhs(_t: float, y: np.ndarray) -> list[float]:
         g, a1, a2, m1, m2 = y
-        return [-ka * g, ka * g - (k10 + k12) * a1 + k21 * a2, k12 * a1 - k21 * a2,
-                phi * ka * g + (1 - phi) * k10 * a1 - (km + k34) * m1 + k43 * m2, k34 * m1 - k43 * m2]  # fmt: skip
+        return [
+            -ka * g,
+            ka * g - (k10 + k12) * a1 + k21 * a2,
+            k12 * a1 - k21 * a2,
+            phi * ka * g + (1 - phi) * k10 * a1 - (km + k34) * m1 + k43 * m2,
+            k34 * m1 - k43 * m2,
+        ]
 
     y = np.zeros(5)
     edges = [*reg.dose_times_h, float(t[-1]) + 1e-9]  # type: ignore[attr-defined]
@@ -104,8 +109,10 @@ def run(dtype: type[np.floating]) -> None:
         f"| population | grid points | closed form | solve_ivp (scaled from {SAMPLE}) | speed-up | numpy write floor | time / floor | peak memory / floor |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| {N:,} x {DAYS} d | {len(t):,} x 2 analytes | {closed_s:.2f} s | {ode_s:,.0f} s | {ode_s / closed_s:,.0f}x | "
-          f"{floor_s:.2f} s | {closed_s / floor_s:.1f}x | {closed_peak / 2**20:,.0f} MiB / {floor_peak / 2**20:,.0f} MiB = {closed_peak / floor_peak:.2f}x |")  # fmt: skip
+    print(
+        f"| {N:,} x {DAYS} d | {len(t):,} x 2 analytes | {closed_s:.2f} s | {ode_s:,.0f} s | {ode_s / closed_s:,.0f}x | "
+        f"{floor_s:.2f} s | {closed_s / floor_s:.1f}x | {closed_peak / 2**20:,.0f} MiB / {floor_peak / 2**20:,.0f} MiB = {closed_peak / floor_peak:.2f}x |"
+    )
     print(
         f"(output {out_bytes / 2**20:,.0f} MiB {np.dtype(dtype).name}; computation in float64, chunks of 2,000 patients)"
     )

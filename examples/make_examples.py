@@ -39,10 +39,19 @@ def titration_diary() -> None:
         if i in (20, 33, 61):
             continue
         effects = ["vivid_dreams"] if on and k < 30 and rng.random() < 0.15 else []
-        entries.append(DiaryEntry(date=day, pain_avg=round(float(np.clip(level + e, 0, 10)), 1), pain_worst=round(float(np.clip(level + e + 1.5, 0, 10)), 1),
-                                  sleep_quality=round(float(np.clip(5 + rng.normal(0, 1), 0, 10)), 1), fatigue=round(float(np.clip(6 + rng.normal(0, 1), 0, 10)), 1),
-                                  dose_mg=dose if on else None, dose_time="22:00" if on else "", side_effects=effects,
-                                  pgic=2 if i == 97 else None))  # fmt: skip
+        entries.append(
+            DiaryEntry(
+                date=day,
+                pain_avg=round(float(np.clip(level + e, 0, 10)), 1),
+                pain_worst=round(float(np.clip(level + e + 1.5, 0, 10)), 1),
+                sleep_quality=round(float(np.clip(5 + rng.normal(0, 1), 0, 10)), 1),
+                fatigue=round(float(np.clip(6 + rng.normal(0, 1), 0, 10)), 1),
+                dose_mg=dose if on else None,
+                dose_time="22:00" if on else "",
+                side_effects=effects,
+                pgic=2 if i == 97 else None,
+            )
+        )
     (HERE / "diary").mkdir(exist_ok=True)
     (HERE / "diary" / "titration-diary.csv").write_text(diary_to_csv(entries), encoding="utf-8")
 
@@ -80,8 +89,14 @@ def trial() -> None:
             days_in = (d - p.start).days
             effect = -1.2 * min(1.0, days_in / 10) if on else 0.0
             if rng.random() > 0.04:
-                entries.append(DiaryEntry(date=d, pain_avg=round(float(np.clip(6.2 + effect + e, 0, 10)), 1), bottle=p.bottle,
-                                          side_effects=["vivid_dreams"] if on and rng.random() < 0.1 else []))  # fmt: skip
+                entries.append(
+                    DiaryEntry(
+                        date=d,
+                        pain_avg=round(float(np.clip(6.2 + effect + e, 0, 10)), 1),
+                        bottle=p.bottle,
+                        side_effects=["vivid_dreams"] if on and rng.random() < 0.1 else [],
+                    )
+                )
             d += timedelta(days=1)
     (out / "diary.csv").write_text(diary_to_csv(entries), encoding="utf-8")
 

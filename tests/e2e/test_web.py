@@ -20,8 +20,11 @@ def _axe(page: Any) -> list[str]:
     # through the devtools protocol: the pages' Content Security Policy refuses injected inline script
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} node(s)"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]  # fmt: skip
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} node(s)"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_clinician_screens_a_new_patient_and_makes_a_plan(login: Any) -> None:
@@ -36,8 +39,20 @@ def test_clinician_screens_a_new_patient_and_makes_a_plan(login: Any) -> None:
     page.check("input[name=conditions][value=fibromyalgia]")
     page.fill("#pain-duration_months", "48")
     page.fill("#pain-average_nrs", "7")
-    for area in ("shoulder_girdle_left", "shoulder_girdle_right", "upper_arm_left", "upper_arm_right", "hip_left", "hip_right",
-                 "upper_leg_left", "upper_leg_right", "neck", "upper_back", "lower_back", "jaw_left"):  # fmt: skip
+    for area in (
+        "shoulder_girdle_left",
+        "shoulder_girdle_right",
+        "upper_arm_left",
+        "upper_arm_right",
+        "hip_left",
+        "hip_right",
+        "upper_leg_left",
+        "upper_leg_right",
+        "neck",
+        "upper_back",
+        "lower_back",
+        "jaw_left",
+    ):
         page.check(f"input[name='pain.locations'][value={area}]")
     page.fill("#acr-fatigue", "3")
     page.fill("#acr-waking_unrefreshed", "2")
@@ -115,8 +130,10 @@ def test_patient_logs_three_days_and_a_double_submit_stores_one(login: Any, serv
         f"{server}/api/v1/auth/token", json={"email": LOGINS["patient"], "password": PASSWORD}
     ).json()["access_token"]
     me = httpx.get(f"{server}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
-    diary = httpx.get(f"{server}/api/v1/patients/{me['patient_id']}/diary?start={(today - timedelta(days=2)).isoformat()}",
-                      headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
+    diary = httpx.get(
+        f"{server}/api/v1/patients/{me['patient_id']}/diary?start={(today - timedelta(days=2)).isoformat()}",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
     assert diary["total"] == 3
     page.goto("/me/plan")
     shot(page, "patient-plan")
@@ -142,8 +159,16 @@ def test_pharmacist_records_a_batch_and_prints_the_worksheet(login: Any) -> None
     batch = page.locator("article", has_text="Lot E2E-LOT-1")
     assert f"{count} capsules" in batch.locator("h3").inner_text()
     label = batch.locator(".label-box").inner_text()
-    for needed in ("Demo Compounding Pharmacy", "+1 555 0100", "Lot E2E-LOT-1", "COMPOUNDED", "by mouth",
-                   "Keep out of reach of children.", "Prescriber: Dr Demo Clinician", "Rx "):  # fmt: skip
+    for needed in (
+        "Demo Compounding Pharmacy",
+        "+1 555 0100",
+        "Lot E2E-LOT-1",
+        "COMPOUNDED",
+        "by mouth",
+        "Keep out of reach of children.",
+        "Prescriber: Dr Demo Clinician",
+        "Rx ",
+    ):
         assert needed in label, needed
     shot(page, "pharmacist-batch-label")
     batch.locator("summary", has_text="Void this batch").click()

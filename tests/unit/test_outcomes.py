@@ -28,13 +28,16 @@ from ldn.domain.survival import kaplan_meier
 TODAY = date(2026, 11, 25)
 
 
-@pytest.mark.parametrize(("k", "n", "low", "high"), [
-    (81, 263, 0.2553, 0.3662),
-    (15, 148, 0.0624, 0.1605),
-    (0, 20, 0.0000, 0.1611),
-    (1, 29, 0.0061, 0.1718),
-    (29, 29, 0.8830, 1.0000),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0000, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+        (29, 29, 0.8830, 1.0000),
+    ],
+)
 def test_wilson_interval_matches_newcombe_1998(k: int, n: int, low: float, high: float) -> None:
     """Newcombe RG. Two-sided confidence intervals for the single proportion: comparison of
     seven methods. Stat Med 1998;17:857-872, Table I, method 3 (Wilson score, no continuity
@@ -87,8 +90,14 @@ def test_kaplan_meier_equals_lifelines_on_the_waltons_data() -> None:
 
     df = load_waltons()
     for _, part in [("all", df), *df.groupby("group")]:
-        curve = kaplan_meier(part["T"].tolist(), part["E"].astype(bool).tolist(), what="time to death",
-                             event="died", censoring="censored at the end of follow-up", small_n=10)  # fmt: skip
+        curve = kaplan_meier(
+            part["T"].tolist(),
+            part["E"].astype(bool).tolist(),
+            what="time to death",
+            event="died",
+            censoring="censored at the end of follow-up",
+            small_n=10,
+        )
         assert curve is not None
         kmf = KaplanMeierFitter().fit(part["T"], part["E"])
         assert list(curve.times_d) == kmf.survival_function_.index.tolist()
@@ -117,8 +126,14 @@ def test_kaplan_meier_small_case_checked_by_hand() -> None:
     """Durations 1, 2, 2+, 3, 4+ (+ = censored): S(1) = 4/5 = 0.8; S(2) = 0.8 x 3/4 = 0.6
     (4 at risk, 1 death; the censored 2 leaves after); S(3) = 0.6 x 1/2 = 0.3 (2 at risk);
     S(4) = 0.3 (censored). Median: the first time S <= 0.5, day 3."""
-    c = kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False], what="time to stopping",
-                     event="stopped", censoring="still on LDN: censored today", small_n=10)  # fmt: skip
+    c = kaplan_meier(
+        [1, 2, 2, 3, 4],
+        [True, True, False, True, False],
+        what="time to stopping",
+        event="stopped",
+        censoring="still on LDN: censored today",
+        small_n=10,
+    )
     assert c is not None
     assert c.times_d == (0.0, 1.0, 2.0, 3.0, 4.0)
     assert c.survival == pytest.approx((1.0, 0.8, 0.6, 0.3, 0.3))
@@ -142,14 +157,27 @@ def test_course_definitions_response_time_to_response_and_stop() -> None:
     start = TODAY - timedelta(days=120)
     base = _entries(start - timedelta(days=14), 14, 6.0)
     # pain 3 from the first dose: the 14-day window holds 7 logged days (the minimum) on day 6
-    responder = PatientCourse("fibromyalgia", True, start, start + timedelta(days=84), dose_reached_mg=4.5,
-                              diary=tuple(base + _entries(start, 110, 3.0)))  # fmt: skip
+    responder = PatientCourse(
+        "fibromyalgia",
+        True,
+        start,
+        start + timedelta(days=84),
+        dose_reached_mg=4.5,
+        diary=tuple(base + _entries(start, 110, 3.0)),
+    )
     assert responder.time_to_response(TODAY) == (6.0, True)
     report = responder.response()
     assert report is not None and report.reduction_percent == pytest.approx(50.0)
     assert responder.reached_assessment(TODAY) and responder.outcome_due(TODAY)
-    stopped = PatientCourse("fibromyalgia", True, start, start + timedelta(days=84), stopped_on=start + timedelta(days=30),
-                            stop_reason="side_effects", diary=tuple(base + _entries(start, 31, 6.0, side_effects=["nausea"])))  # fmt: skip
+    stopped = PatientCourse(
+        "fibromyalgia",
+        True,
+        start,
+        start + timedelta(days=84),
+        stopped_on=start + timedelta(days=30),
+        stop_reason="side_effects",
+        diary=tuple(base + _entries(start, 31, 6.0, side_effects=["nausea"])),
+    )
     assert not stopped.reached_assessment(TODAY) and stopped.outcome_due(TODAY)
     assert stopped.time_to_response(TODAY) == (30.0, False) and stopped.response() is None
     nodiary = PatientCourse("fibromyalgia", True, start, start + timedelta(days=84))
@@ -160,11 +188,23 @@ def test_course_definitions_response_time_to_response_and_stop() -> None:
     )
     waiting = PatientCourse("fibromyalgia", True, TODAY + timedelta(days=3), None)
     assert not waiting.started(TODAY)
-    s = summarise([responder, stopped, nodiary, waiting, PatientCourse("fibromyalgia", False)],
-                  condition="fibromyalgia", today=TODAY, small_n=10)  # fmt: skip
+    s = summarise(
+        [responder, stopped, nodiary, waiting, PatientCourse("fibromyalgia", False)],
+        condition="fibromyalgia",
+        today=TODAY,
+        small_n=10,
+    )
     d = s.as_dict()
-    assert d["counts"] | {"sentence": ""} == {"patients": 5, "screened": 4, "started": 3, "reached_assessment": 2,
-                                             "still_on": 2, "stopped": 1, "not_assessable": 1, "sentence": ""}  # fmt: skip
+    assert d["counts"] | {"sentence": ""} == {
+        "patients": 5,
+        "screened": 4,
+        "started": 3,
+        "reached_assessment": 2,
+        "still_on": 2,
+        "stopped": 1,
+        "not_assessable": 1,
+        "sentence": "",
+    }
     assert (d["responders_30"]["k"], d["responders_30"]["n"]) == (1, 1)
     assert (d["responders_30_all"]["k"], d["responders_30_all"]["n"]) == (1, 3)
     assert d["time_to_stopping"]["events"] == 1 and d["time_to_response"]["n"] == 2
@@ -190,7 +230,9 @@ def test_trial_references_are_read_from_the_cited_data() -> None:
 
 
 def test_importing_the_domain_outcomes_loads_no_statistics_or_plotting_library() -> None:
-    code = ("import sys, json, ldn.domain.outcomes, ldn.domain.outcomes_trials\n"
-            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('lifelines', 'pandas', 'matplotlib', 'statsmodels'))))")  # fmt: skip
+    code = (
+        "import sys, json, ldn.domain.outcomes, ldn.domain.outcomes_trials\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('lifelines', 'pandas', 'matplotlib', 'statsmodels'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -44,8 +44,11 @@ Errors are RFC 9457 `application/problem+json` naming the field and the fix.
 #: every status a route may answer with and its titles, from the one error table
 #: (:mod:`ldn.domain.errors`) and the HTTP-level refusals of :mod:`ldn.api.errors`
 _PROBLEM_CODES = dict(sorted({**HTTP_TITLES, **titles_by_status()}.items()))
-_ITEM = {"type": "object", "required": ["loc", "message", "fix"],
-         "properties": {k: {"type": "string"} for k in ("loc", "message", "fix")}}  # fmt: skip
+_ITEM = {
+    "type": "object",
+    "required": ["loc", "message", "fix"],
+    "properties": {k: {"type": "string"} for k in ("loc", "message", "fix")},
+}
 #: RFC 9457 problem details (the body :func:`ldn.api.errors.problem` writes), inlined
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["type", "title", "status", "detail", "instance", "request_id"],
@@ -81,9 +84,16 @@ def create_app(settings: Settings, *, clinic: Clinic | None = None) -> FastAPI:
         if clinic is None:
             app.state.clinic.close()
 
-    app = FastAPI(title="ldn", version=__version__, description=DESCRIPTION, docs_url=None,
-                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan,
-                  dependencies=[Depends(check_text)])  # fmt: skip
+    app = FastAPI(
+        title="ldn",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+        dependencies=[Depends(check_text)],
+    )
     app.state.clinic = clinic or Clinic.open(settings)
     install_error_handlers(app)
     v1 = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)

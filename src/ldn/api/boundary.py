@@ -70,9 +70,15 @@ def _json_problem(
 
 
 def _refuse(loc: str, why: str) -> InputError:
-    fix = ("nest less deeply" if "nested" in why else "send a number ldn can store" if "number" in why
-           else f"use a date between {EARLIEST_DAY} and {LATEST_DAY}" if "date" in why
-           else "remove the character, or send the whole character (valid UTF-8)")  # fmt: skip
+    fix = (
+        "nest less deeply"
+        if "nested" in why
+        else "send a number ldn can store"
+        if "number" in why
+        else f"use a date between {EARLIEST_DAY} and {LATEST_DAY}"
+        if "date" in why
+        else "remove the character, or send the whole character (valid UTF-8)"
+    )
     return InputError.at(loc, why, fix)
 
 

@@ -22,8 +22,12 @@ _FIELDS = ("request_id", "method", "route", "status", "duration_ms", "code", "ca
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
-                               "logger": record.name, "msg": record.getMessage()}  # fmt: skip
+        out: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         for f in _FIELDS:
             if hasattr(record, f):
                 out[f] = getattr(record, f)
@@ -71,5 +75,13 @@ class RequestContext:
             await self.app(scope, receive, send_wrapped)
         finally:
             route = getattr(scope.get("route"), "path", "(unmatched)")
-            access_log.info("request", extra={"request_id": rid, "method": scope["method"], "route": route,
-                                              "status": status, "duration_ms": round((time.perf_counter() - start) * 1000, 2)})  # fmt: skip
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": rid,
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                },
+            )

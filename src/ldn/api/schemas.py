@@ -11,22 +11,28 @@ from ldn.domain.diary import DiaryEntry
 from ldn.domain.patient import PatientRecord
 
 __all__ = [
-    "EARLIEST_DAY", "LATEST_DAY", "AdjustIn",
+    "EARLIEST_DAY",
+    "LATEST_DAY",
+    "AdjustIn",
+    "AnalysisIn",
     "BatchIn",
+    "DiaryIn",
     "LoginIn",
     "MedicationReviewIn",
-    "Page",
     "PatientIn",
     "PlanOptionsIn",
+    "PlanPatch",
     "PrescriptionIn",
     "QuestionnaireIn",
     "ReasonIn",
     "RevealIn",
+    "ScreenIn",
     "Token",
     "TrialIn",
     "UserIn",
+    "UserOut",
     "UserPatch",
-]  # fmt: skip
+]
 
 
 #: the dates ldn accepts anywhere (a plan, a trial, a diary day; outside them dates overflow)
@@ -180,20 +186,6 @@ class AnalysisIn(_In):
 class ScreenIn(_In):
     record: PatientRecord
     as_of: Day | None = None
-
-
-class Page(_Out):
-    items: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None
-
-
-class Resource(_Out):
-    """A stored resource: its ``id`` and the fields of its kind."""
-
-    id: int
 
 
 DiaryIn = DiaryEntry

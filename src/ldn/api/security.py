@@ -46,9 +46,11 @@ ANONYMOUS_BODY_BYTES = 16 * 1024
 _ANONYMOUS = ("/api/v1/auth/token", "/login", "/api/v1/enrolment", "/enrol")
 #: scripts only from the package (no inline script, no eval); inline styles are allowed because
 #: the charts are inline SVG from matplotlib (style attributes) and htmx is told not to add any
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")  # fmt: skip
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 _HEADERS = {
     b"content-security-policy": CSP.encode(),
     b"x-frame-options": b"DENY",
@@ -163,8 +165,13 @@ class _BodyTooLarge(HTTPException):
 
 
 def _too_large(request: Request, limit: int) -> Response:
-    return problem(request, 413, "content_too_large", f"the request body is larger than {limit} bytes",
-                   fix="send less: split the upload, or ask the operator about LDN_MAX_BODY_BYTES")  # fmt: skip
+    return problem(
+        request,
+        413,
+        "content_too_large",
+        f"the request body is larger than {limit} bytes",
+        fix="send less: split the upload, or ask the operator about LDN_MAX_BODY_BYTES",
+    )
 
 
 class RequestGuard:
@@ -235,6 +242,12 @@ class RequestGuard:
         except AuthenticationError as exc:
             if not path.startswith(("/api/", "/fhir/", "/cds-services")):
                 return RedirectResponse(f"/login?next={path}", status_code=303)
-            return problem(request, 401, exc.code, exc.message, fix=exc.fix,
-                           headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+            return problem(
+                request,
+                401,
+                exc.code,
+                exc.message,
+                fix=exc.fix,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return None

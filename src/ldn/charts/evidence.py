@@ -19,8 +19,16 @@ from ldn.domain.evidence.prisma import PrismaCounts
 __all__ = ["forest_plot", "funnel_plot", "prisma_diagram"]
 
 
-def forest_plot(labels: Sequence[str], yi: Sequence[float], vi: Sequence[float], res: MetaResult, path: Path, *,
-                title: str, xlabel: str = "Standardized mean difference (negative = less pain on LDN)") -> str:  # fmt: skip
+def forest_plot(
+    labels: Sequence[str],
+    yi: Sequence[float],
+    vi: Sequence[float],
+    res: MetaResult,
+    path: Path,
+    *,
+    title: str,
+    xlabel: str = "Standardized mean difference (negative = less pain on LDN)",
+) -> str:
     """Studies with 95% CIs and weights, the pooled diamond and the prediction interval.
     Returns the text alternative."""
     k = len(yi)
@@ -94,8 +102,11 @@ def forest_plot(labels: Sequence[str], yi: Sequence[float], vi: Sequence[float],
     fig.subplots_adjust(left=0.22, right=0.72)
     fig.savefig(path, dpi=120)
     plt.close(fig)
-    return (f"{title}: " + "; ".join(f"{lab} {yy:.2f}" for lab, yy in zip(labels, y, strict=True))
-            + f"; pooled {res.estimate:.2f} (95% CI {res.ci_low:.2f} to {res.ci_high:.2f}).")  # fmt: skip
+    return (
+        f"{title}: "
+        + "; ".join(f"{lab} {yy:.2f}" for lab, yy in zip(labels, y, strict=True))
+        + f"; pooled {res.estimate:.2f} (95% CI {res.ci_low:.2f} to {res.ci_high:.2f})."
+    )
 
 
 def funnel_plot(
@@ -188,7 +199,9 @@ def prisma_diagram(counts: PrismaCounts, path: Path, *, title: str = "") -> str:
         fig.tight_layout()
         fig.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
         plt.close(fig)
-    return (f"PRISMA flow: {c.total_identified} records identified, {c.duplicates} duplicates removed, "
-            f"{c.screened} screened, {c.excluded_screening} excluded, {c.assessed} assessed, "
-            f"{sum(c.excluded_eligibility.values())} excluded with reasons, {c.ongoing} ongoing, "
-            f"{c.included_studies} studies ({c.included_reports} reports) included.")  # fmt: skip
+    return (
+        f"PRISMA flow: {c.total_identified} records identified, {c.duplicates} duplicates removed, "
+        f"{c.screened} screened, {c.excluded_screening} excluded, {c.assessed} assessed, "
+        f"{sum(c.excluded_eligibility.values())} excluded with reasons, {c.ongoing} ongoing, "
+        f"{c.included_studies} studies ({c.included_reports} reports) included."
+    )

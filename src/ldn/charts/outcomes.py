@@ -64,10 +64,32 @@ def plot_forest(pooled: dict[str, Any], path: Path) -> str:
     right = max(0.0, hi, *ends) + 0.3
     for i, p in enumerate(patients):
         y = n - i
-        ax.errorbar(p["own_mean_nrs"], y + 0.05, fmt="o", color=_GREY, ms=6, capsize=0, lw=2,
-                    xerr=[[p["own_mean_nrs"] - p["own_ci_nrs"][0]], [p["own_ci_nrs"][1] - p["own_mean_nrs"]]])  # fmt: skip
-        ax.errorbar(p["pooled_mean_nrs"], y - 0.2, fmt="s", color=_BLUE, ms=6, capsize=0, lw=2,
-                    xerr=[[p["pooled_mean_nrs"] - p["pooled_ci_nrs"][0]], [p["pooled_ci_nrs"][1] - p["pooled_mean_nrs"]]])  # fmt: skip
+        ax.errorbar(
+            p["own_mean_nrs"],
+            y + 0.05,
+            fmt="o",
+            color=_GREY,
+            ms=6,
+            capsize=0,
+            lw=2,
+            xerr=[
+                [p["own_mean_nrs"] - p["own_ci_nrs"][0]],
+                [p["own_ci_nrs"][1] - p["own_mean_nrs"]],
+            ],
+        )
+        ax.errorbar(
+            p["pooled_mean_nrs"],
+            y - 0.2,
+            fmt="s",
+            color=_BLUE,
+            ms=6,
+            capsize=0,
+            lw=2,
+            xerr=[
+                [p["pooled_mean_nrs"] - p["pooled_ci_nrs"][0]],
+                [p["pooled_ci_nrs"][1] - p["pooled_mean_nrs"]],
+            ],
+        )
         ax.text(left + 0.05, y + 0.22, str(p["label"])[:30], fontsize=11, va="bottom")
     ax.set_xlim(left, right)
     ax.set_yticks([])
@@ -77,7 +99,9 @@ def plot_forest(pooled: dict[str, Any], path: Path) -> str:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-    return (f"{n} patients' own trial results (grey dots) and their estimates with the clinic's "
-            f"series (blue squares); shaded: the clinic average, {pooled['delta_mean_nrs']:.1f} "
-            f"points (95% interval {lo:.1f} to {hi:.1f}); dashed: the smallest change worth having "
-            f"({pooled['mcid_nrs']:g} point{'' if pooled['mcid_nrs'] == 1 else 's'} less pain).")  # fmt: skip
+    return (
+        f"{n} patients' own trial results (grey dots) and their estimates with the clinic's "
+        f"series (blue squares); shaded: the clinic average, {pooled['delta_mean_nrs']:.1f} "
+        f"points (95% interval {lo:.1f} to {hi:.1f}); dashed: the smallest change worth having "
+        f"({pooled['mcid_nrs']:g} point{'' if pooled['mcid_nrs'] == 1 else 's'} less pain)."
+    )

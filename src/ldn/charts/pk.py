@@ -95,6 +95,8 @@ def plot_simulation(
     fig.savefig(path, dpi=120)
     plt.close(fig)
     end = occ["typical"][-1]
-    lines.append(f"μ-receptor occupancy (typical patient): peak {occ['typical'].max():.0f} %, at the end {end:.0f} % "
-                 f"(90 % band {occ['p5'][-1]:.0f}–{occ['p95'][-1]:.0f} %)")  # fmt: skip
+    lines.append(
+        f"μ-receptor occupancy (typical patient): peak {occ['typical'].max():.0f} %, at the end {end:.0f} % "
+        f"(90 % band {occ['p5'][-1]:.0f}–{occ['p95'][-1]:.0f} %)"
+    )
     return f"{title}. " + "; ".join(lines) + ". " + EXTRAPOLATION_CAVEAT + " " + BLOCKADE_CAVEAT

@@ -88,8 +88,11 @@ def restore_cmd(
 
 
 @clinic_app.command("create")
-def clinic_create_cmd(name: Annotated[str, typer.Argument(help="Clinic name.")], database_url: DbOpt = None,
-                      as_json: JsonOpt = False) -> None:  # fmt: skip
+def clinic_create_cmd(
+    name: Annotated[str, typer.Argument(help="Clinic name.")],
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """A new clinic; prints its id (for `ldn users create --clinic`)."""
     with _open(database_url) as clinic:
         out = accounts.create_clinic(clinic, SYSTEM, name=name)
@@ -108,19 +111,31 @@ def users_create_cmd(
     role: Annotated[str, typer.Option(help="patient | clinician | pharmacist | admin")],
     clinic_id: Annotated[int, typer.Option("--clinic", help="Clinic id.")],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
-    patient_id: Annotated[int | None, typer.Option("--patient", help="Patient id (patient logins).")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    patient_id: Annotated[
+        int | None, typer.Option("--patient", help="Patient id (patient logins).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """A user with a role in a clinic (the password is asked, or read with --password-stdin)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _open(database_url) as clinic:
-        out = accounts.create_user(clinic, SYSTEM, clinic_id=clinic_id, email=email, password=password,
-                               role=role, display_name=name, patient_id=patient_id)  # fmt: skip
+        out = accounts.create_user(
+            clinic,
+            SYSTEM,
+            clinic_id=clinic_id,
+            email=email,
+            password=password,
+            role=role,
+            display_name=name,
+            patient_id=patient_id,
+        )
     if as_json:
         emit_json(out)
     else:
@@ -133,9 +148,14 @@ def users_create_cmd(
 def audit_verify_cmd(
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
-    accept_unkeyed: Annotated[bool, typer.Option(
-        "--accept-unkeyed", help="Accept events written by ldn 0.1, before the trail was keyed (start of a chain only).")] = False,
-) -> None:  # fmt: skip
+    accept_unkeyed: Annotated[
+        bool,
+        typer.Option(
+            "--accept-unkeyed",
+            help="Accept events written by ldn 0.1, before the trail was keyed (start of a chain only).",
+        ),
+    ] = False,
+) -> None:
     """Check every hash chain: a changed, deleted, cut or unkeyed event is reported (exit 1)."""
     with (
         _open(database_url) as clinic,
@@ -157,8 +177,10 @@ def audit_verify_cmd(
             f"[green]audit trail intact[/green]: {report['events']:,} events, every chain verifies"
         )
         if report["unkeyed"]:
-            console.print(f"  {report['unkeyed']:,} of them predate the audit key (plain SHA-256, accepted with "
-                          "--accept-unkeyed; the first keyed event of each chain vouches for them)")  # fmt: skip
+            console.print(
+                f"  {report['unkeyed']:,} of them predate the audit key (plain SHA-256, accepted with "
+                "--accept-unkeyed; the first keyed event of each chain vouches for them)"
+            )
     else:
         console.print(f"[red]audit trail BROKEN[/red] ({report['events']:,} events read):")
         for b in report["breaks"]:
@@ -169,11 +191,17 @@ def audit_verify_cmd(
 
 def serve_cmd(
     database_url: DbOpt = None,
-    host: Annotated[str | None, typer.Option(help="Address (default LDN_HOST or 127.0.0.1).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address (default LDN_HOST or 127.0.0.1).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default LDN_PORT or 8000).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default LDN_WORKERS or 1).")] = None,
-    with_demo: Annotated[bool, typer.Option("--demo", help="Upgrade the schema and add the demo clinic.")] = False,
-) -> None:  # fmt: skip
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default LDN_WORKERS or 1).")
+    ] = None,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Upgrade the schema and add the demo clinic.")
+    ] = False,
+) -> None:
     """Serve the REST API (and its docs at /api/docs) with uvicorn."""
     import uvicorn
 
@@ -188,8 +216,11 @@ def serve_cmd(
     health = operations.health(clinic)
     clinic.close()
     if health["status"] != "ok":
-        raise InputError.at("database", f"the database schema is at {health['schema_revision']}, not {health['schema_head']}",
-                            "run `ldn db upgrade` first")  # fmt: skip
+        raise InputError.at(
+            "database",
+            f"the database schema is at {health['schema_revision']}, not {health['schema_head']}",
+            "run `ldn db upgrade` first",
+        )
     # the workers build their own settings from the environment: hand them the resolved values
     os.environ["LDN_DATABASE_URL"] = settings.resolved_database_url
     os.environ["LDN_SECRET_KEY"] = settings.resolved_secret_key()
@@ -200,9 +231,18 @@ def serve_cmd(
         f"ldn web app: http://{h}:{p}/   API docs: http://{h}:{p}/api/docs   ({db_kind}, {w} worker(s); Ctrl+C stops)"
     )
     # the client address and scheme behind a proxy: ldn's own middleware (LDN_FORWARDED_ALLOW_IPS)
-    uvicorn.run("ldn.asgi:app_from_env", factory=True, host=h, port=p, workers=w, log_config=None,
-                access_log=False, timeout_graceful_shutdown=10, proxy_headers=False,
-                server_header=False)  # fmt: skip
+    uvicorn.run(
+        "ldn.asgi:app_from_env",
+        factory=True,
+        host=h,
+        port=p,
+        workers=w,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

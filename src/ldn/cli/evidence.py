@@ -70,10 +70,18 @@ def list_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None:
     ):
         table.add_column(col, overflow="fold")
     for e in rows:
-        table.add_row(e.id, e.study.condition, f"{e.study.design} vs {e.study.comparator}", e.study.dose_mg,
-                      str(e.n_patients or ""), OUTCOMES[e.row["outcome"]], e.row["measure"],
-                      "yes" if e.poolable else f"no: {e.row['reason']}", e.row["text_source"],
-                      f"{e.row['source_id']} ({e.row['verification']})")  # fmt: skip
+        table.add_row(
+            e.id,
+            e.study.condition,
+            f"{e.study.design} vs {e.study.comparator}",
+            e.study.dose_mg,
+            str(e.n_patients or ""),
+            OUTCOMES[e.row["outcome"]],
+            e.row["measure"],
+            "yes" if e.poolable else f"no: {e.row['reason']}",
+            e.row["text_source"],
+            f"{e.row['source_id']} ({e.row['verification']})",
+        )
     console.print(table)
 
 
@@ -130,8 +138,11 @@ def pool_cmd(
             )
         rows = poolable(cond, r=correlation)
         if len(rows) < 2 and method != "FE":
-            raise InputError.at("--condition", f"{cond}: {len(rows)} poolable trial(s) of pain intensity",
-                                "one trial is shown as one trial by `ldn evidence answer`; or use --method FE")  # fmt: skip
+            raise InputError.at(
+                "--condition",
+                f"{cond}: {len(rows)} poolable trial(s) of pain intensity",
+                "one trial is shown as one trial by `ldn evidence answer`; or use --method FE",
+            )
         labels, yi, vi = (
             [t.id for t, _, _ in rows],
             [e for _, e, _ in rows],
@@ -275,8 +286,14 @@ def answer_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None
     conds = [condition] if condition else list(CONDITIONS)
     answers = [answer(c) for c in conds]
     if as_json:
-        emit_json({"answers": [a.as_dict() for a in answers],
-                   "external_meta_analyses": [{"source_id": s, "result": r} for s, r in EXTERNAL_FM_POOLS.value]})  # fmt: skip
+        emit_json(
+            {
+                "answers": [a.as_dict() for a in answers],
+                "external_meta_analyses": [
+                    {"source_id": s, "result": r} for s, r in EXTERNAL_FM_POOLS.value
+                ],
+            }
+        )
         return
     for a in answers:
         _print_answer(a)
@@ -286,9 +303,11 @@ def answer_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None
     console.print(Rule("Published meta-analyses (external checks, not data)"))
     for s, r in EXTERNAL_FM_POOLS.value:
         console.print(f"  {s}: {r}")
-    console.print("[dim]Negative effects = less pain on LDN. SMD 0.2 small, 0.5 moderate; 1 NRS point ≈ 0.68 SMD. "
-                  "Crossover effect sizes are derived from reported p-values with a within-person correlation of 0.5 "
-                  "(0.3 and 0.7 in `ldn evidence sensitivity`). `ldn evidence sof` shows every outcome.[/dim]")  # fmt: skip
+    console.print(
+        "[dim]Negative effects = less pain on LDN. SMD 0.2 small, 0.5 moderate; 1 NRS point ≈ 0.68 SMD. "
+        "Crossover effect sizes are derived from reported p-values with a within-person correlation of 0.5 "
+        "(0.3 and 0.7 in `ldn evidence sensitivity`). `ldn evidence sof` shows every outcome.[/dim]"
+    )
     print_disclaimer()
 
 
@@ -298,8 +317,17 @@ def sof_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None:
     conds = [condition] if condition else list(CONDITIONS)
     answers = [answer(c) for c in conds]
     if as_json:
-        emit_json([{"condition": a.condition, "version": a.version, "last_searched": a.last_searched,
-                    "outcomes": [o.as_dict() for o in a.outcomes]} for a in answers])  # fmt: skip
+        emit_json(
+            [
+                {
+                    "condition": a.condition,
+                    "version": a.version,
+                    "last_searched": a.last_searched,
+                    "outcomes": [o.as_dict() for o in a.outcomes],
+                }
+                for a in answers
+            ]
+        )
         return
     for a in answers:
         table = Table(
@@ -321,14 +349,23 @@ def sof_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None:
             reasons = (
                 "; ".join(c.reasons) if c else "; ".join(f"{t}: {why}" for t, why in o.not_pooled)
             )
-            table.add_row(OUTCOMES[o.outcome], f"{o.k} ({o.n_patients})", o.effect_text(),
-                          c.level if c else "—", reasons, o.statement)  # fmt: skip
+            table.add_row(
+                OUTCOMES[o.outcome],
+                f"{o.k} ({o.n_patients})",
+                o.effect_text(),
+                c.level if c else "—",
+                reasons,
+                o.statement,
+            )
         console.print(table)
 
 
 @evidence_app.command("sensitivity")
-def sensitivity_cmd(condition: ConditionOpt = None, outcome: Annotated[str, typer.Option(help=" | ".join(SOF_OUTCOMES[:5]))] = "pain_intensity",
-                    as_json: JsonOpt = False) -> None:  # fmt: skip
+def sensitivity_cmd(
+    condition: ConditionOpt = None,
+    outcome: Annotated[str, typer.Option(help=" | ".join(SOF_OUTCOMES[:5]))] = "pain_intensity",
+    as_json: JsonOpt = False,
+) -> None:
     """Sensitivity pools: parallel only, low risk of bias, dose, crossover correlation, leave-one-out."""
     from ldn.domain.evidence.pools import sensitivity_pools
 
@@ -369,8 +406,12 @@ def rob_cmd(as_json: JsonOpt = False) -> None:
 
 
 @evidence_app.command("prisma")
-def prisma_cmd(out: Annotated[Path | None, typer.Option(help="Write the PRISMA 2020 diagram (.svg or .png).")] = None,
-               as_json: JsonOpt = False) -> None:  # fmt: skip
+def prisma_cmd(
+    out: Annotated[
+        Path | None, typer.Option(help="Write the PRISMA 2020 diagram (.svg or .png).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """PRISMA 2020 flow counts from the screening records (and the diagram)."""
     from ldn.domain.evidence.prisma import prisma_counts
 
@@ -394,8 +435,15 @@ def prisma_cmd(out: Annotated[Path | None, typer.Option(help="Write the PRISMA 2
 
 
 @evidence_app.command("add")
-def add_cmd(file: Annotated[Path, typer.Argument(help="CSV: one row per outcome of the new study (see docs/evidence/search.md).")],
-            as_json: JsonOpt = False) -> None:  # fmt: skip
+def add_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: one row per outcome of the new study (see docs/evidence/search.md)."
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
     """Check a new study (schema, provenance) and show how each answer would change. Writes nothing."""
     from ldn.domain.evidence.rob import parse_rows
 
@@ -409,14 +457,37 @@ def add_cmd(file: Annotated[Path, typer.Argument(help="CSV: one row per outcome 
         before, after = answer(c, data=base), answer(c, data=new, extra_rob=extra)
         for o_b, o_a in zip(before.outcomes, after.outcomes, strict=True):
             if o_b.k != o_a.k or o_b.statement != o_a.statement:
-                changes.append({"condition": c, "outcome": o_a.outcome, "before": {"k": o_b.k, "effect": o_b.effect_text(), "statement": o_b.statement},
-                                "after": {"k": o_a.k, "effect": o_a.effect_text(), "statement": o_a.statement}})  # fmt: skip
+                changes.append(
+                    {
+                        "condition": c,
+                        "outcome": o_a.outcome,
+                        "before": {
+                            "k": o_b.k,
+                            "effect": o_b.effect_text(),
+                            "statement": o_b.statement,
+                        },
+                        "after": {
+                            "k": o_a.k,
+                            "effect": o_a.effect_text(),
+                            "statement": o_a.statement,
+                        },
+                    }
+                )
     if as_json:
-        emit_json({"valid": True, "studies": [t["id"] for t in trials], "outcomes": len(outcomes),
-                   "version_after": new.version, "changes": changes})  # fmt: skip
+        emit_json(
+            {
+                "valid": True,
+                "studies": [t["id"] for t in trials],
+                "outcomes": len(outcomes),
+                "version_after": new.version,
+                "changes": changes,
+            }
+        )
         return
-    console.print(f"Valid: {len(trials)} study, {len(outcomes)} outcome row(s). Nothing was written; add the rows to "
-                  "src/ldn/domain/data/evidence/ (trials.csv, outcomes.csv, rob.csv) and bump dataset.toml's version.")  # fmt: skip
+    console.print(
+        f"Valid: {len(trials)} study, {len(outcomes)} outcome row(s). Nothing was written; add the rows to "
+        "src/ldn/domain/data/evidence/ (trials.csv, outcomes.csv, rob.csv) and bump dataset.toml's version."
+    )
     if not changes:
         console.print("No answer changes.")
     for ch in changes:

@@ -70,12 +70,21 @@ def import_cmd(
     if out is not None:
         out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     if as_json:
-        emit_json({"record": data, "verdict": report.verdict,
-                   "earliest_start": report.earliest_start.isoformat() if report.earliest_start else None})  # fmt: skip
+        emit_json(
+            {
+                "record": data,
+                "verdict": report.verdict,
+                "earliest_start": report.earliest_start.isoformat()
+                if report.earliest_start
+                else None,
+            }
+        )
         return
-    console.print(f"imported {record.id} ({record.display_name or 'no name'}): {len(record.conditions)} conditions, "
-                  f"{len(record.medications)} medications; screening verdict [bold]{report.verdict}[/bold]"
-                  + (f", earliest start {report.earliest_start.isoformat()}" if report.earliest_start else ""))  # fmt: skip
+    console.print(
+        f"imported {record.id} ({record.display_name or 'no name'}): {len(record.conditions)} conditions, "
+        f"{len(record.medications)} medications; screening verdict [bold]{report.verdict}[/bold]"
+        + (f", earliest start {report.earliest_start.isoformat()}" if report.earliest_start else "")
+    )
     if out is not None:
         console.print(f"record written to {out} (check it with `ldn check {out}`)")
     print_disclaimer()

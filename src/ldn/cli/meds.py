@@ -19,8 +19,10 @@ from ldn.domain.medicines import (
 )
 from ldn.domain.sources import get_source
 
-meds_app = typer.Typer(help="Medicines: look up what ldn makes of a name or code; list the knowledge base.",
-                       no_args_is_help=True)  # fmt: skip
+meds_app = typer.Typer(
+    help="Medicines: look up what ldn makes of a name or code; list the knowledge base.",
+    no_args_is_help=True,
+)
 
 _VERDICT = {
     "recognised": "[green]recognised[/]",
@@ -56,8 +58,13 @@ def lookup(
         console.print(f"  classes: {', '.join(sorted(m.classes))}")
     if m.form:
         console.print(f"  form: {m.form.replace('_', ' ')}")
-    flag = ("[red]yes — opioid washout before LDN[/]" if m.contains_opioid
-            else "no" if m.status == "recognised" else "[yellow]unknown[/]")  # fmt: skip
+    flag = (
+        "[red]yes — opioid washout before LDN[/]"
+        if m.contains_opioid
+        else "no"
+        if m.status == "recognised"
+        else "[yellow]unknown[/]"
+    )
     console.print(f"  contains an opioid: {flag}")
     if m.contains_naltrexone:
         console.print("  contains naltrexone: [red]yes — already on naltrexone[/]")
@@ -82,11 +89,31 @@ def list_(
     kb = knowledge_base()
     rows = [p for p in kb.products if not opioids or kb.classes_of(p) & OPIOID_CLASSES]
     if as_json:
-        emit_json({"ingredients": [{"key": i.key, "classes": list(i.classes), "synonyms": list(i.synonyms),
-                                    "atc": list(i.atc), "rxcui": i.rxcui, "source_ids": list(i.sources)}
-                                   for i in kb.ingredients.values()],
-                   "products": [{"names": list(p.names), "ingredients": list(p.ingredients), "form": p.form,
-                                 "markets": list(p.markets), "source_ids": list(p.sources)} for p in rows]})  # fmt: skip
+        emit_json(
+            {
+                "ingredients": [
+                    {
+                        "key": i.key,
+                        "classes": list(i.classes),
+                        "synonyms": list(i.synonyms),
+                        "atc": list(i.atc),
+                        "rxcui": i.rxcui,
+                        "source_ids": list(i.sources),
+                    }
+                    for i in kb.ingredients.values()
+                ],
+                "products": [
+                    {
+                        "names": list(p.names),
+                        "ingredients": list(p.ingredients),
+                        "form": p.form,
+                        "markets": list(p.markets),
+                        "source_ids": list(p.sources),
+                    }
+                    for p in rows
+                ],
+            }
+        )
         return
     table = Table(title=f"{len(rows)} products, {len(kb.ingredients)} ingredients")
     for col in ("names", "ingredients", "form", "markets", "sources"):

@@ -18,8 +18,10 @@ __all__ = ["register", "report_cmd"]
 def _prop(p: dict[str, Any]) -> str:
     if not p["n"]:
         return "no patients yet"
-    text = (f"{p['k']} of {p['n']} ({100 * p['share']:.0f}%; 95% interval "
-            f"{100 * p['ci_low']:.0f} to {100 * p['ci_high']:.0f}%)")  # fmt: skip
+    text = (
+        f"{p['k']} of {p['n']} ({100 * p['share']:.0f}%; 95% interval "
+        f"{100 * p['ci_low']:.0f} to {100 * p['ci_high']:.0f}%)"
+    )
     return text + (" [yellow]few patients[/yellow]" if p["small"] else "")
 
 
@@ -43,8 +45,11 @@ def _section(s: dict[str, Any]) -> None:
     r.add_row(
         "assessable at the assessment date", _prop(s["responders_30"]), _prop(s["responders_50"])
     )
-    r.add_row("every patient whose assessment was due", _prop(s["responders_30_all"]),
-              _prop(s["responders_50_all"]))  # fmt: skip
+    r.add_row(
+        "every patient whose assessment was due",
+        _prop(s["responders_30_all"]),
+        _prop(s["responders_50_all"]),
+    )
     console.print(r)
     for key in ("responders_30", "responders_30_all"):
         console.print(s[key]["sentence"])
@@ -63,18 +68,27 @@ def _section(s: dict[str, Any]) -> None:
     if pooled:
         console.print(f"[bold]Blinded N-of-1 trials, pooled:[/bold] {pooled['sentence']}")
         for p in pooled.get("patients", []):
-            console.print(f"  {p['label']}: own {p['own_mean_nrs']:+.1f} points, with the series "
-                          f"{p['pooled_mean_nrs']:+.1f} ({p['pooled_ci_nrs'][0]:+.1f} to {p['pooled_ci_nrs'][1]:+.1f})")  # fmt: skip
+            console.print(
+                f"  {p['label']}: own {p['own_mean_nrs']:+.1f} points, with the series "
+                f"{p['pooled_mean_nrs']:+.1f} ({p['pooled_ci_nrs'][0]:+.1f} to {p['pooled_ci_nrs'][1]:+.1f})"
+            )
     if s.get("evidence"):
         console.print(f"[dim]Randomized evidence: {s['evidence']}[/dim]")
 
 
 def report_cmd(
-    clinic_id: Annotated[int, typer.Option("--clinic", help="Clinic id (see `ldn clinic create`).")],
-    condition: Annotated[str | None, typer.Option(help="One condition code, e.g. fibromyalgia.")] = None,
-    database_url: Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: LDN_DATABASE_URL).")] = None,
+    clinic_id: Annotated[
+        int, typer.Option("--clinic", help="Clinic id (see `ldn clinic create`).")
+    ],
+    condition: Annotated[
+        str | None, typer.Option(help="One condition code, e.g. fibromyalgia.")
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL (default: LDN_DATABASE_URL)."),
+    ] = None,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """Clinic outcomes per condition, each figure with a plain sentence and its interval.
 
     Started, assessed, still on LDN, IMMPACT responders, times to response and to stopping,

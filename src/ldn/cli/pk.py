@@ -80,18 +80,29 @@ def simulate_cmd(
         table.add_column(col)
     for key, name in (("ntx", "naltrexone"), ("nbx", "6β-naltrexol")):
         m = result[key]
-        table.add_row(name, f"{m['cmax_ng_ml']:.2f} ({m['cmax_nm']:.1f})", f"{m['tmax_h']:.2f}", f"{m['auc_0_24_ng_h_ml']:.1f}",
-                      f"{m['auc_0_inf_ng_h_ml']:.1f}", f"{m['half_life_h']:.1f}", f"{m['terminal_half_life_h']:.1f}")  # fmt: skip
+        table.add_row(
+            name,
+            f"{m['cmax_ng_ml']:.2f} ({m['cmax_nm']:.1f})",
+            f"{m['tmax_h']:.2f}",
+            f"{m['auc_0_24_ng_h_ml']:.1f}",
+            f"{m['auc_0_inf_ng_h_ml']:.1f}",
+            f"{m['half_life_h']:.1f}",
+            f"{m['terminal_half_life_h']:.1f}",
+        )
     console.print(table)
     occ = result["occupancy"]
-    console.print(f"6β-naltrexol/naltrexone AUC ratio {result['auc_ratio_nbx_to_ntx']:.1f}. μ-receptor occupancy within 8 h "
-                  f"(Trøstheim 2022 dose model): {occ['mu_percent']:.0f}% (κ {occ['kappa_percent']:.0f}%, δ {occ['delta_percent']:.0f}%).")  # fmt: skip
+    console.print(
+        f"6β-naltrexol/naltrexone AUC ratio {result['auc_ratio_nbx_to_ntx']:.1f}. μ-receptor occupancy within 8 h "
+        f"(Trøstheim 2022 dose model): {occ['mu_percent']:.0f}% (κ {occ['kappa_percent']:.0f}%, δ {occ['delta_percent']:.0f}%)."
+    )
     for line in blockade_lines(result["blockade"]):
         console.print(line)
     if "steady_state" in result:
         ss = result["steady_state"]
-        console.print(f"Day {days}: naltrexone peak {ss['ntx_cmax_ng_ml']:.2f} ng/mL; 6β-naltrexol peak {ss['nbx_cmax_ng_ml']:.2f} ng/mL "
-                      f"(accumulation {ss['nbx_accumulation_ratio']:.2f}x), trough {ss['nbx_trough_ng_ml']:.2f} ng/mL.")  # fmt: skip
+        console.print(
+            f"Day {days}: naltrexone peak {ss['ntx_cmax_ng_ml']:.2f} ng/mL; 6β-naltrexol peak {ss['nbx_cmax_ng_ml']:.2f} ng/mL "
+            f"(accumulation {ss['nbx_accumulation_ratio']:.2f}x), trough {ss['nbx_trough_ng_ml']:.2f} ng/mL."
+        )
     if "population" in result:
         lo, mid, hi = result["population"]["ntx_cmax_ng_ml_p5_p50_p95"]
         console.print(
@@ -193,8 +204,15 @@ def observations_cmd(as_json: JsonOpt = False) -> None:
             else (f"{r['low']:.3g}–{r['high']:.3g}" if r["low"] is not None else "qualitative")
         )
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else ""
-        table.add_row(r["id"], f"{r['dose_mg']:g}", f"{r['analyte']} {r['quantity']}", f"{pub} {r['unit']}",
-                      f"{r['predicted']:.4g}", ratio, r["use"])  # fmt: skip
+        table.add_row(
+            r["id"],
+            f"{r['dose_mg']:g}",
+            f"{r['analyte']} {r['quantity']}",
+            f"{pub} {r['unit']}",
+            f"{r['predicted']:.4g}",
+            ratio,
+            r["use"],
+        )
     console.print(table)
     within = [r for r in rows if r["ratio"] is not None and r["observed"] is not None]
     ok = sum(1 for r in within if 1 / 1.3 <= r["ratio"] <= 1.3)
@@ -235,9 +253,11 @@ def demo_section(examples: Path, today: date) -> None:
         dose_mg=4.5, interval_h=24, days=14, population=1, seed=1, params="recommended"
     )
     n, b, ss = result["ntx"], result["nbx"], result["steady_state"]
-    console.print(f"Single 4.5 mg dose: naltrexone peak {n['cmax_ng_ml']:.2f} ng/mL at {n['tmax_h']:.1f} h (t½ {n['half_life_h']:.1f} h); "
-                  f"6β-naltrexol peak {b['cmax_ng_ml']:.1f} ng/mL; after 14 days 6β-naltrexol accumulates {ss['nbx_accumulation_ratio']:.2f}x. "
-                  f"μ occupancy within 8 h about {result['occupancy']['mu_percent']:.0f}%.")  # fmt: skip
+    console.print(
+        f"Single 4.5 mg dose: naltrexone peak {n['cmax_ng_ml']:.2f} ng/mL at {n['tmax_h']:.1f} h (t½ {n['half_life_h']:.1f} h); "
+        f"6β-naltrexol peak {b['cmax_ng_ml']:.1f} ng/mL; after 14 days 6β-naltrexol accumulates {ss['nbx_accumulation_ratio']:.2f}x. "
+        f"μ occupancy within 8 h about {result['occupancy']['mu_percent']:.0f}%."
+    )
     for line in blockade_lines(result["blockade"]):
         console.print(line)
     console.print(f"[dim]{EXTRAPOLATION_CAVEAT} {BLOCKADE_CAVEAT}[/dim]")

@@ -27,8 +27,10 @@ def _print_plan(plan: TitrationPlan, title: str) -> None:
     for s in plan.steps:
         table.add_row(s.start.isoformat(), f"{s.dose_mg:g} mg", s.timing, s.reason)
     console.print(table)
-    console.print(f"Target {plan.target_mg:g} mg (max {plan.max_mg:g} mg) reached {plan.target_reached.isoformat()}; "
-                  f"judge response on or after [bold]{plan.assessment_date.isoformat()}[/].")  # fmt: skip
+    console.print(
+        f"Target {plan.target_mg:g} mg (max {plan.max_mg:g} mg) reached {plan.target_reached.isoformat()}; "
+        f"judge response on or after [bold]{plan.assessment_date.isoformat()}[/]."
+    )
 
 
 def plan_cmd(
@@ -106,8 +108,13 @@ def plan_cmd(
             adjusted = adjust(plan, side_effect=side_effect, on=day, severe=severe)
             written = []
         else:
-            adjusted, docs = adjusted_documents(plan_data if isinstance(plan_data, dict) else {"plan": plan_data},
-                                                side_effect=side_effect, on=day, severe=severe, today=today)  # fmt: skip
+            adjusted, docs = adjusted_documents(
+                plan_data if isinstance(plan_data, dict) else {"plan": plan_data},
+                side_effect=side_effect,
+                on=day,
+                severe=severe,
+                today=today,
+            )
             written = write_documents(
                 docs, out, prescriber=Prescriber(prescriber, licence), today=today
             )
@@ -118,9 +125,18 @@ def plan_cmd(
         _print_written(written, out)
         return
     record = load_patient_file(Path(file), today=today)
-    options = PlanOptions(schedule=schedule, target_mg=target_mg, max_mg=max_mg, start_mg=start_mg, step_mg=step_mg,
-                          interval_days=interval_days, form=form, start=parse_as_of(start, option="--start") if start else None,
-                          allow_past=allow_past, acknowledge_review=acknowledge_review)  # fmt: skip
+    options = PlanOptions(
+        schedule=schedule,
+        target_mg=target_mg,
+        max_mg=max_mg,
+        start_mg=start_mg,
+        step_mg=step_mg,
+        interval_days=interval_days,
+        form=form,
+        start=parse_as_of(start, option="--start") if start else None,
+        allow_past=allow_past,
+        acknowledge_review=acknowledge_review,
+    )
     bundle = make_plan(record, options, today=today)
     who = Prescriber(prescriber, licence)
     written = write_plan_files(bundle, out, today=today, prescriber=who) if out else []
@@ -161,8 +177,10 @@ def demo_section(examples: Path, today: date) -> None:
     bundle = make_plan(record, PlanOptions(start=today), today=today)
     _print_plan(bundle.plan, "Common schedule for the fibromyalgia example")
     b = bundle.batches[-1]
-    console.print(f"Pharmacist: {len(bundle.batches)} capsule batches, e.g. {b.units} x {b.strength} ({b.api_salt_mg:g} mg naltrexone HCl = "
-                  f"{b.api_base_mg:.1f} mg base), beyond-use {b.beyond_use.isoformat()}. Cost about ${bundle.cost.per_month:.0f}/month.")  # fmt: skip
+    console.print(
+        f"Pharmacist: {len(bundle.batches)} capsule batches, e.g. {b.units} x {b.strength} ({b.api_salt_mg:g} mg naltrexone HCl = "
+        f"{b.api_base_mg:.1f} mg base), beyond-use {b.beyond_use.isoformat()}. Cost about ${bundle.cost.per_month:.0f}/month."
+    )
     try:
         make_plan(
             load_patient_file(examples / "patients" / "liver-failure.yaml", today=today),

@@ -60,11 +60,16 @@ def facts(
     if as_json:
         emit_json(
             [
-                {"name": nf.name, "value": nf.fact.value, "unit": nf.fact.unit,
-                 "source_ids": list(nf.fact.sources), "note": nf.fact.note}
+                {
+                    "name": nf.name,
+                    "value": nf.fact.value,
+                    "unit": nf.fact.unit,
+                    "source_ids": list(nf.fact.sources),
+                    "note": nf.fact.note,
+                }
                 for nf in found
             ]
-        )  # fmt: skip
+        )
         return
     reg = registry()
     table = Table(title=f"{len(found)} cited facts")

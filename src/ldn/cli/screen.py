@@ -36,9 +36,13 @@ _VERDICT = {
 
 def _print_report(r: ScreeningReport) -> None:
     when = f" — earliest start {r.earliest_start.isoformat()}" if r.earliest_start else ""
-    console.print(Panel.fit(f"Patient {r.patient_id}, as of {r.as_of.isoformat()}\nVerdict: {_VERDICT[r.verdict]}{when}\n"
-                            f"Pain mechanism: {r.mechanism.mechanism.replace('_', ' ')} (LDN outlook: {r.mechanism.ldn_outlook.replace('_', ' ')})",
-                            title="LDN screen"))  # fmt: skip
+    console.print(
+        Panel.fit(
+            f"Patient {r.patient_id}, as of {r.as_of.isoformat()}\nVerdict: {_VERDICT[r.verdict]}{when}\n"
+            f"Pain mechanism: {r.mechanism.mechanism.replace('_', ' ')} (LDN outlook: {r.mechanism.ldn_outlook.replace('_', ' ')})",
+            title="LDN screen",
+        )
+    )
     table = Table(show_lines=True)
     for col in ("level", "finding", "what to do", "sources"):
         table.add_column(col, overflow="fold")
@@ -101,8 +105,12 @@ def score_cmd(
         if instrument not in record.questionnaires:
             from ldn.domain.errors import InputError
 
-            raise InputError.at(f"questionnaires.{instrument}", "the record has no answers for this instrument",
-                                f"add questionnaires.{instrument}.answers", origin=str(answers_file))  # fmt: skip
+            raise InputError.at(
+                f"questionnaires.{instrument}",
+                "the record has no answers for this instrument",
+                f"add questionnaires.{instrument}.answers",
+                origin=str(answers_file),
+            )
         result = score_instruments(record)[instrument]
     else:
         result = spec.score(data, loc=str(answers_file))
@@ -119,9 +127,18 @@ def score_cmd(
 
 def instruments_cmd(as_json: JsonOpt = False) -> None:
     """List the instruments ldn scores, with their licence notes and items."""
-    rows = [{"id": s.id, "name": s.name, "licence": s.licence, "licence_note": s.licence_note,
-             "item_text_shipped": s.item_text_shipped, "items": list(s.answers.model_fields), "source_ids": list(s.source_ids)}
-            for s in INSTRUMENTS.values()]  # fmt: skip
+    rows = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "licence": s.licence,
+            "licence_note": s.licence_note,
+            "item_text_shipped": s.item_text_shipped,
+            "items": list(s.answers.model_fields),
+            "source_ids": list(s.source_ids),
+        }
+        for s in INSTRUMENTS.values()
+    ]
     if as_json:
         emit_json({"instruments": rows, "named_not_reproduced": NAMED_NOT_REPRODUCED})
         return

@@ -37,13 +37,20 @@ def diary_import(
     """Validate a diary CSV and summarise it (missing days are reported, never filled)."""
     entries = load_diary(csv_file, today=date.today())
     gaps = missing_days(entries)
-    summary = {"days_logged": len(entries), "first": entries[0].date.isoformat(), "last": entries[-1].date.isoformat(),
-               "missing_days": [d.isoformat() for d in gaps], "mean_pain_nrs": sum(e.pain_avg for e in entries) / len(entries)}  # fmt: skip
+    summary = {
+        "days_logged": len(entries),
+        "first": entries[0].date.isoformat(),
+        "last": entries[-1].date.isoformat(),
+        "missing_days": [d.isoformat() for d in gaps],
+        "mean_pain_nrs": sum(e.pain_avg for e in entries) / len(entries),
+    }
     if as_json:
         emit_json(summary)
         return
-    console.print(f"{len(entries)} days logged ({summary['first']} to {summary['last']}); {len(gaps)} missing day(s); "
-                  f"mean pain {summary['mean_pain_nrs']:.1f}/10.")  # fmt: skip
+    console.print(
+        f"{len(entries)} days logged ({summary['first']} to {summary['last']}); {len(gaps)} missing day(s); "
+        f"mean pain {summary['mean_pain_nrs']:.1f}/10."
+    )
 
 
 def response_cmd(
@@ -68,8 +75,12 @@ def response_cmd(
             "--baseline-days", "a baseline needs at least 7 days", "use e.g. --baseline-days 14"
         )
     entries = load_diary(diary_csv)
-    report = assess_response(entries, baseline_days=baseline_days, first_dose=parse_as_of(first_dose, option="--first-dose") if first_dose else None,
-                             assessment_from=parse_as_of(assess_from, option="--assess-from") if assess_from else None)  # fmt: skip
+    report = assess_response(
+        entries,
+        baseline_days=baseline_days,
+        first_dose=parse_as_of(first_dose, option="--first-dose") if first_dose else None,
+        assessment_from=parse_as_of(assess_from, option="--assess-from") if assess_from else None,
+    )
     out = report.as_dict()
     if plot is not None:
         from ldn.charts.tracking import plot_response
@@ -80,8 +91,10 @@ def response_cmd(
         return
     console.print(report.summary())
     if report.migraine_responder is not None:
-        console.print(f"Headache days per 28: {report.headache_days_baseline_per_28:.1f} -> {report.headache_days_treatment_per_28:.1f} "
-                      f"({'responder' if report.migraine_responder else 'not a 50% responder'}).")  # fmt: skip
+        console.print(
+            f"Headache days per 28: {report.headache_days_baseline_per_28:.1f} -> {report.headache_days_treatment_per_28:.1f} "
+            f"({'responder' if report.migraine_responder else 'not a 50% responder'})."
+        )
     if report.pgic:
         console.print(f"Patient's impression of change: {report.pgic}.")
     if report.side_effect_share:
@@ -113,8 +126,15 @@ def trial_design(
     as_json: JsonOpt = False,
 ) -> None:
     """Design a blinded trial; seal the allocation and publish the commitment."""
-    design, commitment = create_trial(out, trial_id=trial_id, start=parse_as_of(start, option="--start"), seed=seed, cycles=cycles,
-                                      period_days=period_days, run_in_days=run_in_days)  # fmt: skip
+    design, commitment = create_trial(
+        out,
+        trial_id=trial_id,
+        start=parse_as_of(start, option="--start"),
+        seed=seed,
+        cycles=cycles,
+        period_days=period_days,
+        run_in_days=run_in_days,
+    )
     if as_json:
         emit_json({"commitment_sha256": commitment, **design.public_dict()})
         return
@@ -162,8 +182,10 @@ def trial_power(
     if as_json:
         emit_json(r)
         return
-    console.print(f"True effect {delta:g} points, {cycles} cycles of {period_days}-day periods ({run_in_days} run-in days): "
-                  f"conclusive {r.p_conclusive:.0%} of the time; false positives {r.false_positive_rate:.1%} ({r.decision_rule}; {sims} simulations).")  # fmt: skip
+    console.print(
+        f"True effect {delta:g} points, {cycles} cycles of {period_days}-day periods ({run_in_days} run-in days): "
+        f"conclusive {r.p_conclusive:.0%} of the time; false positives {r.false_positive_rate:.1%} ({r.decision_rule}; {sims} simulations)."
+    )
 
 
 @trial_app.command("reveal")
@@ -230,8 +252,10 @@ def trial_analyse(
         emit_json(out)
         return
     console.print(f"[bold]{result.conclusion}[/]")
-    console.print(f"P(LDN lowers pain) {result.p_benefit:.0%}; P(by at least {result.mcid_nrs:g} point) {result.p_clinically_meaningful:.0%}. "
-                  f"Prior: {p.label}. {result.n_days} analysed days; autocorrelation about {result.rho_mean:.2f}.")  # fmt: skip
+    console.print(
+        f"P(LDN lowers pain) {result.p_benefit:.0%}; P(by at least {result.mcid_nrs:g} point) {result.p_clinically_meaningful:.0%}. "
+        f"Prior: {p.label}. {result.n_days} analysed days; autocorrelation about {result.rho_mean:.2f}."
+    )
     f = result.frequentist
     if "p_two_sided" in f:
         console.print(

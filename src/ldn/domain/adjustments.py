@@ -30,16 +30,30 @@ __all__ = ["SIDE_EFFECTS", "AdjustmentRule", "adjust", "missed_dose_advice", "su
 SideEffect = Literal["vivid_dreams", "insomnia", "headache", "nausea", "tiredness"]
 SIDE_EFFECTS: tuple[str, ...] = ("vivid_dreams", "insomnia", "headache", "nausea", "tiredness")
 
-SLEEP_EFFECTS_RULE = Fact("morning dosing, then step back", unit="", sources=("drginevra-faq", "younger-2009"),
-                          note="Practice-based: vivid dreams/insomnia -> take LDN in the morning.")  # fmt: skip
-HOLD_RULE = Fact("hold one interval; severe: step back", unit="", sources=("drginevra-faq", "ldn-assumption"),
-                 note="Practice-based; the hold length of one titration interval is an ldn assumption.")  # fmt: skip
+SLEEP_EFFECTS_RULE = Fact(
+    "morning dosing, then step back",
+    unit="",
+    sources=("drginevra-faq", "younger-2009"),
+    note="Practice-based: vivid dreams/insomnia -> take LDN in the morning.",
+)
+HOLD_RULE = Fact(
+    "hold one interval; severe: step back",
+    unit="",
+    sources=("drginevra-faq", "ldn-assumption"),
+    note="Practice-based; the hold length of one titration interval is an ldn assumption.",
+)
 SLEEP_DISTURBANCE_OPEN_LABEL = Fact(
-    (7, 17), unit="patients", sources=("smith-2007",),
+    (7, 17),
+    unit="patients",
+    sources=("smith-2007",),
     note="Sleep disturbance in 7 of 17 patients on 4.5 mg in an open-label Crohn's study: the most common LDN side effect.",
-)  # fmt: skip
-MISSED_DOSE_RULE = Fact("skip, do not double", unit="", sources=("ldn-assumption",),
-                        note="No LDN-specific source found; standard once-daily advice.")  # fmt: skip
+)
+MISSED_DOSE_RULE = Fact(
+    "skip, do not double",
+    unit="",
+    sources=("ldn-assumption",),
+    note="No LDN-specific source found; standard once-daily advice.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +152,8 @@ def missed_dose_advice() -> str:
 def surgery_advice(surgery_date: date) -> str:
     stop = surgery_date - timedelta(days=STOP_BEFORE_SURGERY_D.value)
     days = WASHOUT_SHORT_ACTING_D.value
-    return (f"Stop LDN no later than {stop.isoformat()} ({STOP_BEFORE_SURGERY_D.value} days before surgery on {surgery_date.isoformat()}) "
-            f"so that opioid pain relief works. Restart at the first step only when you have taken no opioid painkiller for "
-            f"{days} days (the same opioid-free interval as before the first start). Tell your surgical team you take LDN.")  # fmt: skip
+    return (
+        f"Stop LDN no later than {stop.isoformat()} ({STOP_BEFORE_SURGERY_D.value} days before surgery on {surgery_date.isoformat()}) "
+        f"so that opioid pain relief works. Restart at the first step only when you have taken no opioid painkiller for "
+        f"{days} days (the same opioid-free interval as before the first start). Tell your surgical team you take LDN."
+    )

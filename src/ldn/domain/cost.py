@@ -63,7 +63,16 @@ def monthly_cost(form: str, prices: PriceTable = DEFAULT_PRICES) -> MonthlyCost:
     if form == "capsule":
         note = f"capsules: the article quotes about ${LDN_ARTICLE_MONTHLY_COST_USD.value:.0f} a month; rarely covered by insurance."
     else:
-        note = (f"oral liquid: about ${per_dose:.2f} a dose, so about ${per_month:.0f} a month "
-                "(LDN Research Trust price list); rarely covered by insurance.")  # fmt: skip
-    return MonthlyCost(form, round(per_dose, 2), per_month, round(lo * month, 2), round(hi * month, 2),
-                       prices.currency, note)  # fmt: skip
+        note = (
+            f"oral liquid: about ${per_dose:.2f} a dose, so about ${per_month:.0f} a month "
+            "(LDN Research Trust price list); rarely covered by insurance."
+        )
+    return MonthlyCost(
+        form,
+        round(per_dose, 2),
+        per_month,
+        round(lo * month, 2),
+        round(hi * month, 2),
+        prices.currency,
+        note,
+    )

@@ -18,8 +18,23 @@ from ldn.domain.errors import DataFileError, InputError, Problem, problems_from_
 __all__ = ["COLUMNS", "DiaryEntry", "diary_to_csv", "missing_days", "parse_diary_csv"]
 
 SideEffect = Literal["vivid_dreams", "insomnia", "nausea", "headache", "tiredness", "other"]
-COLUMNS = ("date", "pain_avg", "pain_worst", "sleep_quality", "fatigue", "mood", "headache_day", "headache_severity",
-           "acute_medication", "dose_mg", "dose_time", "bottle", "side_effects", "pgic", "note")  # fmt: skip
+COLUMNS = (
+    "date",
+    "pain_avg",
+    "pain_worst",
+    "sleep_quality",
+    "fatigue",
+    "mood",
+    "headache_day",
+    "headache_severity",
+    "acute_medication",
+    "dose_mg",
+    "dose_time",
+    "bottle",
+    "side_effects",
+    "pgic",
+    "note",
+)
 _NRS = Field(default=None, ge=0, le=10)
 #: a diary day: none before 1900 (the future is refused where "today" is known)
 Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2199, 12, 31))]

@@ -23,8 +23,16 @@ from typing import Any
 
 from ldn.domain.errors import ConflictError, InputError
 
-__all__ = ["RX_STATUSES", "StrengthProgress", "check_can_cancel", "check_can_dispense",
-           "fill_needs", "fill_progress", "status_for", "strength_key"]  # fmt: skip
+__all__ = [
+    "RX_STATUSES",
+    "StrengthProgress",
+    "check_can_cancel",
+    "check_can_dispense",
+    "fill_needs",
+    "fill_progress",
+    "status_for",
+    "strength_key",
+]
 
 RX_STATUSES = ("issued", "compounding", "ready", "dispensed", "cancelled")
 #: rows written before the status list: "compounded" meant "a batch was recorded"
@@ -59,8 +67,15 @@ class StrengthProgress:
         return "made" if self.done else ("in progress" if self.made > 0 else "to make")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"strength": self.key, "label": self.label, "needed": self.needed, "made": self.made,
-                "unit": self.unit, "remaining": self.remaining, "status": self.status}  # fmt: skip
+        return {
+            "strength": self.key,
+            "label": self.label,
+            "needed": self.needed,
+            "made": self.made,
+            "unit": self.unit,
+            "remaining": self.remaining,
+            "status": self.status,
+        }
 
 
 def fill_needs(fill: dict[str, Any], *, form: str) -> dict[str, float]:
@@ -87,8 +102,10 @@ def fill_progress(
                 "mL",
             ),
         )
-    return tuple(StrengthProgress(k, f"{k} mg capsules", n, total.get(k, 0.0), "capsules")
-                 for k, n in sorted(needs.items(), key=lambda kv: float(kv[0])))  # fmt: skip
+    return tuple(
+        StrengthProgress(k, f"{k} mg capsules", n, total.get(k, 0.0), "capsules")
+        for k, n in sorted(needs.items(), key=lambda kv: float(kv[0]))
+    )
 
 
 def status_for(progress: Iterable[StrengthProgress], *, dispensed: bool = False) -> str:
@@ -104,8 +121,10 @@ def status_for(progress: Iterable[StrengthProgress], *, dispensed: bool = False)
 def check_can_dispense(status: str) -> None:
     status = LEGACY.get(status, status)
     if status != "ready":
-        raise ConflictError(f"a prescription that is {status} cannot be dispensed",
-                            fix="make every strength of this fill first (the status must be ready)")  # fmt: skip
+        raise ConflictError(
+            f"a prescription that is {status} cannot be dispensed",
+            fix="make every strength of this fill first (the status must be ready)",
+        )
 
 
 def check_can_cancel(status: str, *, reason: str, refills_left: int) -> str:

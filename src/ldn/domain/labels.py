@@ -82,8 +82,10 @@ def label_directions(
 
 
 def trial_directions(*, bottle: str, timing: str = "bedtime") -> str:
-    return (f"Take 1 capsule {ROUTE} once daily {timing_words(timing)} on the days your trial "
-            f"calendar marks with bottle {bottle}.")  # fmt: skip
+    return (
+        f"Take 1 capsule {ROUTE} once daily {timing_words(timing)} on the days your trial "
+        f"calendar marks with bottle {bottle}."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,21 +117,35 @@ class DispensingLabel:
         )
 
     def fields(self) -> dict[str, Any]:
-        return {"pharmacy": self.pharmacy.name, "pharmacy_phone": self.pharmacy.phone, "rx_number": self.rx_number,
-                "lot": self.lot, "patient": self.patient, "medicine": self.medicine, "compounded": True,
-                "quantity": self.quantity, "directions": self.directions, "route": ROUTE,
-                "compounded_on": self.compounded_on.isoformat(), "beyond_use": self.beyond_use.isoformat(),
-                "storage": self.storage, "prescriber": self.prescriber, "warnings": list(self.warnings),
-                "source_ids": list(LABEL_SOURCES)}  # fmt: skip
+        return {
+            "pharmacy": self.pharmacy.name,
+            "pharmacy_phone": self.pharmacy.phone,
+            "rx_number": self.rx_number,
+            "lot": self.lot,
+            "patient": self.patient,
+            "medicine": self.medicine,
+            "compounded": True,
+            "quantity": self.quantity,
+            "directions": self.directions,
+            "route": ROUTE,
+            "compounded_on": self.compounded_on.isoformat(),
+            "beyond_use": self.beyond_use.isoformat(),
+            "storage": self.storage,
+            "prescriber": self.prescriber,
+            "warnings": list(self.warnings),
+            "source_ids": list(LABEL_SOURCES),
+        }
 
     def text(self) -> str:
-        return "\n".join([
-            self.pharmacy.line(),
-            f"{self.rx_number}   Lot {self.lot}   Compounded {self.compounded_on.isoformat()}",
-            f"Patient: {self.patient}",
-            f"{self.medicine} — COMPOUNDED — {self.quantity}",
-            self.directions,
-            f"Do not use after {self.beyond_use.isoformat()}. Store: {self.storage}.",
-            f"Prescriber: {self.prescriber or '______________'}",
-            *self.warnings,
-        ])  # fmt: skip
+        return "\n".join(
+            [
+                self.pharmacy.line(),
+                f"{self.rx_number}   Lot {self.lot}   Compounded {self.compounded_on.isoformat()}",
+                f"Patient: {self.patient}",
+                f"{self.medicine} — COMPOUNDED — {self.quantity}",
+                self.directions,
+                f"Do not use after {self.beyond_use.isoformat()}. Store: {self.storage}.",
+                f"Prescriber: {self.prescriber or '______________'}",
+                *self.warnings,
+            ]
+        )

@@ -40,9 +40,13 @@ class MechanismAssessment:
     source_ids: tuple[str, ...] = field(default=SOURCES)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"mechanism": self.mechanism, "ldn_outlook": self.ldn_outlook,
-                "evidence_nociplastic": list(self.for_nociplastic), "evidence_other": list(self.for_other),
-                "source_ids": list(self.source_ids)}  # fmt: skip
+        return {
+            "mechanism": self.mechanism,
+            "ldn_outlook": self.ldn_outlook,
+            "evidence_nociplastic": list(self.for_nociplastic),
+            "evidence_other": list(self.for_other),
+            "source_ids": list(self.source_ids),
+        }
 
 
 def classify_mechanism(

@@ -18,8 +18,16 @@ from ldn.domain.vocabulary import primary_class
 __all__ = ["Dose", "Medication", "MedicationCode", "MedicationReview"]
 
 DoseUnit = Literal["mg", "mcg", "g", "mL", "mcg/h", "mg/mL", "drops", "tablet", "capsule"]
-_UNIT_ALIASES = {"µg": "mcg", "ug": "mcg", "ml": "mL", "µg/h": "mcg/h", "ug/h": "mcg/h",
-                 "mg/ml": "mg/mL", "tablets": "tablet", "capsules": "capsule"}  # fmt: skip
+_UNIT_ALIASES = {
+    "µg": "mcg",
+    "ug": "mcg",
+    "ml": "mL",
+    "µg/h": "mcg/h",
+    "ug/h": "mcg/h",
+    "mg/ml": "mg/mL",
+    "tablets": "tablet",
+    "capsules": "capsule",
+}
 _DOSE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-zµ/]+)\s*$")
 
 
@@ -56,8 +64,12 @@ class Dose(_Model):
 
 
 #: classes a record may declare besides ldn's own (older records wrote these)
-_LEGACY_CLASSES = {"other": None, "unknown": None, "combination_analgesic": None,
-                   "naloxone": "opioid_antagonist"}  # fmt: skip
+_LEGACY_CLASSES = {
+    "other": None,
+    "unknown": None,
+    "combination_analgesic": None,
+    "naloxone": "opioid_antagonist",
+}
 
 
 class MedicationCode(_Model):

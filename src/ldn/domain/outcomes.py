@@ -135,14 +135,23 @@ class Proportion:
         """'7 of 12 patients (58%; 95% interval 32 to 81%) <what>.' with the small flag."""
         if self.n == 0 or self.low is None or self.high is None:
             return f"No patient counted here yet, so no estimate of how many {what}."
-        text = (f"{self.k} of {patients(self.n)} ({_pct(self.k / self.n)}; "
-                f"95% interval {_pct(self.low)} to {_pct(self.high)}) {what}.")  # fmt: skip
+        text = (
+            f"{self.k} of {patients(self.n)} ({_pct(self.k / self.n)}; "
+            f"95% interval {_pct(self.low)} to {_pct(self.high)}) {what}."
+        )
         return f"{text} ({SMALL_WORDS}: {patients(self.n)}.)" if self.small else text
 
     def as_dict(self, what: str = "") -> dict[str, Any]:
-        return {"k": self.k, "n": self.n, "share": self.share, "ci_low": self.low, "ci_high": self.high,
-                "small": self.small, "method": "Wilson score 95%",
-                **({"sentence": self.sentence(what)} if what else {})}  # fmt: skip
+        return {
+            "k": self.k,
+            "n": self.n,
+            "share": self.share,
+            "ci_low": self.low,
+            "ci_high": self.high,
+            "small": self.small,
+            "method": "Wilson score 95%",
+            **({"sentence": self.sentence(what)} if what else {}),
+        }
 
 
 def proportion(k: int, n: int, *, small_n: int) -> Proportion:
@@ -168,8 +177,12 @@ class PatientCourse:
 
     def reached_assessment(self, today: date) -> bool:
         a = self.assessment_on
-        return (self.started(today) and a is not None and a <= today
-                and (self.stopped_on is None or self.stopped_on >= a))  # fmt: skip
+        return (
+            self.started(today)
+            and a is not None
+            and a <= today
+            and (self.stopped_on is None or self.stopped_on >= a)
+        )
 
     def outcome_due(self, today: date) -> bool:
         """Reached the assessment date, or stopped before it."""
@@ -235,8 +248,13 @@ class SideEffectRate:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"effect": self.effect, **self.patients.as_dict(), "sentence": self.sentence(),
-                "in_trials": self.in_trials, "source_ids": list(self.source_ids)}  # fmt: skip
+        return {
+            "effect": self.effect,
+            **self.patients.as_dict(),
+            "sentence": self.sentence(),
+            "in_trials": self.in_trials,
+            "source_ids": list(self.source_ids),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,14 +268,20 @@ class DoseReached:
         if not self.n:
             return "No patient has a dose recorded yet."
         parts = ", ".join(f"{mg:g} mg for {c}" for mg, c in sorted(self.counts, reverse=True))
-        text = (f"Highest dose reached so far, of the {patients(self.n)} who started with a dose "
-                f"recorded: {parts} (median {self.median_mg:g} mg).")  # fmt: skip
+        text = (
+            f"Highest dose reached so far, of the {patients(self.n)} who started with a dose "
+            f"recorded: {parts} (median {self.median_mg:g} mg)."
+        )
         return f"{text} ({SMALL_WORDS}.)" if self.small else text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "median_mg": self.median_mg, "small": self.small,
-                "counts": [{"dose_mg": mg, "patients": c} for mg, c in self.counts],
-                "sentence": self.sentence()}  # fmt: skip
+        return {
+            "n": self.n,
+            "median_mg": self.median_mg,
+            "small": self.small,
+            "counts": [{"dose_mg": mg, "patients": c} for mg, c in self.counts],
+            "sentence": self.sentence(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,21 +312,30 @@ class ConditionOutcomes:
 
     def counts_sentence(self) -> str:
         who = "" if self.condition == "all" else f" with {self.condition.replace('_', ' ')}"
-        text = (f"Of {patients(self.n_patients)}{who}: {self.screened} screened, {self.started} started "
-                f"LDN, {self.reached_assessment} reached the assessment date, {self.stopped} "
-                f"stopped and {self.still_on} still on LDN (as of {self.as_of.isoformat()}).")  # fmt: skip
+        text = (
+            f"Of {patients(self.n_patients)}{who}: {self.screened} screened, {self.started} started "
+            f"LDN, {self.reached_assessment} reached the assessment date, {self.stopped} "
+            f"stopped and {self.still_on} still on LDN (as of {self.as_of.isoformat()})."
+        )
         return f"{text} ({SMALL_WORDS}.)" if self.started < self.small_n else text
 
     def responder_sentences(self) -> dict[str, str]:
         m, s = IMMPACT_MODERATE_PCT.value, IMMPACT_SUBSTANTIAL_PCT.value
         return {
-            "responders_30": self.responders_30.sentence(f"had at least {m:g}% less pain at the assessment date (IMMPACT moderate)"),
-            "responders_50": self.responders_50.sentence(f"had at least {s:g}% less pain (IMMPACT substantial)"),
+            "responders_30": self.responders_30.sentence(
+                f"had at least {m:g}% less pain at the assessment date (IMMPACT moderate)"
+            ),
+            "responders_50": self.responders_50.sentence(
+                f"had at least {s:g}% less pain (IMMPACT substantial)"
+            ),
             "responders_30_all": self.responders_30_all.sentence(
                 f"had at least {m:g}% less pain, counting every patient whose assessment was due and "
-                "taking a stop or a missing diary as no response"),
-            "responders_50_all": self.responders_50_all.sentence(f"had at least {s:g}% less pain, counted the same way"),
-        }  # fmt: skip
+                "taking a stop or a missing diary as no response"
+            ),
+            "responders_50_all": self.responders_50_all.sentence(
+                f"had at least {s:g}% less pain, counted the same way"
+            ),
+        }
 
     def stop_sentence(self) -> str:
         if not self.stopped:
@@ -312,19 +345,33 @@ class ConditionOutcomes:
 
     def as_dict(self) -> dict[str, Any]:
         rs = self.responder_sentences()
-        return {"condition": self.condition, "as_of": self.as_of.isoformat(), "small_n": self.small_n,
-                "counts": {"patients": self.n_patients, "screened": self.screened, "started": self.started,
-                           "reached_assessment": self.reached_assessment, "still_on": self.still_on,
-                           "stopped": self.stopped, "not_assessable": self.not_assessable,
-                           "sentence": self.counts_sentence()},
-                **{k: {**getattr(self, k).as_dict(), "sentence": rs[k]} for k in rs},
-                "time_to_response": self.time_to_response.as_dict() if self.time_to_response else None,
-                "time_to_response_no_baseline": self.no_baseline,
-                "time_to_stopping": self.time_to_stopping.as_dict() if self.time_to_stopping else None,
-                "stop_reasons": [{"reason": r, "words": STOP_REASONS.get(r, r), "patients": n} for r, n in self.stop_reasons],
-                "stop_sentence": self.stop_sentence(),
-                "side_effects": [s.as_dict() for s in self.side_effects], "dose_reached": self.dose.as_dict(),
-                **self.extra}  # fmt: skip
+        return {
+            "condition": self.condition,
+            "as_of": self.as_of.isoformat(),
+            "small_n": self.small_n,
+            "counts": {
+                "patients": self.n_patients,
+                "screened": self.screened,
+                "started": self.started,
+                "reached_assessment": self.reached_assessment,
+                "still_on": self.still_on,
+                "stopped": self.stopped,
+                "not_assessable": self.not_assessable,
+                "sentence": self.counts_sentence(),
+            },
+            **{k: {**getattr(self, k).as_dict(), "sentence": rs[k]} for k in rs},
+            "time_to_response": self.time_to_response.as_dict() if self.time_to_response else None,
+            "time_to_response_no_baseline": self.no_baseline,
+            "time_to_stopping": self.time_to_stopping.as_dict() if self.time_to_stopping else None,
+            "stop_reasons": [
+                {"reason": r, "words": STOP_REASONS.get(r, r), "patients": n}
+                for r, n in self.stop_reasons
+            ],
+            "stop_sentence": self.stop_sentence(),
+            "side_effects": [s.as_dict() for s in self.side_effects],
+            "dose_reached": self.dose.as_dict(),
+            **self.extra,
+        }
 
 
 def _dose(courses: Sequence[PatientCourse], small_n: int) -> DoseReached:
@@ -337,8 +384,14 @@ def _dose(courses: Sequence[PatientCourse], small_n: int) -> DoseReached:
     return DoseReached(len(doses), median, counts, len(doses) < small_n)
 
 
-def summarise(courses: Sequence[PatientCourse], *, condition: str, today: date, small_n: int,
-              trial_rates: dict[str, tuple[str, tuple[str, ...]]] | None = None) -> ConditionOutcomes:  # fmt: skip
+def summarise(
+    courses: Sequence[PatientCourse],
+    *,
+    condition: str,
+    today: date,
+    small_n: int,
+    trial_rates: dict[str, tuple[str, tuple[str, ...]]] | None = None,
+) -> ConditionOutcomes:
     """The outcomes of ``courses`` as of ``today``; ``trial_rates`` maps a side effect to what
     the trials recorded for it (a sentence and its source ids; absent: "no trial rate recorded")."""
     started = [c for c in courses if c.started(today)]
@@ -358,21 +411,47 @@ def summarise(courses: Sequence[PatientCourse], *, condition: str, today: date, 
     n_logged = sum(1 for any_day, _ in logged if any_day)
     rates = trial_rates or {}
     side = tuple(
-        SideEffectRate(s, proportion(sum(s in eff for _, eff in logged), n_logged, small_n=small_n),
-                       *rates.get(s, ("No trial rate recorded in ldn's evidence data.", ())))
+        SideEffectRate(
+            s,
+            proportion(sum(s in eff for _, eff in logged), n_logged, small_n=small_n),
+            *rates.get(s, ("No trial rate recorded in ldn's evidence data.", ())),
+        )
         for s in SIDE_EFFECT_CODES
-    )  # fmt: skip
+    )
     return ConditionOutcomes(
-        condition, today, len(courses), sum(c.screened for c in courses), len(started),
-        len(reached), len(started) - len(stopped), len(stopped), len(reached) - len(reports),
-        proportion(k30, len(reports), small_n=small_n), proportion(k50, len(reports), small_n=small_n),
-        proportion(k30, len(due), small_n=small_n), proportion(k50, len(due), small_n=small_n),
-        kaplan_meier([t for t, _ in ttr], [e for _, e in ttr], what="time to response", event="responded",
-                     censoring="censored at the last diary day on LDN (a stop without response is "
-                     "censored too, which makes the curve look better than it is)", small_n=small_n),
+        condition,
+        today,
+        len(courses),
+        sum(c.screened for c in courses),
+        len(started),
+        len(reached),
+        len(started) - len(stopped),
+        len(stopped),
+        len(reached) - len(reports),
+        proportion(k30, len(reports), small_n=small_n),
+        proportion(k50, len(reports), small_n=small_n),
+        proportion(k30, len(due), small_n=small_n),
+        proportion(k50, len(due), small_n=small_n),
+        kaplan_meier(
+            [t for t, _ in ttr],
+            [e for _, e in ttr],
+            what="time to response",
+            event="responded",
+            censoring="censored at the last diary day on LDN (a stop without response is "
+            "censored too, which makes the curve look better than it is)",
+            small_n=small_n,
+        ),
         len(started) - len(ttr),
-        kaplan_meier(stop_d, [c.stopped_on is not None for c in started], what="time to stopping LDN",
-                     event="stopped", censoring=f"patients still on LDN are censored on {today.isoformat()}",
-                     small_n=small_n),
-        tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))), side, _dose(started, small_n), small_n,
-    )  # fmt: skip
+        kaplan_meier(
+            stop_d,
+            [c.stopped_on is not None for c in started],
+            what="time to stopping LDN",
+            event="stopped",
+            censoring=f"patients still on LDN are censored on {today.isoformat()}",
+            small_n=small_n,
+        ),
+        tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        side,
+        _dose(started, small_n),
+        small_n,
+    )

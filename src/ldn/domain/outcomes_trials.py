@@ -68,10 +68,22 @@ def stopping_in_trials(code: str) -> list[dict[str, Any]]:
         if review is not None and e.study.condition != review:
             continue
         k, n = int(r["events_ldn"]), int(r["n_ldn"])
-        vs = (f" vs {r['events_control']} of {r['n_control']} on {e.study.comparator}"
-              if r["events_control"] and r["n_control"] else "")  # fmt: skip
-        out.append({"study": e.id, "condition": e.study.condition, "outcome": r["outcome"],
-                    "measure": r["measure"], "events_ldn": k, "n_ldn": n, "source_id": r["source_id"],
-                    "sentence": f"{e.id} ({e.study.condition.replace('_', ' ')}, randomized): "
-                                f"{r['measure']}: {k} of {n} on LDN{vs}."})  # fmt: skip
+        vs = (
+            f" vs {r['events_control']} of {r['n_control']} on {e.study.comparator}"
+            if r["events_control"] and r["n_control"]
+            else ""
+        )
+        out.append(
+            {
+                "study": e.id,
+                "condition": e.study.condition,
+                "outcome": r["outcome"],
+                "measure": r["measure"],
+                "events_ldn": k,
+                "n_ldn": n,
+                "source_id": r["source_id"],
+                "sentence": f"{e.id} ({e.study.condition.replace('_', ' ')}, randomized): "
+                f"{r['measure']}: {k} of {n} on LDN{vs}.",
+            }
+        )
     return out

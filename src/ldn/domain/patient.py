@@ -164,14 +164,17 @@ class PatientIdentifier(_Model):
     medical record number. ldn matches imported patients on system + value."""
 
     system: str | None = Field(
-        default=None, min_length=1, max_length=400,
+        default=None,
+        min_length=1,
+        max_length=400,
         description="Namespace URI of the value, e.g. the hospital's MRN system",
-    )  # fmt: skip
+    )
     value: str = Field(min_length=1, max_length=200)
     type: str = Field(
-        default="", max_length=20,
+        default="",
+        max_length=20,
         description="HL7 v2 table 0203 code, e.g. MR (medical record number)",
-    )  # fmt: skip
+    )
 
 
 class PatientRecord(_Model):
@@ -203,9 +206,14 @@ class PatientRecord(_Model):
     medications: list[Medication] = Field(default_factory=list)
     prior_treatments: list[PriorTreatment] = Field(default_factory=list)
     liver_disease: Literal[
-        "none", "chronic_liver_disease", "cirrhosis", "compensated_cirrhosis",
-        "decompensated_cirrhosis", "acute_hepatitis", "liver_failure",
-    ] = Field(default="none", description="'cirrhosis' when its grade is not known")  # fmt: skip
+        "none",
+        "chronic_liver_disease",
+        "cirrhosis",
+        "compensated_cirrhosis",
+        "decompensated_cirrhosis",
+        "acute_hepatitis",
+        "liver_failure",
+    ] = Field(default="none", description="'cirrhosis' when its grade is not known")
     child_pugh_class: Literal["A", "B", "C"] | None = None
     liver_tests: LiverTests | None = None
     renal_function: RenalFunction | None = None
@@ -268,8 +276,12 @@ def parse_patient(data: object, *, today: date, origin: str = "") -> PatientReco
             origin=origin,
         )
     if not isinstance(data, dict):
-        raise InputError.at("(top level)", f"expected a mapping of fields, got {type(data).__name__}",
-                            "the file must hold one patient record (key: value lines)", origin=origin)  # fmt: skip
+        raise InputError.at(
+            "(top level)",
+            f"expected a mapping of fields, got {type(data).__name__}",
+            "the file must hold one patient record (key: value lines)",
+            origin=origin,
+        )
     try:
         return PatientRecord.model_validate(data, context={"today": today})
     except ValidationError as exc:

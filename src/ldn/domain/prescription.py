@@ -38,8 +38,10 @@ MEDICINE = "Naltrexone hydrochloride (low-dose naltrexone), COMPOUNDED"
 #: LDN is taken by mouth (capsules, or the oral liquid measured with an oral syringe)
 ROUTE = "by mouth"
 _TIMING = {"bedtime": "at bedtime", "morning": "in the morning"}
-_FORMS = {"capsule": "immediate-release capsules; filler microcrystalline cellulose (no calcium carbonate)",
-          "liquid": "oral liquid 1 mg/mL (Fawcett 1997 formula), amber bottle, refrigerate, shake well"}  # fmt: skip
+_FORMS = {
+    "capsule": "immediate-release capsules; filler microcrystalline cellulose (no calcium carbonate)",
+    "liquid": "oral liquid 1 mg/mL (Fawcett 1997 formula), amber bottle, refrigerate, shake well",
+}
 _BLANK = "______________________"
 
 
@@ -86,21 +88,39 @@ class RxPatient:
             text = (c.display or info.display) if info else (c.display or c.code)
             code = f" (ICD-10 {info.icd10})" if info and info.icd10 else ""
             diagnoses.append(text + code + (" — suspected" if c.status == "suspected" else ""))
-        return cls(record.display_name or record.id, record.id, record.birth_date, record.age_years, record.sex,
-                   tuple(diagnoses), record.naltrexone_hypersensitivity)  # fmt: skip
+        return cls(
+            record.display_name or record.id,
+            record.id,
+            record.birth_date,
+            record.age_years,
+            record.sex,
+            tuple(diagnoses),
+            record.naltrexone_hypersensitivity,
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "record_id": self.record_id,
-                "birth_date": self.birth_date.isoformat() if self.birth_date else None, "age_years": self.age_years,
-                "sex": self.sex, "diagnoses": list(self.diagnoses),
-                "naltrexone_hypersensitivity": self.naltrexone_hypersensitivity}  # fmt: skip
+        return {
+            "name": self.name,
+            "record_id": self.record_id,
+            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "age_years": self.age_years,
+            "sex": self.sex,
+            "diagnoses": list(self.diagnoses),
+            "naltrexone_hypersensitivity": self.naltrexone_hypersensitivity,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RxPatient:
         born = d.get("birth_date")
-        return cls(str(d.get("name", "")), str(d.get("record_id", "")), date.fromisoformat(born) if born else None,
-                   int(d.get("age_years", 0)), str(d.get("sex", "")), tuple(d.get("diagnoses", ())),
-                   bool(d.get("naltrexone_hypersensitivity", False)))  # fmt: skip
+        return cls(
+            str(d.get("name", "")),
+            str(d.get("record_id", "")),
+            date.fromisoformat(born) if born else None,
+            int(d.get("age_years", 0)),
+            str(d.get("sex", "")),
+            tuple(d.get("diagnoses", ())),
+            bool(d.get("naltrexone_hypersensitivity", False)),
+        )
 
     def allergies(self) -> str:
         if self.naltrexone_hypersensitivity:
@@ -143,13 +163,27 @@ class PrescriptionDoc:
         if self.form == "liquid":
             total = sum(f.volume_ml for f in self.supply.fills)
             return [{"item": "naltrexone HCl 1 mg/mL oral liquid", "quantity": total, "unit": "mL"}]
-        return [{"item": f"naltrexone HCl {s:g} mg capsules", "strength_mg": s, "quantity": n, "unit": "capsules"}
-                for s, n in self.supply.capsules_total().items()]  # fmt: skip
+        return [
+            {
+                "item": f"naltrexone HCl {s:g} mg capsules",
+                "strength_mg": s,
+                "quantity": n,
+                "unit": "capsules",
+            }
+            for s, n in self.supply.capsules_total().items()
+        ]
 
     def fills(self) -> list[dict[str, Any]]:
-        return [{"number": f.number, "dispense_from": f.compound_on.isoformat(), "covers_from": f.first_day.isoformat(),
-                 "covers_to": f.last_day.isoformat(), "quantity": f.describe() if self.form == "capsule" else f"{f.volume_ml:g} mL"}
-                for f in self.supply.fills]  # fmt: skip
+        return [
+            {
+                "number": f.number,
+                "dispense_from": f.compound_on.isoformat(),
+                "covers_from": f.first_day.isoformat(),
+                "covers_to": f.last_day.isoformat(),
+                "quantity": f.describe() if self.form == "capsule" else f"{f.volume_ml:g} mL",
+            }
+            for f in self.supply.fills
+        ]
 
     def directions(self) -> list[dict[str, str]]:
         """The steps of the schedule the supply covers (a plan started earlier: from today)."""
@@ -186,13 +220,18 @@ class PrescriptionDoc:
             "target_mg": p.target_mg,
             "max_mg": p.max_mg,
             "review_on": p.assessment_date.isoformat(),
-            "notes": ["Off-label use for chronic pain, discussed with the patient.",
-                      "Do not combine with opioid analgesics (naltrexone blocks them; withdrawal if opioids are taken).",
-                      f"Supply to the assessment date ({self.supply.through.isoformat()}); "
-                      + (f"{self.supply.refills} refill(s), each compounded on its date (beyond-use date {self.supply.bud_days} days)."
-                         if self.supply.refills else "no refill needed.")],
+            "notes": [
+                "Off-label use for chronic pain, discussed with the patient.",
+                "Do not combine with opioid analgesics (naltrexone blocks them; withdrawal if opioids are taken).",
+                f"Supply to the assessment date ({self.supply.through.isoformat()}); "
+                + (
+                    f"{self.supply.refills} refill(s), each compounded on its date (beyond-use date {self.supply.bud_days} days)."
+                    if self.supply.refills
+                    else "no refill needed."
+                ),
+            ],
             "source_ids": list(dict.fromkeys((*p.source_ids, *self.supply.source_ids))),
-        }  # fmt: skip
+        }
 
     def text(self) -> str:
         f = self.fields()
@@ -230,8 +269,15 @@ class PrescriptionDoc:
         return "\n".join(lines) + "\n"
 
 
-def make_prescription(plan: TitrationPlan, *, form: str, patient: RxPatient, prescriber: Prescriber,
-                      issued_on: date, number: int | None = None) -> PrescriptionDoc:  # fmt: skip
+def make_prescription(
+    plan: TitrationPlan,
+    *,
+    form: str,
+    patient: RxPatient,
+    prescriber: Prescriber,
+    issued_on: date,
+    number: int | None = None,
+) -> PrescriptionDoc:
     """The prescription issued on ``issued_on`` for ``plan`` (supply to the assessment date)."""
     supply = plan_supply(
         plan, form="liquid" if form == "liquid" else "capsule", compounded_on=issued_on
@@ -239,8 +285,9 @@ def make_prescription(plan: TitrationPlan, *, form: str, patient: RxPatient, pre
     return PrescriptionDoc(issued_on, prescriber, patient, plan, supply, number)
 
 
-def prescription_text(plan: TitrationPlan, *, form: str, patient: RxPatient, prescriber: Prescriber,
-                      issued_on: date) -> str:  # fmt: skip
+def prescription_text(
+    plan: TitrationPlan, *, form: str, patient: RxPatient, prescriber: Prescriber, issued_on: date
+) -> str:
     """``prescription.txt`` for ``ldn plan``."""
     return make_prescription(
         plan, form=form, patient=patient, prescriber=prescriber, issued_on=issued_on

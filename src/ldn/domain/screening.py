@@ -95,8 +95,11 @@ def score_instruments(
     for key, response in record.questionnaires.items():
         try:
             if key not in INSTRUMENTS:
-                raise InputError.at(f"questionnaires.{key}", f"unknown instrument {key!r}",
-                                    f"use one of: {', '.join(INSTRUMENTS)}")  # fmt: skip
+                raise InputError.at(
+                    f"questionnaires.{key}",
+                    f"unknown instrument {key!r}",
+                    f"use one of: {', '.join(INSTRUMENTS)}",
+                )
             spec = INSTRUMENTS[key]
             answers = spec.validate(response.answers, loc=f"questionnaires.{key}.answers")
             out[key] = (
@@ -112,12 +115,21 @@ def score_instruments(
 
 
 def _questionnaire_findings(problems: list[InputError]) -> list[Finding]:
-    return [Finding("QUESTIONNAIRE_INVALID", "caution",
-                    "A questionnaire could not be scored: " + "; ".join(exc.lines()) + ". Its criteria are not counted; "
-                    "the safety rules still ran.",
-                    "One of your questionnaires was incomplete, so it was not counted.",
-                    "complete or correct the questionnaire, then screen again", ("seed-article",), "needs_clinician_review")
-            for exc in problems]  # fmt: skip
+    return [
+        Finding(
+            "QUESTIONNAIRE_INVALID",
+            "caution",
+            "A questionnaire could not be scored: "
+            + "; ".join(exc.lines())
+            + ". Its criteria are not counted; "
+            "the safety rules still ran.",
+            "One of your questionnaires was incomplete, so it was not counted.",
+            "complete or correct the questionnaire, then screen again",
+            ("seed-article",),
+            "needs_clinician_review",
+        )
+        for exc in problems
+    ]
 
 
 def _duration_findings(record: PatientRecord) -> list[Finding]:
@@ -128,36 +140,77 @@ def _duration_findings(record: PatientRecord) -> list[Finding]:
     said = acr.answers.get("symptoms_at_least_3_months") if acr else None
     months = record.pain.duration_months
     if isinstance(said, bool) and said != (months >= 3):
-        return [Finding("PAIN_DURATION_DISAGREES", "caution",
-                        f"The record gives pain for {months:g} months, but the ACR 2016 answer says symptoms have "
-                        f"{'' if said else 'not '}lasted at least 3 months.",
-                        "Two answers about how long you have had pain disagree; your clinician will check.",
-                        "correct the pain duration or the questionnaire answer", ("wolfe-2016",), "needs_clinician_review")]  # fmt: skip
+        return [
+            Finding(
+                "PAIN_DURATION_DISAGREES",
+                "caution",
+                f"The record gives pain for {months:g} months, but the ACR 2016 answer says symptoms have "
+                f"{'' if said else 'not '}lasted at least 3 months.",
+                "Two answers about how long you have had pain disagree; your clinician will check.",
+                "correct the pain duration or the questionnaire answer",
+                ("wolfe-2016",),
+                "needs_clinician_review",
+            )
+        ]
     return []
 
 
 def _mechanism_findings(m: MechanismAssessment) -> list[Finding]:
     src = m.source_ids
     if m.ldn_outlook == "may_help":
-        return [Finding("PAIN_NOCIPLASTIC", "info", "Pain is predominantly nociplastic (" + "; ".join(m.for_nociplastic) + ").",
-                        "Your pain looks like the kind driven by an over-sensitive nervous system, which is where LDN may help.",
-                        "LDN may be considered if conventional treatment has not helped", src, "candidate")]  # fmt: skip
+        return [
+            Finding(
+                "PAIN_NOCIPLASTIC",
+                "info",
+                "Pain is predominantly nociplastic (" + "; ".join(m.for_nociplastic) + ").",
+                "Your pain looks like the kind driven by an over-sensitive nervous system, which is where LDN may help.",
+                "LDN may be considered if conventional treatment has not helped",
+                src,
+                "candidate",
+            )
+        ]
     if m.ldn_outlook == "mixed":
-        return [Finding("PAIN_MIXED", "caution", "Mixed pain: nociplastic features (" + "; ".join(m.for_nociplastic) + ") with "
-                        + "; ".join(m.for_other) + ". LDN may help the nociplastic part only.",
-                        "Part of your pain may come from an over-sensitive nervous system (LDN may help that part), "
-                        "and part from another cause LDN is not expected to help.",
-                        "treat the nociceptive/neuropathic cause as usual; judge LDN on the nociplastic symptoms", src,
-                        "candidate_with_cautions")]  # fmt: skip
+        return [
+            Finding(
+                "PAIN_MIXED",
+                "caution",
+                "Mixed pain: nociplastic features ("
+                + "; ".join(m.for_nociplastic)
+                + ") with "
+                + "; ".join(m.for_other)
+                + ". LDN may help the nociplastic part only.",
+                "Part of your pain may come from an over-sensitive nervous system (LDN may help that part), "
+                "and part from another cause LDN is not expected to help.",
+                "treat the nociceptive/neuropathic cause as usual; judge LDN on the nociplastic symptoms",
+                src,
+                "candidate_with_cautions",
+            )
+        ]
     if m.ldn_outlook == "unlikely_to_help":
-        return [Finding("PAIN_NOT_NOCIPLASTIC", "caution", f"Pain appears {m.mechanism} (" + "; ".join(m.for_other) + ") without "
-                        "nociplastic features. The article does not expect LDN to help ongoing tissue damage, active inflammation, "
-                        "degenerative arthritis or spinal nerve compression.",
-                        "Your pain seems to come from the joints, tissues or nerves themselves; LDN is not expected to help this kind of pain.",
-                        "treat the underlying cause; reconsider only if nociplastic features develop", src, "unlikely_to_benefit")]  # fmt: skip
-    return [Finding("PAIN_MECHANISM_UNDETERMINED", "caution", "Not enough information to classify the pain mechanism.",
-                    "We could not yet tell what kind of pain you have.",
-                    "complete the ACR 2016, IASP nociplastic and (for headache) ICHD-3 questions", src, "needs_clinician_review")]  # fmt: skip
+        return [
+            Finding(
+                "PAIN_NOT_NOCIPLASTIC",
+                "caution",
+                f"Pain appears {m.mechanism} (" + "; ".join(m.for_other) + ") without "
+                "nociplastic features. The article does not expect LDN to help ongoing tissue damage, active inflammation, "
+                "degenerative arthritis or spinal nerve compression.",
+                "Your pain seems to come from the joints, tissues or nerves themselves; LDN is not expected to help this kind of pain.",
+                "treat the underlying cause; reconsider only if nociplastic features develop",
+                src,
+                "unlikely_to_benefit",
+            )
+        ]
+    return [
+        Finding(
+            "PAIN_MECHANISM_UNDETERMINED",
+            "caution",
+            "Not enough information to classify the pain mechanism.",
+            "We could not yet tell what kind of pain you have.",
+            "complete the ACR 2016, IASP nociplastic and (for headache) ICHD-3 questions",
+            src,
+            "needs_clinician_review",
+        )
+    ]
 
 
 def _instrument_findings(instruments: dict[str, InstrumentResult]) -> list[Finding]:
@@ -173,11 +226,18 @@ def _instrument_findings(instruments: dict[str, InstrumentResult]) -> list[Findi
             )
         )
         opioid = "8.2.4" in ichd.details["medication_overuse"]
-        out.append(Finding("HEADACHE_MEDICATION_OVERUSE", "caution",
-                           f"ICHD-3 medication-overuse headache: {names}." + (" Opioid overuse also means an opioid washout before LDN." if opioid else ""),
-                           "Taking headache painkillers this often can itself keep headaches going. Cutting back is part of the plan.",
-                           "plan withdrawal of the overused medication (about half revert to episodic migraine after withdrawal)",
-                           ("ichd3-2018",), "candidate_with_cautions"))  # fmt: skip
+        out.append(
+            Finding(
+                "HEADACHE_MEDICATION_OVERUSE",
+                "caution",
+                f"ICHD-3 medication-overuse headache: {names}."
+                + (" Opioid overuse also means an opioid washout before LDN." if opioid else ""),
+                "Taking headache painkillers this often can itself keep headaches going. Cutting back is part of the plan.",
+                "plan withdrawal of the overused medication (about half revert to episodic migraine after withdrawal)",
+                ("ichd3-2018",),
+                "candidate_with_cautions",
+            )
+        )
     return out
 
 
@@ -198,13 +258,28 @@ def _history_findings(record: PatientRecord) -> list[Finding]:
     in_use = [m.name for m in record.medications if m.classes & CONVENTIONAL_CLASSES]
     if failed or in_use:
         tried = ", ".join([*failed, *(m for m in in_use if m not in failed)])
-        return [Finding("HISTORY_CONVENTIONAL_TRIED", "info", f"Conventional treatment tried or in use without full benefit: {tried}.",
-                        "You have already tried other treatments, which is when LDN is usually considered.",
-                        "none", ("seed-article",))]  # fmt: skip
-    return [Finding("HISTORY_NO_CONVENTIONAL_TRIAL", "caution", "No conventional treatment recorded. The article positions LDN as an option "
-                    "when conventional treatments have not been effective.",
-                    "LDN is usually tried after standard treatments have not helped enough.",
-                    "record prior treatments, or try guideline-recommended treatment first", ("seed-article",), "candidate_with_cautions")]  # fmt: skip
+        return [
+            Finding(
+                "HISTORY_CONVENTIONAL_TRIED",
+                "info",
+                f"Conventional treatment tried or in use without full benefit: {tried}.",
+                "You have already tried other treatments, which is when LDN is usually considered.",
+                "none",
+                ("seed-article",),
+            )
+        ]
+    return [
+        Finding(
+            "HISTORY_NO_CONVENTIONAL_TRIAL",
+            "caution",
+            "No conventional treatment recorded. The article positions LDN as an option "
+            "when conventional treatments have not been effective.",
+            "LDN is usually tried after standard treatments have not helped enough.",
+            "record prior treatments, or try guideline-recommended treatment first",
+            ("seed-article",),
+            "candidate_with_cautions",
+        )
+    ]
 
 
 def _evidence_findings(record: PatientRecord, m: MechanismAssessment) -> list[Finding]:
@@ -217,20 +292,34 @@ def _evidence_findings(record: PatientRecord, m: MechanismAssessment) -> list[Fi
         )
     )
     evidence = {code: condition_evidence(code) for code in codes}
-    out = [Finding("EVIDENCE_FOR_CONDITION", "info", f"{CONDITIONS[code].display}: {ev.sentence()}",
-                   f"{CONDITIONS[code].display}: {ev.sentence()}", "none", ev.source_ids)
-           for code, ev in evidence.items()]  # fmt: skip
+    out = [
+        Finding(
+            "EVIDENCE_FOR_CONDITION",
+            "info",
+            f"{CONDITIONS[code].display}: {ev.sentence()}",
+            f"{CONDITIONS[code].display}: {ev.sentence()}",
+            "none",
+            ev.source_ids,
+        )
+        for code, ev in evidence.items()
+    ]
     backing = [code for code, ev in evidence.items() if ev.suggests_benefit]
     if m.ldn_outlook == "unlikely_to_help" and backing:
         ev = evidence[backing[0]]
-        out.append(Finding("OUTLOOK_EVIDENCE_DISAGREES", "caution",
-                           f"The pain mechanism ({m.mechanism}) says LDN is unlikely to help, but randomized evidence in "
-                           f"{CONDITIONS[backing[0]].display.lower()} {ev.direction} ({ev.certainty or 'unrated'} certainty): "
-                           f"{ev.statement} ldn leaves this decision to the clinician.",
-                           "The kind of pain you have is not the kind LDN usually helps, but a trial in your condition found "
-                           "some effect. Your clinician will weigh both.",
-                           "weigh the mechanism against the trial evidence with the patient; record the decision",
-                           (*m.source_ids, *ev.source_ids), "needs_clinician_review"))  # fmt: skip
+        out.append(
+            Finding(
+                "OUTLOOK_EVIDENCE_DISAGREES",
+                "caution",
+                f"The pain mechanism ({m.mechanism}) says LDN is unlikely to help, but randomized evidence in "
+                f"{CONDITIONS[backing[0]].display.lower()} {ev.direction} ({ev.certainty or 'unrated'} certainty): "
+                f"{ev.statement} ldn leaves this decision to the clinician.",
+                "The kind of pain you have is not the kind LDN usually helps, but a trial in your condition found "
+                "some effect. Your clinician will weigh both.",
+                "weigh the mechanism against the trial evidence with the patient; record the decision",
+                (*m.source_ids, *ev.source_ids),
+                "needs_clinician_review",
+            )
+        )
     nociplastic = [code for code in codes if CONDITIONS[code].mechanism == "nociplastic"]
     if (
         m.ldn_outlook in ("may_help", "mixed")
@@ -238,12 +327,18 @@ def _evidence_findings(record: PatientRecord, m: MechanismAssessment) -> list[Fi
         and not any(evidence[c].review_condition for c in nociplastic)
     ):
         names = ", ".join(CONDITIONS[c].display.lower() for c in nociplastic)
-        out.append(Finding("EVIDENCE_NONE_FOR_CONDITION", "caution",
-                           f"No randomized trial of LDN in {names} in ldn's evidence review: the expectation that LDN may "
-                           "help rests on the pain mechanism and practice reports only.",
-                           "LDN has not been tested in a proper trial for your condition; trying it is an experiment.",
-                           "consider a blinded N-of-1 trial to judge it for this patient", (*m.source_ids, "seed-article"),
-                           "candidate_with_cautions"))  # fmt: skip
+        out.append(
+            Finding(
+                "EVIDENCE_NONE_FOR_CONDITION",
+                "caution",
+                f"No randomized trial of LDN in {names} in ldn's evidence review: the expectation that LDN may "
+                "help rests on the pain mechanism and practice reports only.",
+                "LDN has not been tested in a proper trial for your condition; trying it is an experiment.",
+                "consider a blinded N-of-1 trial to judge it for this patient",
+                (*m.source_ids, "seed-article"),
+                "candidate_with_cautions",
+            )
+        )
     return out
 
 
@@ -252,9 +347,15 @@ def screen(record: PatientRecord, *, today: date) -> ScreeningReport:
     problems: list[InputError] = []
     instruments = score_instruments(record, problems=problems)
     mechanism = classify_mechanism(record, instruments)
-    findings = [*_mechanism_findings(mechanism), *_instrument_findings(instruments), *_history_findings(record),
-                *_questionnaire_findings(problems), *_duration_findings(record), *_evidence_findings(record, mechanism),
-                *safety_findings(record, today=today)]  # fmt: skip
+    findings = [
+        *_mechanism_findings(mechanism),
+        *_instrument_findings(instruments),
+        *_history_findings(record),
+        *_questionnaire_findings(problems),
+        *_duration_findings(record),
+        *_evidence_findings(record, mechanism),
+        *safety_findings(record, today=today),
+    ]
     order = {"stop": 0, "caution": 1, "info": 2}
     findings.sort(key=lambda f: order[f.level])
     verdict, earliest = decide_verdict(findings)

@@ -40,21 +40,31 @@ def _reasons(report: ScreeningReport, verdict: str) -> str:
 
 
 def decide_start(
-    report: ScreeningReport, *, requested: date | None, today: date, acknowledged: bool = False,
+    report: ScreeningReport,
+    *,
+    requested: date | None,
+    today: date,
+    acknowledged: bool = False,
     what: str = "LDN",
-) -> StartDecision:  # fmt: skip
+) -> StartDecision:
     """Where ``what`` (LDN, a trial, a dose step) may start; :class:`ClinicalRefusal` if it may not."""
     if report.verdict == "contraindicated":
-        raise ClinicalRefusal(f"{what} cannot start: LDN is contraindicated ({_reasons(report, 'contraindicated')})",
-                              fix="see the screening findings; nothing can be started")  # fmt: skip
+        raise ClinicalRefusal(
+            f"{what} cannot start: LDN is contraindicated ({_reasons(report, 'contraindicated')})",
+            fix="see the screening findings; nothing can be started",
+        )
     unknown = [f for f in report.findings if f.code in UNACKNOWLEDGEABLE]
     if unknown:
-        raise ClinicalRefusal(f"{what} cannot start: {unknown[0].message}",
-                              fix="record whether the medicine contains an opioid (medicine review), then screen again")  # fmt: skip
+        raise ClinicalRefusal(
+            f"{what} cannot start: {unknown[0].message}",
+            fix="record whether the medicine contains an opioid (medicine review), then screen again",
+        )
     review = [f for f in report.findings if f.verdict == "needs_clinician_review"]
     if review and not acknowledged:
-        raise ClinicalRefusal(f"{what} needs a clinician's review first: " + "; ".join(f.message for f in review),
-                              fix="review these findings, then confirm (acknowledge_review: true) to go ahead")  # fmt: skip
+        raise ClinicalRefusal(
+            f"{what} needs a clinician's review first: " + "; ".join(f.message for f in review),
+            fix="review these findings, then confirm (acknowledge_review: true) to go ahead",
+        )
     earliest = report.earliest_start if report.verdict == "do_not_start_yet" else None
     if earliest is not None and requested is not None and requested < earliest:
         raise ClinicalRefusal(
@@ -63,6 +73,9 @@ def decide_start(
             fix=f"choose {earliest.isoformat()} or later",
         )
     if requested is None and earliest is not None and earliest > today:
-        return StartDecision(earliest, f"starts {earliest.isoformat()}, not today: {_reasons(report, 'do_not_start_yet')}",
-                             tuple(f.code for f in review))  # fmt: skip
+        return StartDecision(
+            earliest,
+            f"starts {earliest.isoformat()}, not today: {_reasons(report, 'do_not_start_yet')}",
+            tuple(f.code for f in review),
+        )
     return StartDecision(requested or today, "", tuple(f.code for f in review))

@@ -52,8 +52,10 @@ class KmCurve:
         text = f"{self.what[:1].upper()}{self.what[1:]}: of {self.n} patient{'' if self.n == 1 else 's'}, {self.events} {ev}."
         if self.times_d[-1] >= MILESTONE_D:
             s, lo, hi = self.at(MILESTONE_D)
-            text += (f" By day {MILESTONE_D} an estimated {100 * (1 - s):.0f}% had {ev} "
-                     f"(95% interval {100 * (1 - hi):.0f} to {100 * (1 - lo):.0f}%).")  # fmt: skip
+            text += (
+                f" By day {MILESTONE_D} an estimated {100 * (1 - s):.0f}% had {ev} "
+                f"(95% interval {100 * (1 - hi):.0f} to {100 * (1 - lo):.0f}%)."
+            )
         else:
             text += f" Nobody has been followed to day {MILESTONE_D} yet."
         if self.median_d is not None:
@@ -68,21 +70,44 @@ class KmCurve:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"what": self.what, "event": self.event, "censoring": self.censoring, "n": self.n,
-                "events": self.events, "censored": self.n - self.events, "median_d": self.median_d,
-                "small": self.small, "method": "Kaplan-Meier (lifelines), 95% exponential Greenwood interval",
-                "table": [{"t_d": t, "survival": s, "ci_low": lo, "ci_high": hi, "at_risk": r}
-                          for t, s, lo, hi, r in zip(self.times_d, self.survival, self.ci_low,
-                                                     self.ci_high, self.at_risk, strict=True)],
-                "sentence": self.sentence()}  # fmt: skip
+        return {
+            "what": self.what,
+            "event": self.event,
+            "censoring": self.censoring,
+            "n": self.n,
+            "events": self.events,
+            "censored": self.n - self.events,
+            "median_d": self.median_d,
+            "small": self.small,
+            "method": "Kaplan-Meier (lifelines), 95% exponential Greenwood interval",
+            "table": [
+                {"t_d": t, "survival": s, "ci_low": lo, "ci_high": hi, "at_risk": r}
+                for t, s, lo, hi, r in zip(
+                    self.times_d,
+                    self.survival,
+                    self.ci_low,
+                    self.ci_high,
+                    self.at_risk,
+                    strict=True,
+                )
+            ],
+            "sentence": self.sentence(),
+        }
 
 
 def _clean(x: float, fallback: float) -> float:
     return fallback if math.isnan(x) else float(x)
 
 
-def kaplan_meier(durations_d: Sequence[float], observed: Sequence[bool], *, what: str, event: str,
-                 censoring: str, small_n: int) -> KmCurve | None:  # fmt: skip
+def kaplan_meier(
+    durations_d: Sequence[float],
+    observed: Sequence[bool],
+    *,
+    what: str,
+    event: str,
+    censoring: str,
+    small_n: int,
+) -> KmCurve | None:
     """The Kaplan-Meier curve of ``durations_d`` (days; ``observed`` False = censored) by
     lifelines' ``KaplanMeierFitter``; None when there is nobody to follow."""
     if len(durations_d) != len(observed):
@@ -103,5 +128,17 @@ def kaplan_meier(durations_d: Sequence[float], observed: Sequence[bool], *, what
     high = tuple(_clean(v, s) for v, s in zip(ci.iloc[:, 1].to_numpy(), surv, strict=True))
     at_risk = tuple(int(table.loc[t, "at_risk"]) for t in sf.index)
     median = float(kmf.median_survival_time_)
-    return KmCurve(what, event, censoring, len(durations_d), int(sum(bool(o) for o in observed)), times, surv,
-                   low, high, at_risk, None if math.isinf(median) else median, len(durations_d) < small_n)  # fmt: skip
+    return KmCurve(
+        what,
+        event,
+        censoring,
+        len(durations_d),
+        int(sum(bool(o) for o in observed)),
+        times,
+        surv,
+        low,
+        high,
+        at_risk,
+        None if math.isinf(median) else median,
+        len(durations_d) < small_n,
+    )

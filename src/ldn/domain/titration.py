@@ -52,9 +52,11 @@ SLOW_STEP_MG = Fact(
 )
 SLOW_INTERVAL_D = Fact(7, unit="d", sources=("norland-ldn-order-sheet",))
 LDN_HIGHEST_STUDIED_MG = Fact(
-    6.0, unit="mg/day", sources=("bruun-2024",),
+    6.0,
+    unit="mg/day",
+    sources=("bruun-2024",),
     note="Highest daily dose in a randomized LDN pain trial (FINAL, 6 mg); ldn refuses custom targets above it.",
-)  # fmt: skip
+)
 ASSESS_WEEKS_FROM_START = Fact(
     12,
     unit="weeks",
@@ -121,8 +123,10 @@ class TitrationPlan:
     @property
     def assessment_date(self) -> date:
         """When to judge response: max(start + 12 weeks, target + 8 weeks)."""
-        return max(self.start + timedelta(weeks=ASSESS_WEEKS_FROM_START.value),
-                   self.target_reached + timedelta(weeks=ASSESS_WEEKS_AT_TARGET.value))  # fmt: skip
+        return max(
+            self.start + timedelta(weeks=ASSESS_WEEKS_FROM_START.value),
+            self.target_reached + timedelta(weeks=ASSESS_WEEKS_AT_TARGET.value),
+        )
 
     def dose_on(self, day: date) -> TitrationStep | None:
         """The step in force on ``day`` (None before the start)."""
@@ -134,20 +138,38 @@ class TitrationPlan:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "schedule": self.schedule, "target_mg": self.target_mg, "max_mg": self.max_mg,
-            "interval_days": self.interval_days, "start": self.start.isoformat(),
-            "target_reached": self.target_reached.isoformat(), "assessment_date": self.assessment_date.isoformat(),
-            "steps": [s.as_dict() for s in self.steps], "adjustments": list(self.adjustments),
+            "schedule": self.schedule,
+            "target_mg": self.target_mg,
+            "max_mg": self.max_mg,
+            "interval_days": self.interval_days,
+            "start": self.start.isoformat(),
+            "target_reached": self.target_reached.isoformat(),
+            "assessment_date": self.assessment_date.isoformat(),
+            "steps": [s.as_dict() for s in self.steps],
+            "adjustments": list(self.adjustments),
             "source_ids": list(self.source_ids),
-        }  # fmt: skip
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> TitrationPlan:
         try:
-            steps = tuple(TitrationStep(float(s["dose_mg"]), date.fromisoformat(s["start"]), s.get("timing", "bedtime"), s.get("reason", ""))
-                          for s in data["steps"])  # fmt: skip
-            plan = cls(str(data["schedule"]), steps, float(data["target_mg"]), float(data["max_mg"]), int(data["interval_days"]),
-                       tuple(data.get("adjustments", ())))  # fmt: skip
+            steps = tuple(
+                TitrationStep(
+                    float(s["dose_mg"]),
+                    date.fromisoformat(s["start"]),
+                    s.get("timing", "bedtime"),
+                    s.get("reason", ""),
+                )
+                for s in data["steps"]
+            )
+            plan = cls(
+                str(data["schedule"]),
+                steps,
+                float(data["target_mg"]),
+                float(data["max_mg"]),
+                int(data["interval_days"]),
+                tuple(data.get("adjustments", ())),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError.at(
                 "plan",
@@ -177,14 +199,22 @@ def _check(plan: TitrationPlan) -> None:
 
 def _check_target(target_mg: float, max_mg: float) -> None:
     if target_mg >= STANDARD_DOSE_MG.value:
-        raise ClinicalRefusal(f"{target_mg:g} mg is the standard addiction-treatment dose, not low-dose naltrexone",
-                              fix=f"choose a target between 0.5 and {LDN_MAX_DOSE_MG.value:g} mg")  # fmt: skip
+        raise ClinicalRefusal(
+            f"{target_mg:g} mg is the standard addiction-treatment dose, not low-dose naltrexone",
+            fix=f"choose a target between 0.5 and {LDN_MAX_DOSE_MG.value:g} mg",
+        )
     if max_mg > LDN_HIGHEST_STUDIED_MG.value:
-        raise InputError.at("--max-mg", f"{max_mg:g} mg is above the highest LDN dose studied in a pain trial ({LDN_HIGHEST_STUDIED_MG.value:g} mg)",
-                            f"use at most {LDN_HIGHEST_STUDIED_MG.value:g} mg")  # fmt: skip
+        raise InputError.at(
+            "--max-mg",
+            f"{max_mg:g} mg is above the highest LDN dose studied in a pain trial ({LDN_HIGHEST_STUDIED_MG.value:g} mg)",
+            f"use at most {LDN_HIGHEST_STUDIED_MG.value:g} mg",
+        )
     if target_mg > max_mg:
-        raise InputError.at("--target-mg", f"target {target_mg:g} mg is above the maximum {max_mg:g} mg",
-                            f"choose a target of at most {max_mg:g} mg, or raise --max-mg (at most {LDN_HIGHEST_STUDIED_MG.value:g})")  # fmt: skip
+        raise InputError.at(
+            "--target-mg",
+            f"target {target_mg:g} mg is above the maximum {max_mg:g} mg",
+            f"choose a target of at most {max_mg:g} mg, or raise --max-mg (at most {LDN_HIGHEST_STUDIED_MG.value:g})",
+        )
     if target_mg <= 0:
         raise InputError.at("--target-mg", "the target must be positive", "e.g. --target-mg 4.5")
 
@@ -244,8 +274,12 @@ def build_plan(
     first = min(start_mg, target_mg)
     n_steps = 1 + max(0, math.ceil(round((target_mg - first) / step_mg, 9)))
     doses = [min(round(first + i * step_mg, 4), target_mg) for i in range(n_steps)]
-    steps = tuple(TitrationStep(d, start + timedelta(days=i * interval_days), timing, "start" if i == 0 else "step up")
-                  for i, d in enumerate(doses))  # fmt: skip
+    steps = tuple(
+        TitrationStep(
+            d, start + timedelta(days=i * interval_days), timing, "start" if i == 0 else "step up"
+        )
+        for i, d in enumerate(doses)
+    )
     plan = TitrationPlan(schedule, steps, target_mg, max_mg, interval_days)
     _check(plan)
     return plan

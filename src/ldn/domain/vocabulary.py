@@ -194,12 +194,26 @@ ConditionCode = str
 
 # The 19 Widespread Pain Index areas (Wolfe 2010/2016) and their 2016 regions.
 WpiArea = Literal[
-    "jaw_left", "shoulder_girdle_left", "upper_arm_left", "lower_arm_left",
-    "jaw_right", "shoulder_girdle_right", "upper_arm_right", "lower_arm_right",
-    "hip_left", "upper_leg_left", "lower_leg_left",
-    "hip_right", "upper_leg_right", "lower_leg_right",
-    "neck", "upper_back", "lower_back", "chest", "abdomen",
-]  # fmt: skip
+    "jaw_left",
+    "shoulder_girdle_left",
+    "upper_arm_left",
+    "lower_arm_left",
+    "jaw_right",
+    "shoulder_girdle_right",
+    "upper_arm_right",
+    "lower_arm_right",
+    "hip_left",
+    "upper_leg_left",
+    "lower_leg_left",
+    "hip_right",
+    "upper_leg_right",
+    "lower_leg_right",
+    "neck",
+    "upper_back",
+    "lower_back",
+    "chest",
+    "abdomen",
+]
 WPI_AREAS: tuple[str, ...] = get_args(WpiArea)
 WPI_REGIONS: dict[str, tuple[str, ...]] = {
     "left_upper": ("jaw_left", "shoulder_girdle_left", "upper_arm_left", "lower_arm_left"),

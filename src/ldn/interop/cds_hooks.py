@@ -52,8 +52,10 @@ _PREFETCH_ORDER = {
     "patient": _PATIENT,
     "medications": "MedicationStatement?patient={{context.patientId}}",
 }
-_ORDER_DESC = ("Checks a draft naltrexone order against recent opioid use (washout), and a draft opioid "
-               "order against current naltrexone.")  # fmt: skip
+_ORDER_DESC = (
+    "Checks a draft naltrexone order against recent opioid use (washout), and a draft opioid "
+    "order against current naltrexone."
+)
 SERVICES: dict[str, dict[str, Any]] = {
     "ldn-candidacy": {"hook": "patient-view", "id": "ldn-candidacy", "title": "Low-dose naltrexone (LDN) candidacy",
                       "description": "Is this pain the kind LDN may help, and is it safe to start now? Screens the "
@@ -64,10 +66,16 @@ SERVICES: dict[str, dict[str, Any]] = {
     "ldn-order-sign": {"hook": "order-sign", "id": "ldn-order-sign", "title": "LDN and opioid order check",
                        "description": _ORDER_DESC, "prefetch": _PREFETCH_ORDER},
 }  # fmt: skip
-_REQUIRED = {"ldn-candidacy": ("patient", "conditions", "medications"),
-             "ldn-order-select": ("patient", "medications"), "ldn-order-sign": ("patient", "medications")}  # fmt: skip
-_CONTEXT = {"patient-view": ("userId", "patientId"), "order-select": ("userId", "patientId", "draftOrders", "selections"),
-            "order-sign": ("userId", "patientId", "draftOrders")}  # fmt: skip
+_REQUIRED = {
+    "ldn-candidacy": ("patient", "conditions", "medications"),
+    "ldn-order-select": ("patient", "medications"),
+    "ldn-order-sign": ("patient", "medications"),
+}
+_CONTEXT = {
+    "patient-view": ("userId", "patientId"),
+    "order-select": ("userId", "patientId", "draftOrders", "selections"),
+    "order-sign": ("userId", "patientId", "draftOrders"),
+}
 
 
 class HookRequest(BaseModel):
@@ -144,18 +152,33 @@ def _prefetched(service_id: str, req: HookRequest) -> list[dict[str, Any]]:
 def _source(source_ids: tuple[str, ...] | list[str]) -> dict[str, Any]:
     ids = [s for s in source_ids if s != "ldn-assumption"] or list(source_ids)
     src = get_source(ids[0]) if ids else get_source("seed-article")
-    out: dict[str, Any] = {"label": src.short,
-                           "topic": {"system": "https://ldn.example.org/fhir/CodeSystem/source", "code": src.id,
-                                     "display": src.title[:100]}}  # fmt: skip
+    out: dict[str, Any] = {
+        "label": src.short,
+        "topic": {
+            "system": "https://ldn.example.org/fhir/CodeSystem/source",
+            "code": src.id,
+            "display": src.title[:100],
+        },
+    }
     if src.link:
         out["url"] = src.link
     return out
 
 
-def _card(summary: str, indicator: Literal["info", "warning", "critical"], detail: str, sources: tuple[str, ...] | list[str],
-          link: str | None = None) -> dict[str, Any]:  # fmt: skip
-    card: dict[str, Any] = {"uuid": str(uuid.uuid4()), "summary": summary[:139], "indicator": indicator,
-                            "detail": detail + f"\n\n_{DISCLAIMER}_", "source": _source(sources)}  # fmt: skip
+def _card(
+    summary: str,
+    indicator: Literal["info", "warning", "critical"],
+    detail: str,
+    sources: tuple[str, ...] | list[str],
+    link: str | None = None,
+) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": summary[:139],
+        "indicator": indicator,
+        "detail": detail + f"\n\n_{DISCLAIMER}_",
+        "source": _source(sources),
+    }
     if link:
         card["links"] = [{"label": "Open in ldn", "url": link, "type": "absolute"}]
     return card
@@ -182,8 +205,17 @@ def patient_view(req: HookRequest, *, today: date, app_url: str) -> dict[str, An
         record = _build(resources, today)
     except InputError as exc:
         lines = "\n".join(f"- `{p.loc}`: {p.message}" for p in exc.problems)
-        return {"cards": [_card("LDN screening: not enough data in the record to assess", "info",
-                                f"ldn could not read the patient's data:\n{lines}", ["seed-article"], link)]}  # fmt: skip
+        return {
+            "cards": [
+                _card(
+                    "LDN screening: not enough data in the record to assess",
+                    "info",
+                    f"ldn could not read the patient's data:\n{lines}",
+                    ["seed-article"],
+                    link,
+                )
+            ]
+        }
     report = screen(record, today=today)
     text, indicator = _VERDICT_TEXT[report.verdict]
     when = f" (earliest start {report.earliest_start.isoformat()})" if report.earliest_start else ""
@@ -192,8 +224,15 @@ def patient_view(req: HookRequest, *, today: date, app_url: str) -> dict[str, An
     trials = [f.message for f in report.findings if f.code == "EVIDENCE_FOR_CONDITION"]
     if trials:
         detail += "\n\n**What the trials say:**\n" + "\n".join(f"- {t}" for t in trials)
-    cards = [_card(f"Low-dose naltrexone for pain: {text}{when}", indicator,  # type: ignore[arg-type]
-                   f"**Verdict:** {verdict_words(report.verdict)}{when}\n\n{detail}", sorted({s for f in report.findings for s in f.source_ids}) or ["seed-article"], link)]  # fmt: skip
+    cards = [
+        _card(
+            f"Low-dose naltrexone for pain: {text}{when}",
+            indicator,  # type: ignore[arg-type]
+            f"**Verdict:** {verdict_words(report.verdict)}{when}\n\n{detail}",
+            sorted({s for f in report.findings for s in f.source_ids}) or ["seed-article"],
+            link,
+        )
+    ]
     cards += [_finding_card(f) for f in report.findings if f.level == "stop"]
     return {"cards": cards}
 
@@ -220,8 +259,11 @@ def _drafts(req: HookRequest) -> list[_Draft]:
     orders = _resources(req.context.get("draftOrders")) or []
     chosen = req.context.get("selections") or []
     if not isinstance(chosen, list) or not all(isinstance(x, str) for x in chosen):
-        raise InputError.at("context.selections", "selections must be a list of references such as 'MedicationRequest/1'",
-                            "send the ids of the selected draft orders as strings")  # fmt: skip
+        raise InputError.at(
+            "context.selections",
+            "selections must be a list of references such as 'MedicationRequest/1'",
+            "send the ids of the selected draft orders as strings",
+        )
     selected = set(chosen)
     out = []
     for i, r in enumerate(orders):
@@ -316,17 +358,26 @@ def _unread_card(names: list[str]) -> dict[str, Any]:
     listed = ", ".join(repr(n) for n in names[:5]) + (
         f" and {len(names) - 5} more" if len(names) > 5 else ""
     )
-    return _card(f"Naltrexone order: {len(names)} medicine(s) in the record could not be read", "warning",
-                 f"ldn could not read {listed}, so it cannot rule out that one is an opioid. Check them (including "
-                 "patches and depots) and their last dose before ordering naltrexone.", ["revia-label-2013"])  # fmt: skip
+    return _card(
+        f"Naltrexone order: {len(names)} medicine(s) in the record could not be read",
+        "warning",
+        f"ldn could not read {listed}, so it cannot rule out that one is an opioid. Check them (including "
+        "patches and depots) and their last dose before ordering naltrexone.",
+        ["revia-label-2013"],
+    )
 
 
 def _naltrexone_order_cards(record: PatientRecord | None, *, today: date) -> list[dict[str, Any]]:
     if record is None:
-        return [_card("Naltrexone order: the patient's medicines could not be read", "warning",
-                      "ldn could not read the prefetched medications, so it cannot rule out recent opioid use. "
-                      "Check for opioids (including patches and depots) and their last dose before ordering naltrexone.",
-                      ["revia-label-2013"])]  # fmt: skip
+        return [
+            _card(
+                "Naltrexone order: the patient's medicines could not be read",
+                "warning",
+                "ldn could not read the prefetched medications, so it cannot rule out recent opioid use. "
+                "Check for opioids (including patches and depots) and their last dose before ordering naltrexone.",
+                ["revia-label-2013"],
+            )
+        ]
     cards = []
     for f in safety_findings(record, today=today):
         indicator = _ORDER_FINDINGS.get(f.code)
@@ -353,21 +404,37 @@ def order_check(service_id: str, req: HookRequest, *, today: date) -> dict[str, 
     )
     for d in drafts:
         if d.opioid and on_ldn:
-            cards.append(_card(f"Opioid order ({d.name}) in a patient taking naltrexone", "warning",
-                               f"Naltrexone, even at low dose, blocks opioid analgesia and the patient may get little pain relief "
-                               f"from {d.name} ({d.match.explanation()}). For planned opioid use, stop LDN at least "
-                               f"{STOP_BEFORE_SURGERY_D.value} days before; in an emergency, opioid needs may be higher and need monitoring.",
-                               STOP_BEFORE_SURGERY_D.sources))  # fmt: skip
+            cards.append(
+                _card(
+                    f"Opioid order ({d.name}) in a patient taking naltrexone",
+                    "warning",
+                    f"Naltrexone, even at low dose, blocks opioid analgesia and the patient may get little pain relief "
+                    f"from {d.name} ({d.match.explanation()}). For planned opioid use, stop LDN at least "
+                    f"{STOP_BEFORE_SURGERY_D.value} days before; in an emergency, opioid needs may be higher and need monitoring.",
+                    STOP_BEFORE_SURGERY_D.sources,
+                )
+            )
         elif d.opioid and unread:
-            cards.append(_card(f"Opioid order ({d.name}): {len(unread)} medicine(s) in the record could not be read", "warning",
-                               f"ldn could not read {', '.join(repr(n) for n in unread[:5])}: if one is naltrexone, it blocks "
-                               f"{d.name}. Check them before ordering.", ("revia-label-2013",)))  # fmt: skip
+            cards.append(
+                _card(
+                    f"Opioid order ({d.name}): {len(unread)} medicine(s) in the record could not be read",
+                    "warning",
+                    f"ldn could not read {', '.join(repr(n) for n in unread[:5])}: if one is naltrexone, it blocks "
+                    f"{d.name}. Check them before ordering.",
+                    ("revia-label-2013",),
+                )
+            )
         elif d.unread and (on_ldn or record is None):
-            cards.append(_card(f"Order {d.name!r}: ldn cannot identify this medicine", "warning",
-                               f"ldn could not identify {d.name!r} ({d.match.explanation()}). The patient "
-                               f"{'takes naltrexone' if on_ldn else 'may take naltrexone (medicines unreadable)'}: if it contains an "
-                               "opioid, naltrexone blocks it. Check its ingredients.",
-                               ("revia-label-2013",)))  # fmt: skip
+            cards.append(
+                _card(
+                    f"Order {d.name!r}: ldn cannot identify this medicine",
+                    "warning",
+                    f"ldn could not identify {d.name!r} ({d.match.explanation()}). The patient "
+                    f"{'takes naltrexone' if on_ldn else 'may take naltrexone (medicines unreadable)'}: if it contains an "
+                    "opioid, naltrexone blocks it. Check its ingredients.",
+                    ("revia-label-2013",),
+                )
+            )
     return {"cards": cards}
 
 

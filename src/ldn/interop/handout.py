@@ -37,22 +37,32 @@ class HandoutContext:
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("ldn.interop", "templates"), autoescape=select_autoescape(["html"]),
-                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    return Environment(
+        loader=PackageLoader("ldn.interop", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def storage_advice(*, form: str, bud_days: int | None) -> list[str]:
     """How to keep the medicine, and for how long (the beyond-use date on the label)."""
     fridge, room = REFRIGERATOR_C.value, CONTROLLED_ROOM_C.value
     if form == "liquid":
-        out = [f"Keep the bottle in the fridge ({fridge[0]}-{fridge[1]} °C); do not freeze it.",
-               "Shake the bottle well before each dose, then measure the dose with the oral syringe."]  # fmt: skip
+        out = [
+            f"Keep the bottle in the fridge ({fridge[0]}-{fridge[1]} °C); do not freeze it.",
+            "Shake the bottle well before each dose, then measure the dose with the oral syringe.",
+        ]
     else:
-        out = [f"Keep the capsules in their closed bottle at room temperature ({room[0]}-{room[1]} °C), "
-               "dry and away from light (not in the bathroom)."]  # fmt: skip
+        out = [
+            f"Keep the capsules in their closed bottle at room temperature ({room[0]}-{room[1]} °C), "
+            "dry and away from light (not in the bathroom)."
+        ]
     keeps = f" (at most {bud_days} days after the pharmacy makes it)" if bud_days else ""
-    out += [f"Do not use it after the “use by” date on the label{keeps}: the pharmacy makes a new batch for you.",
-            "Keep it out of reach of children."]  # fmt: skip
+    out += [
+        f"Do not use it after the “use by” date on the label{keeps}: the pharmacy makes a new batch for you.",
+        "Keep it out of reach of children.",
+    ]
     return out
 
 
@@ -74,15 +84,40 @@ def _context(ctx: HandoutContext) -> dict[str, Any]:
         "capsule" if ctx.form == "capsule" else "dose of liquid (1 mL = 1 mg; use the oral syringe)"
     )
     s = ctx.supply
-    rows = [{"start": st.start.isoformat(), "dose": f"{st.dose_mg:g} mg", "amount": _amount(st, ctx.form, s),
-             "when": timing_words(st.timing)} for st in ctx.plan.steps]  # fmt: skip
-    fills = [{"number": f.number, "from": f.first_day.isoformat(), "to": f.last_day.isoformat(),
-              "ready": f.compound_on.isoformat()} for f in (s.fills if s else ())]  # fmt: skip
+    rows = [
+        {
+            "start": st.start.isoformat(),
+            "dose": f"{st.dose_mg:g} mg",
+            "amount": _amount(st, ctx.form, s),
+            "when": timing_words(st.timing),
+        }
+        for st in ctx.plan.steps
+    ]
+    fills = [
+        {
+            "number": f.number,
+            "from": f.first_day.isoformat(),
+            "to": f.last_day.isoformat(),
+            "ready": f.compound_on.isoformat(),
+        }
+        for f in (s.fills if s else ())
+    ]
     cost_form = "as capsules" if ctx.form == "capsule" else "as a liquid"
-    return {"name": ctx.patient_name, "plan": ctx.plan, "how": how, "cost": ctx.cost, "cost_form": cost_form,
-            "rows": rows, "storage": storage_advice(form=ctx.form, bud_days=s.bud_days if s else None),
-            "fills": fills if len(fills) > 1 else [], "rules": RULES, "missed": missed_dose_advice(),
-            "surgery": ctx.surgery_advice, "evidence": ctx.evidence, "disclaimer": DISCLAIMER}  # fmt: skip
+    return {
+        "name": ctx.patient_name,
+        "plan": ctx.plan,
+        "how": how,
+        "cost": ctx.cost,
+        "cost_form": cost_form,
+        "rows": rows,
+        "storage": storage_advice(form=ctx.form, bud_days=s.bud_days if s else None),
+        "fills": fills if len(fills) > 1 else [],
+        "rules": RULES,
+        "missed": missed_dose_advice(),
+        "surgery": ctx.surgery_advice,
+        "evidence": ctx.evidence,
+        "disclaimer": DISCLAIMER,
+    }
 
 
 def render_handout(ctx: HandoutContext, *, fmt: str) -> str:

@@ -50,8 +50,13 @@ def plan_calendar(
     for i, step in enumerate(plan.steps):
         until = plan.steps[i + 1].start - timedelta(days=1) if i + 1 < len(plan.steps) else end
         start_dt = datetime.combine(step.start, DOSE_TIMES[step.timing])
-        rem = _event(f"{patient_id}-dose-{i}@ldn", f"Take LDN {step.dose_mg:g} mg", start_dt,
-                     f"Low-dose naltrexone {step.dose_mg:g} mg ({step.timing}). If you miss a dose, skip it; do not double up.", stamp=stamp)  # fmt: skip
+        rem = _event(
+            f"{patient_id}-dose-{i}@ldn",
+            f"Take LDN {step.dose_mg:g} mg",
+            start_dt,
+            f"Low-dose naltrexone {step.dose_mg:g} mg ({step.timing}). If you miss a dose, skip it; do not double up.",
+            stamp=stamp,
+        )
         rem.add(
             "rrule", {"freq": "daily", "until": datetime.combine(until, DOSE_TIMES[step.timing])}
         )
@@ -62,12 +67,33 @@ def plan_calendar(
         rem.add_component(alarm)
         cal.add_component(rem)
         if i > 0:
-            cal.add_component(_event(f"{patient_id}-step-{i}@ldn", f"LDN dose change: {step.dose_mg:g} mg from today", step.start,
-                                     f"Today your LDN dose becomes {step.dose_mg:g} mg ({step.reason or 'step'}).", stamp=stamp))  # fmt: skip
+            cal.add_component(
+                _event(
+                    f"{patient_id}-step-{i}@ldn",
+                    f"LDN dose change: {step.dose_mg:g} mg from today",
+                    step.start,
+                    f"Today your LDN dose becomes {step.dose_mg:g} mg ({step.reason or 'step'}).",
+                    stamp=stamp,
+                )
+            )
     for number, first, last in refills:
-        cal.add_component(_event(f"{patient_id}-refill-{number}@ldn", f"Collect your LDN refill (batch {number})", first,
-                                 f"Batch {number} covers {first.isoformat()} to {last.isoformat()}. The pharmacy makes it fresh: "
-                                 "ask them a few days ahead.", stamp=stamp))  # fmt: skip
-    cal.add_component(_event(f"{patient_id}-assessment@ldn", "LDN check-in: is it helping?", plan.assessment_date,
-                             "Review your pain diary with your clinician: has LDN helped enough to continue?", stamp=stamp))  # fmt: skip
+        cal.add_component(
+            _event(
+                f"{patient_id}-refill-{number}@ldn",
+                f"Collect your LDN refill (batch {number})",
+                first,
+                f"Batch {number} covers {first.isoformat()} to {last.isoformat()}. The pharmacy makes it fresh: "
+                "ask them a few days ahead.",
+                stamp=stamp,
+            )
+        )
+    cal.add_component(
+        _event(
+            f"{patient_id}-assessment@ldn",
+            "LDN check-in: is it helping?",
+            plan.assessment_date,
+            "Review your pain diary with your clinician: has LDN helped enough to continue?",
+            stamp=stamp,
+        )
+    )
     return bytes(cal.to_ical())

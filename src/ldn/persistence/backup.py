@@ -28,7 +28,11 @@ def _libpq_url(db: Database) -> str:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise InputError.at(name, f"{name} is not installed", "install the PostgreSQL client tools (Debian: postgresql-client)")  # fmt: skip
+        raise InputError.at(
+            name,
+            f"{name} is not installed",
+            "install the PostgreSQL client tools (Debian: postgresql-client)",
+        )
     return path
 
 
@@ -50,8 +54,17 @@ def backup(db: Database, target: Path) -> Path:
             finally:
                 raw.close()
         else:
-            subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}", _libpq_url(db)],
-                           check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [
+                    _tool("pg_dump"),
+                    "--format=custom",
+                    "--no-owner",
+                    f"--file={target}",
+                    _libpq_url(db),
+                ],
+                check=True,
+                capture_output=True,
+            )
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -69,7 +82,11 @@ def restore(db: Database, source: Path) -> None:
             src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
             src.execute("PRAGMA schema_version").fetchone()
         except sqlite3.DatabaseError:
-            raise InputError.at("FILE", f"{source} is not an SQLite backup", "pass a file written by `ldn db backup`") from None  # fmt: skip
+            raise InputError.at(
+                "FILE",
+                f"{source} is not an SQLite backup",
+                "pass a file written by `ldn db backup`",
+            ) from None
         db.engine.dispose()
         raw = db.engine.raw_connection()
         try:
@@ -79,7 +96,22 @@ def restore(db: Database, source: Path) -> None:
             src.close()
     else:
         db.engine.dispose()
-        res = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                              f"--dbname={_libpq_url(db)}", str(source)], capture_output=True, text=True)  # fmt: skip
+        res = subprocess.run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={_libpq_url(db)}",
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if res.returncode != 0:
-            raise InputError.at("FILE", f"pg_restore failed: {res.stderr.strip()[:300]}", "pass a file written by `ldn db backup`")  # fmt: skip
+            raise InputError.at(
+                "FILE",
+                f"pg_restore failed: {res.stderr.strip()[:300]}",
+                "pass a file written by `ldn db backup`",
+            )

@@ -29,8 +29,10 @@ ASYMMETRIC = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS
 
 
 def _refuse(message: str) -> AuthenticationError:
-    return AuthenticationError(f"CDS client not trusted: {message}",
-                               fix="send Authorization: Bearer <JWT> signed with a key registered in LDN_CDS_JWKS_FILE")  # fmt: skip
+    return AuthenticationError(
+        f"CDS client not trusted: {message}",
+        fix="send Authorization: Bearer <JWT> signed with a key registered in LDN_CDS_JWKS_FILE",
+    )
 
 
 def _trusted(clinic: Clinic) -> dict[str, Any]:
@@ -58,8 +60,12 @@ def _remember_jti(tx: Tx, *, jti: str, iss: str, expires_at: datetime) -> None:
 
 #: the algorithms a registered key may sign with, by key type (and curve): a token must use one
 #: its key can verify, or the key's own ``alg`` when the JWK names one
-_KEY_ALGS: dict[tuple[Any, Any], set[str]] = {("EC", "P-256"): {"ES256"}, ("EC", "P-384"): {"ES384"}, ("EC", "P-521"): {"ES512"},
-             ("RSA", None): {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}}  # fmt: skip
+_KEY_ALGS: dict[tuple[Any, Any], set[str]] = {
+    ("EC", "P-256"): {"ES256"},
+    ("EC", "P-384"): {"ES384"},
+    ("EC", "P-521"): {"ES512"},
+    ("RSA", None): {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"},
+}
 
 
 def _key_algorithms(jwk: dict[str, Any]) -> set[str]:
@@ -94,11 +100,22 @@ def verify_client_jwt(
     if jwk is None:
         raise _refuse(f"unknown issuer or key ({iss!r}, kid {header.get('kid')!r})")
     if alg not in _key_algorithms(jwk):
-        raise _refuse(f"key {header.get('kid')!r} does not sign with {alg}; use {', '.join(sorted(_key_algorithms(jwk))) or 'an asymmetric key'}")  # fmt: skip
+        raise _refuse(
+            f"key {header.get('kid')!r} does not sign with {alg}; use {', '.join(sorted(_key_algorithms(jwk))) or 'an asymmetric key'}"
+        )
     now = clinic.clock()
     try:
-        verified: dict[str, Any] = jwt.decode(token, jwt.PyJWK(jwk, algorithm=alg).key, algorithms=[alg], audience=audience,
-                                              options={"require": ["iss", "aud", "exp", "iat", "jti"], "verify_exp": False, "verify_iat": False})  # fmt: skip
+        verified: dict[str, Any] = jwt.decode(
+            token,
+            jwt.PyJWK(jwk, algorithm=alg).key,
+            algorithms=[alg],
+            audience=audience,
+            options={
+                "require": ["iss", "aud", "exp", "iat", "jti"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
+        )
     except (jwt.InvalidTokenError, jwt.PyJWKError) as exc:
         raise _refuse(str(exc)) from None
     exp = verified["exp"]

@@ -14,13 +14,26 @@ from starlette.datastructures import FormData
 
 from ldn.domain.errors import InputError, Problem
 
-__all__ = ["MED_ROWS", "PRIOR_ROWS", "errors_by_field", "merge_record", "record_from_form", "values",
-           "values_from_record"]  # fmt: skip
+__all__ = [
+    "MED_ROWS",
+    "PRIOR_ROWS",
+    "errors_by_field",
+    "merge_record",
+    "record_from_form",
+    "values",
+    "values_from_record",
+]
 
 MED_ROWS = 4
 PRIOR_ROWS = 3
-_BOOL = ("pregnant", "breastfeeding", "planning_pregnancy", "transplant_recipient", "naltrexone_hypersensitivity",
-         "opioid_withdrawal_signs")  # fmt: skip
+_BOOL = (
+    "pregnant",
+    "breastfeeding",
+    "planning_pregnancy",
+    "transplant_recipient",
+    "naltrexone_hypersensitivity",
+    "opioid_withdrawal_signs",
+)
 _CHOICE = (
     "liver_disease",
     "opioid_use_disorder",
@@ -32,8 +45,15 @@ _SSS = ("fatigue", "waking_unrefreshed", "cognitive_symptoms")
 _SYMPTOMS = ("headaches", "lower_abdominal_pain_or_cramps", "depression")
 _ICHD_INT = ("headache_days_per_month", "migraine_days_per_month", "attacks_lifetime")
 _ICHD_FLOAT = ("months_with_this_frequency", "typical_attack_duration_h")
-_ICHD_BOOL = ("unilateral", "pulsating", "moderate_or_severe", "aggravated_by_activity", "nausea_or_vomiting",
-              "photophobia_and_phonophobia", "aura")  # fmt: skip
+_ICHD_BOOL = (
+    "unilateral",
+    "pulsating",
+    "moderate_or_severe",
+    "aggravated_by_activity",
+    "nausea_or_vomiting",
+    "photophobia_and_phonophobia",
+    "aura",
+)
 _MED_TEXT = ("dose", "last_dose", "frequency")
 
 
@@ -84,11 +104,22 @@ def _acr(r: _Reader, locations: list[str], duration: float | None) -> dict[str, 
     if len(given) < len(_SSS):
         for k in _SSS:
             if sss[k] is None:
-                r.problems.append(Problem(f"acr.{k}", "the symptom severity needs all three scores",
-                                          "score it 0-3, or leave all three blank to skip"))  # fmt: skip
+                r.problems.append(
+                    Problem(
+                        f"acr.{k}",
+                        "the symptom severity needs all three scores",
+                        "score it 0-3, or leave all three blank to skip",
+                    )
+                )
         return None
-    return {"answers": {"wpi_areas": locations, **sss, **{k: r.on(f"acr.{k}") for k in _SYMPTOMS},
-                        "symptoms_at_least_3_months": (duration or 0) >= 3}}  # fmt: skip
+    return {
+        "answers": {
+            "wpi_areas": locations,
+            **sss,
+            **{k: r.on(f"acr.{k}") for k in _SYMPTOMS},
+            "symptoms_at_least_3_months": (duration or 0) >= 3,
+        }
+    }
 
 
 def _ichd(r: _Reader) -> dict[str, Any] | None:
@@ -124,16 +155,26 @@ def _prior(r: _Reader) -> list[dict[str, Any]]:
     rows = sorted(
         {int(k.split("[")[1].split("]")[0]) for k in r.form if k.startswith("prior_treatments[")}
     )
-    return [{"name": r.text(f"prior_treatments[{i}].name"), "outcome": r.text(f"prior_treatments[{i}].outcome") or "ineffective"}
-            for i in rows if r.text(f"prior_treatments[{i}].name")]  # fmt: skip
+    return [
+        {
+            "name": r.text(f"prior_treatments[{i}].name"),
+            "outcome": r.text(f"prior_treatments[{i}].outcome") or "ineffective",
+        }
+        for i in rows
+        if r.text(f"prior_treatments[{i}].name")
+    ]
 
 
 def record_from_form(form: FormData) -> dict[str, Any]:
     """The screening form as a patient record (validated later by the domain). A blank field
     stays blank; every problem is reported at once."""
     r = _Reader(form)
-    rec: dict[str, Any] = {"id": r.text("id"), "display_name": r.text("display_name"),
-                           "sex": r.text("sex") or "unknown", "age_years": r.num("age_years", integer=True)}  # fmt: skip
+    rec: dict[str, Any] = {
+        "id": r.text("id"),
+        "display_name": r.text("display_name"),
+        "sex": r.text("sex") or "unknown",
+        "age_years": r.num("age_years", integer=True),
+    }
     rec |= {k: r.on(k) for k in _BOOL}
     weight = r.num("weight_kg")
     if weight is not None:
@@ -142,8 +183,13 @@ def record_from_form(form: FormData) -> dict[str, Any]:
     duration = r.num("pain.duration_months")
     locations = [str(x) for x in form.getlist("pain.locations")]
     if duration is not None or locations:
-        pain = {"duration_months": duration, "locations": locations, "description": r.text("pain.description"),
-                "average_nrs": r.num("pain.average_nrs"), "worst_nrs": r.num("pain.worst_nrs")}  # fmt: skip
+        pain = {
+            "duration_months": duration,
+            "locations": locations,
+            "description": r.text("pain.description"),
+            "average_nrs": r.num("pain.average_nrs"),
+            "worst_nrs": r.num("pain.worst_nrs"),
+        }
         rec["pain"] = {k: v for k, v in pain.items() if v not in (None, "")}
     questionnaires = {
         k: q for k, q in (("acr_2016", _acr(r, locations, duration)), ("ichd3", _ichd(r))) if q
@@ -153,22 +199,34 @@ def record_from_form(form: FormData) -> dict[str, Any]:
     rec["medications"] = _medications(r)
     rec["prior_treatments"] = _prior(r)
     if r.text("liver_tests.date"):
-        lt = {"date": r.text("liver_tests.date"), "alt_u_per_l": r.num("liver_tests.alt_u_per_l"),
-              "ast_u_per_l": r.num("liver_tests.ast_u_per_l"), "bilirubin_umol_per_l": r.num("liver_tests.bilirubin_umol_per_l")}  # fmt: skip
+        lt = {
+            "date": r.text("liver_tests.date"),
+            "alt_u_per_l": r.num("liver_tests.alt_u_per_l"),
+            "ast_u_per_l": r.num("liver_tests.ast_u_per_l"),
+            "bilirubin_umol_per_l": r.num("liver_tests.bilirubin_umol_per_l"),
+        }
         rec["liver_tests"] = {k: v for k, v in lt.items() if v is not None}
     rec |= {k: r.text(k) for k in _CHOICE if r.text(k)}
     egfr = r.num("renal_function.egfr_ml_min_1_73m2")
     if egfr is not None or r.on("renal_function.dialysis"):
-        rec["renal_function"] = {"egfr_ml_min_1_73m2": egfr, "date": r.text("renal_function.date") or None,
-                                 "dialysis": r.on("renal_function.dialysis")}  # fmt: skip
+        rec["renal_function"] = {
+            "egfr_ml_min_1_73m2": egfr,
+            "date": r.text("renal_function.date") or None,
+            "dialysis": r.on("renal_function.dialysis"),
+        }
     if r.text("naloxone_challenge.result"):
         rec["naloxone_challenge"] = {
             "result": r.text("naloxone_challenge.result"),
             "date": r.text("naloxone_challenge.date") or None,
         }
     if r.text("planned_surgery.date"):
-        rec["planned_surgery"] = [{"date": r.text("planned_surgery.date"), "procedure": r.text("planned_surgery.procedure"),
-                                   "opioids_expected": True}]  # fmt: skip
+        rec["planned_surgery"] = [
+            {
+                "date": r.text("planned_surgery.date"),
+                "procedure": r.text("planned_surgery.procedure"),
+                "opioids_expected": True,
+            }
+        ]
     if r.text("notes"):
         rec["notes"] = r.text("notes")
     if r.problems:
@@ -200,10 +258,16 @@ def values_from_record(rec: dict[str, Any]) -> dict[str, Any]:
     out |= {f"ichd3.{k}": "on" for k in _ICHD_BOOL if ichd.get(k)}
     for i, m in enumerate(rec.get("medications") or []):
         dose = m.get("dose")
-        out |= {f"medications[{i}].name": m.get("name"), f"medications[{i}].status": m.get("status"),
-                f"medications[{i}].dose": f"{dose['value']:g} {dose['unit']}" if isinstance(dose, dict) else dose,
-                f"medications[{i}].last_dose": str(m.get("last_dose") or "")[:10] or None,
-                f"medications[{i}].frequency": m.get("frequency"), f"medications[{i}].days_per_month": m.get("days_per_month")}  # fmt: skip
+        out |= {
+            f"medications[{i}].name": m.get("name"),
+            f"medications[{i}].status": m.get("status"),
+            f"medications[{i}].dose": f"{dose['value']:g} {dose['unit']}"
+            if isinstance(dose, dict)
+            else dose,
+            f"medications[{i}].last_dose": str(m.get("last_dose") or "")[:10] or None,
+            f"medications[{i}].frequency": m.get("frequency"),
+            f"medications[{i}].days_per_month": m.get("days_per_month"),
+        }
     for i, t in enumerate(rec.get("prior_treatments") or []):
         out |= {
             f"prior_treatments[{i}].name": t.get("name"),
@@ -231,8 +295,10 @@ def values_from_record(rec: dict[str, Any]) -> dict[str, Any]:
         "planned_surgery.date": surgery.get("date"),
         "planned_surgery.procedure": surgery.get("procedure"),
     }
-    return {k: v for k, v in out.items() if v not in (None, "", [])} | {"conditions": out["conditions"],
-                                                                       "pain.locations": out["pain.locations"]}  # fmt: skip
+    return {k: v for k, v in out.items() if v not in (None, "", [])} | {
+        "conditions": out["conditions"],
+        "pain.locations": out["pain.locations"],
+    }
 
 
 _CARRIED_MED = ("drug_class", "codes", "route", "months_of_regular_use", "indication", "review")
@@ -284,7 +350,10 @@ def errors_by_field(exc: InputError) -> dict[str, str]:
     """Problems keyed by form field (the record location; questionnaire items map to the form)."""
     out: dict[str, str] = {}
     for p in exc.problems:
-        loc = (p.loc.replace("planned_surgery[0].", "planned_surgery.")
-               .replace("questionnaires.acr_2016.answers.", "acr.").replace("questionnaires.ichd3.answers.", "ichd3."))  # fmt: skip
+        loc = (
+            p.loc.replace("planned_surgery[0].", "planned_surgery.")
+            .replace("questionnaires.acr_2016.answers.", "acr.")
+            .replace("questionnaires.ichd3.answers.", "ichd3.")
+        )
         out.setdefault(loc or "form", p.message + (f" — {p.fix}" if p.fix else ""))
     return out

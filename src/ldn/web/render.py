@@ -23,8 +23,12 @@ from ldn.web.session import LoginRequired
 
 __all__ = ["env", "error_page", "page"]
 
-env = Environment(loader=FileSystemLoader(str(files("ldn.web") / "templates")), autoescape=select_autoescape(),
-                  trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+env = Environment(
+    loader=FileSystemLoader(str(files("ldn.web") / "templates")),
+    autoescape=select_autoescape(),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 env.globals.update(disclaimer=DISCLAIMER, version=__version__)
 env.filters["svg"] = lambda s: Markup(s)
 env.filters["label"] = lambda s: str(s).replace("_", " ")
@@ -89,8 +93,13 @@ HOME = {"clinician": "/clinic", "patient": "/me", "pharmacist": "/pharmacy", "ad
 
 def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     actor = getattr(request.state, "actor", None)
-    html = env.get_template(template).render(request=request, actor=actor, csrf=getattr(request.state, "csrf", ""),
-                                             home=HOME.get(actor.role, "/") if actor else "/", **ctx)  # fmt: skip
+    html = env.get_template(template).render(
+        request=request,
+        actor=actor,
+        csrf=getattr(request.state, "csrf", ""),
+        home=HOME.get(actor.role, "/") if actor else "/",
+        **ctx,
+    )
     return HTMLResponse(html, status_code=status)
 
 

@@ -20,8 +20,19 @@ from ldn.domain.errors import AuthenticationError, PermissionDeniedError
 from ldn.services.clinic.accounts import check_session, decode_token
 from ldn.services.clinic.context import Actor, Clinic
 
-__all__ = ["COOKIE", "LOGIN_COOKIE", "LoginRequired", "WebActor", "csrf_for", "login_csrf", "login_csrf_ok",
-           "require_role", "secure_cookies", "set_login_cookie", "verify_csrf"]  # fmt: skip
+__all__ = [
+    "COOKIE",
+    "LOGIN_COOKIE",
+    "LoginRequired",
+    "WebActor",
+    "csrf_for",
+    "login_csrf",
+    "login_csrf_ok",
+    "require_role",
+    "secure_cookies",
+    "set_login_cookie",
+    "verify_csrf",
+]
 
 COOKIE = "ldn_session"
 #: the pre-session cookie of the login form (its HMAC is the form's CSRF token)
@@ -63,8 +74,15 @@ def login_csrf(request: Request) -> tuple[str, str]:
 
 
 def set_login_cookie(request: Request, response: Response, nonce: str) -> None:
-    response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="strict",
-                        secure=secure_cookies(request), path="/login")  # fmt: skip
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(request),
+        path="/login",
+    )
 
 
 def login_csrf_ok(request: Request, csrf: str) -> bool:
@@ -79,8 +97,13 @@ def _actor(request: Request) -> Actor:
         raise LoginRequired(request.url.path)
     try:
         host = request.client.host if request.client else ""
-        actor = decode_token(clinic.settings, token, now=clinic.clock(), remote_addr=host,
-                             request_id=getattr(request.state, "request_id", ""))  # fmt: skip
+        actor = decode_token(
+            clinic.settings,
+            token,
+            now=clinic.clock(),
+            remote_addr=host,
+            request_id=getattr(request.state, "request_id", ""),
+        )
         check_session(clinic, actor)  # logged out, deactivated or role changed: log in again
     except AuthenticationError:
         raise LoginRequired(request.url.path) from None

@@ -51,9 +51,16 @@ def _pg_exec(sql: str) -> None:
 
 
 def test_settings(url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=url, data_dir=tmp_path, secret_key="test-secret-" + "k" * 40,
-                    argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1,
-                    login_max_failures=5, pool_size=5)  # fmt: skip
+    return Settings(
+        database_url=url,
+        data_dir=tmp_path,
+        secret_key="test-secret-" + "k" * 40,
+        argon2_time_cost=1,
+        argon2_memory_kib=64,
+        argon2_parallelism=1,
+        login_max_failures=5,
+        pool_size=5,
+    )
 
 
 class Templates:
@@ -102,8 +109,10 @@ def _require_pg() -> None:
     why = _pg_available()
     if why is None:
         return
-    msg = (f"PostgreSQL not reachable at {pg_admin_url()} ({why}); set LDN_TEST_DATABASE_URL to a "
-           "server the tests may create databases on to run these")  # fmt: skip
+    msg = (
+        f"PostgreSQL not reachable at {pg_admin_url()} ({why}); set LDN_TEST_DATABASE_URL to a "
+        "server the tests may create databases on to run these"
+    )
     if os.environ.get("LDN_REQUIRE_POSTGRES") == "1":
         pytest.fail(msg + " [LDN_REQUIRE_POSTGRES=1: PostgreSQL runs are required]")
     pytest.skip(msg)

@@ -39,11 +39,22 @@ def build_world(clinic: Clinic) -> World:
     other_clinic = accounts.create_clinic(clinic, SYSTEM, name="Other Clinic")
     oc = int(other_clinic["id"])
     doc2 = accounts.create_user(
-        clinic, SYSTEM, clinic_id=oc, email="doc@other.example", password=PASSWORD, role="clinician",
+        clinic,
+        SYSTEM,
+        clinic_id=oc,
+        email="doc@other.example",
+        password=PASSWORD,
+        role="clinician",
         display_name="Dr Other Clinic",
-    )  # fmt: skip
-    rec = {"id": "other-1", "display_name": "Olga (other clinic)", "age_years": 50, "sex": "female",
-           "conditions": [{"code": "fibromyalgia"}], "pain": {"duration_months": 24}}  # fmt: skip
+    )
+    rec = {
+        "id": "other-1",
+        "display_name": "Olga (other clinic)",
+        "age_years": 50,
+        "sex": "female",
+        "conditions": [{"code": "fibromyalgia"}],
+        "pain": {"duration_months": 24},
+    }
     foreign = int(
         patients.create_patient(clinic, Actor(int(doc2["id"]), "clinician", oc), record=rec)["id"]
     )

@@ -68,13 +68,24 @@ def test_clinic_path_screen_plan_prescribe_compound_log(world: World) -> None:
     assert batch.json()["beyond_use_date"] > "2026-11-25" and "microcrystalline" in str(
         batch.json()["worksheet"]
     )
-    user = c.post("/api/v1/users", headers=world.as_("admin"),
-                  json={"email": "new-fm@example.org", "password": PASSWORD, "role": "patient", "patient_id": pid})  # fmt: skip
+    user = c.post(
+        "/api/v1/users",
+        headers=world.as_("admin"),
+        json={
+            "email": "new-fm@example.org",
+            "password": PASSWORD,
+            "role": "patient",
+            "patient_id": pid,
+        },
+    )
     assert user.status_code == 201, user.text
     me = login(c, "new-fm@example.org")
     for day in ("2026-11-22", "2026-11-23", "2026-11-24"):
-        r = c.post(f"/api/v1/patients/{pid}/diary", headers={**me, "Idempotency-Key": f"k-{day}"},
-                   json={"date": day, "pain_avg": 5.5, "dose_mg": 1.5, "side_effects": ["vivid_dreams"]})  # fmt: skip
+        r = c.post(
+            f"/api/v1/patients/{pid}/diary",
+            headers={**me, "Idempotency-Key": f"k-{day}"},
+            json={"date": day, "pain_avg": 5.5, "dose_mg": 1.5, "side_effects": ["vivid_dreams"]},
+        )
         assert r.status_code == 201, r.text
     entries = c.get(f"/api/v1/patients/{pid}/diary", headers=me).json()
     assert entries["total"] == 3 and [e["date"] for e in entries["items"]] == [
@@ -137,8 +148,11 @@ def test_a_retried_diary_post_stores_one_entry(world: World) -> None:
     )
     assert first.status_code == 201 and again.status_code == 200
     assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
-    other = c.post(f"/api/v1/patients/{pid}/diary", headers={**h, "Idempotency-Key": "phone-1"},
-                   json={**entry, "pain_avg": 4})  # fmt: skip
+    other = c.post(
+        f"/api/v1/patients/{pid}/diary",
+        headers={**h, "Idempotency-Key": "phone-1"},
+        json={**entry, "pain_avg": 4},
+    )
     assert other.status_code == 409 and "Idempotency-Key" in other.json()["detail"]
 
 
@@ -239,11 +253,17 @@ def test_sealed_allocation_only_for_the_pharmacist_until_reveal(world: World) ->
     doc = world.as_("clinician")
     early = c.post(f"/api/v1/trials/{tid}/reveal", headers=doc, json={"confirm": True})
     assert early.status_code == 409 and "early" in early.json()["detail"]
-    unconfirmed = c.post(f"/api/v1/trials/{tid}/reveal", headers=doc,
-                         json={"early_stop_reason": "patient moved away"})  # fmt: skip
+    unconfirmed = c.post(
+        f"/api/v1/trials/{tid}/reveal",
+        headers=doc,
+        json={"early_stop_reason": "patient moved away"},
+    )
     assert unconfirmed.status_code == 409 and "cannot be undone" in unconfirmed.json()["detail"]
-    revealed = c.post(f"/api/v1/trials/{tid}/reveal", headers=doc,
-                      json={"confirm": True, "early_stop_reason": "patient moved away"}).json()  # fmt: skip
+    revealed = c.post(
+        f"/api/v1/trials/{tid}/reveal",
+        headers=doc,
+        json={"confirm": True, "early_stop_reason": "patient moved away"},
+    ).json()
     assert revealed["allocation"] == sealed["allocation"]
 
 

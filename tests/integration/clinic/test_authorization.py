@@ -176,9 +176,15 @@ def test_every_endpoint_has_a_row(world: tuple[World, Any]) -> None:
 
 def test_authorization_matrix(world: tuple[World, dict[int, dict[str, int]]]) -> None:
     w, res = world
-    throwaway = w.client.post("/api/v1/users", headers=w.as_("admin"),
-                              json={"email": "throwaway@demo.example", "password": "a-long-enough-password",
-                                    "role": "pharmacist"}).json()["id"]  # fmt: skip
+    throwaway = w.client.post(
+        "/api/v1/users",
+        headers=w.as_("admin"),
+        json={
+            "email": "throwaway@demo.example",
+            "password": "a-long-enough-password",
+            "role": "pharmacist",
+        },
+    ).json()["id"]
     failures = []
     n = itertools.count()
     scopes = {"own": w.own, "other": w.other, "foreign": w.foreign}
@@ -222,8 +228,11 @@ def test_a_notification_is_read_only_by_its_recipient(
 ) -> None:
     """A patient's new side effect notifies the clinician; nobody else can open or mark it."""
     w, _ = world
-    r = w.client.post(f"/api/v1/patients/{w.own}/diary", headers=w.as_("patient"),
-                      json={"date": "2026-11-24", "pain_avg": 5, "side_effects": ["nausea"]})  # fmt: skip
+    r = w.client.post(
+        f"/api/v1/patients/{w.own}/diary",
+        headers=w.as_("patient"),
+        json={"date": "2026-11-24", "pain_avg": 5, "side_effects": ["nausea"]},
+    )
     assert r.status_code == 201, r.text
     mine = w.client.get("/api/v1/notifications", headers=w.as_("clinician")).json()
     ids = [n["id"] for n in mine["items"]]

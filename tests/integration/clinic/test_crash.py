@@ -26,8 +26,12 @@ def _start(clinic: Clinic, port: int, tmp_path: Path) -> subprocess.Popen[bytes]
     env = {**os.environ, "LDN_DATABASE_URL": s.resolved_database_url, "LDN_SECRET_KEY": s.secret_key,
            "LDN_DATA_DIR": str(tmp_path), "LDN_ARGON2_TIME_COST": "1", "LDN_ARGON2_MEMORY_KIB": "64",
            "LDN_ARGON2_PARALLELISM": "1", "LDN_LOG_LEVEL": "WARNING"}  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "ldn", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ldn", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -46,8 +50,10 @@ def test_sigkill_during_concurrent_diary_writes_loses_no_acknowledged_write(
     port = free_port()
     server = _start(clinic, port, tmp_path)
     base = f"http://127.0.0.1:{port}/api/v1"
-    token = httpx.post(f"{base}/auth/token", json={"email": "clinician@demo.ldn.example",
-                                                   "password": demo.DEMO_PASSWORD}).json()["access_token"]  # fmt: skip
+    token = httpx.post(
+        f"{base}/auth/token",
+        json={"email": "clinician@demo.ldn.example", "password": demo.DEMO_PASSWORD},
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     acked: list[tuple[int, str]] = []
     lock = threading.Lock()
@@ -59,8 +65,11 @@ def test_sigkill_during_concurrent_diary_writes_loses_no_acknowledged_write(
         with httpx.Client(timeout=5) as client:
             while not stop.is_set():
                 try:
-                    r = client.post(f"{base}/patients/{patient}/diary", headers={**headers, "Idempotency-Key": f"w{worker}-{day}"},
-                                    json={"date": day.isoformat(), "pain_avg": 4.5})  # fmt: skip
+                    r = client.post(
+                        f"{base}/patients/{patient}/diary",
+                        headers={**headers, "Idempotency-Key": f"w{worker}-{day}"},
+                        json={"date": day.isoformat(), "pain_avg": 4.5},
+                    )
                 except httpx.HTTPError:
                     return  # the server is gone
                 if r.status_code == 201:

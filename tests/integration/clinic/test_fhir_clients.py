@@ -49,8 +49,16 @@ def served(clinic: Clinic) -> Iterator[Served]:
     world = build_world(clinic)
     app = create_app(clinic.settings, clinic=clinic)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none",
-                            http="h11", access_log=False)  # fmt: skip
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+        http="h11",
+        access_log=False,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="ldn-fhir-test-server", daemon=True)
     thread.start()
@@ -88,8 +96,9 @@ def test_fhirpy_imports_a_us_core_export_and_reads_it_back(served: Served) -> No
     again = client.execute(
         "$import-patient", method="post", data=_fixture("us-core-maria-lopez.json")
     )
-    assert {p["name"]: p for p in again["parameter"]}["message"]["valueString"].endswith("(matched on MRN "
-                                                                                       "http://hospital.example.org/mrn|4471-0093)")  # fmt: skip
+    assert {p["name"]: p for p in again["parameter"]}["message"]["valueString"].endswith(
+        "(matched on MRN http://hospital.example.org/mrn|4471-0093)"
+    )
     found = (
         client.resources("Patient")
         .search(identifier="http://hospital.example.org/mrn|4471-0093")
@@ -132,8 +141,12 @@ def test_fhirpy_conditional_read_and_strict_handling(served: Served) -> None:
     before = condition.serialize()
     condition.refresh()  # fhirpy sends If-None-Match with the versionId: 304 keeps the resource as is
     assert condition.serialize() == before
-    data, status = client._do_request("get", f"Condition/{condition.id}", extra_headers={"If-None-Match": 'W/"other"'},
-                                      returning_status=True)  # fmt: skip
+    data, status = client._do_request(
+        "get",
+        f"Condition/{condition.id}",
+        extra_headers={"If-None-Match": 'W/"other"'},
+        returning_status=True,
+    )
     assert status == 200 and data["id"] == condition.id
     strict = fhirpy.SyncFHIRClient(
         served.base, authorization=served.auth(), extra_headers={"Prefer": "handling=strict"}

@@ -42,15 +42,34 @@ def _post(world: World, body: dict[str, Any], role: str = "clinician") -> Any:
     return world.client.post(IMPORT, headers=world.as_(role), json=body)
 
 
-def _minimal(family: str, *, pid: str | None = None, birth: str = "1975-03-04", sex: str = "female",
-             mrn: tuple[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
-    patient: dict[str, Any] = {"resourceType": "Patient", "gender": sex, "birthDate": birth,
-                               "name": [{"family": family, "given": ["Ann"]}]}  # fmt: skip
+def _minimal(
+    family: str,
+    *,
+    pid: str | None = None,
+    birth: str = "1975-03-04",
+    sex: str = "female",
+    mrn: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    patient: dict[str, Any] = {
+        "resourceType": "Patient",
+        "gender": sex,
+        "birthDate": birth,
+        "name": [{"family": family, "given": ["Ann"]}],
+    }
     if pid:
         patient["id"] = pid
     if mrn:
-        patient["identifier"] = [{"system": mrn[0], "value": mrn[1],
-                                  "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}}]  # fmt: skip
+        patient["identifier"] = [
+            {
+                "system": mrn[0],
+                "value": mrn[1],
+                "type": {
+                    "coding": [
+                        {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}
+                    ]
+                },
+            }
+        ]
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}]}
 
 
@@ -73,8 +92,10 @@ def test_the_same_export_twice_updates_the_patient_matched_on_the_mrn(world: Wor
         and q["recordVersion"]["valueInteger"] == 2
     )
     assert q["outcome"]["valueCode"] == "updated"
-    assert q["message"]["valueString"] == (f"updated patient {pid.split('/')[1]} (matched on MRN "
-                                           "http://hospital.example.org/mrn|4471-0093)")  # fmt: skip
+    assert q["message"]["valueString"] == (
+        f"updated patient {pid.split('/')[1]} (matched on MRN "
+        "http://hospital.example.org/mrn|4471-0093)"
+    )
     patient = world.client.get(f"/fhir/R4/{pid}", headers=world.as_("clinician")).json()
     assert patient["birthDate"] == "1980-05-01"
     assert {"system": "http://hospital.example.org/mrn", "value": "4471-0093"}.items() <= patient[
@@ -141,8 +162,13 @@ def test_a_demographic_match_is_proposed_and_a_clinician_confirms(world: World) 
     assert maybe.status_code == 409 and maybe.json()["resourceType"] == "OperationOutcome"
     text = maybe.json()["issue"][0]["diagnostics"]
     assert text.startswith(f"possible match: {pid}") and "confirm" in text and "mode=create" in text
-    confirm = {"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": other_ehr},
-                                                          {"name": "patient", "valueReference": {"reference": pid}}]}  # fmt: skip
+    confirm = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "bundle", "resource": other_ehr},
+            {"name": "patient", "valueReference": {"reference": pid}},
+        ],
+    }
     ok = _post(world, confirm)
     assert ok.status_code == 200, ok.text
     assert _params(ok)["matchedOn"]["valueString"].startswith("confirmed by the clinician")
@@ -167,8 +193,13 @@ def test_a_demographic_match_is_proposed_and_a_clinician_confirms(world: World) 
 def test_a_clinician_may_create_a_new_patient_instead(world: World) -> None:
     _post(world, _minimal("Evans"))
     assert _post(world, _minimal("Evans")).status_code == 409
-    body = {"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": _minimal("Evans")},
-                                                       {"name": "mode", "valueCode": "create"}]}  # fmt: skip
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "bundle", "resource": _minimal("Evans")},
+            {"name": "mode", "valueCode": "create"},
+        ],
+    }
     r = _post(world, body)
     assert r.status_code == 201 and _params(r)["outcome"]["valueCode"] == "created"
 
@@ -196,8 +227,13 @@ def test_matching_stays_inside_the_clinic(world: World) -> None:
     other = login(world.client, "doc@other.example")
     theirs = world.client.post(IMPORT, headers=other, json=copy.deepcopy(body))
     assert theirs.status_code == 201 and _params(theirs)["patient"] != _params(ours)["patient"]
-    confirm = {"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": body},
-                                                          {"name": "patient", "valueReference": {"reference": f"Patient/{world.foreign}"}}]}  # fmt: skip
+    confirm = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "bundle", "resource": body},
+            {"name": "patient", "valueReference": {"reference": f"Patient/{world.foreign}"}},
+        ],
+    }
     assert _post(world, confirm).status_code == 404
     assert _post(world, body, role="patient").status_code == 403
 

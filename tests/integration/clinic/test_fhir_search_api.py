@@ -45,8 +45,15 @@ def test_the_capability_statement_declares_the_search_parameters(world: World) -
     get_fhir_model_class("CapabilityStatement").model_validate(cap)
     by_type = {r["type"]: r for r in cap["rest"][0]["resource"]}
     obs = {p["name"]: p["type"] for p in by_type["Observation"]["searchParam"]}
-    assert obs == {"_id": "token", "patient": "reference", "subject": "reference", "code": "token",
-                   "category": "token", "status": "token", "date": "date"}  # fmt: skip
+    assert obs == {
+        "_id": "token",
+        "patient": "reference",
+        "subject": "reference",
+        "code": "token",
+        "category": "token",
+        "status": "token",
+        "date": "date",
+    }
     assert {"identifier", "birthdate", "family"} <= {
         p["name"] for p in by_type["Patient"]["searchParam"]
     }
@@ -200,10 +207,12 @@ def test_conditional_read_with_etags_and_dates(world: World) -> None:
 
 
 def test_only_json_is_served(world: World) -> None:
-    for url, headers in ((f"/fhir/R4/Patient/{world.own}?_format=xml", {}),
-                         (f"/fhir/R4/Patient/{world.own}?_format=application/fhir+xml", {}),
-                         (f"/fhir/R4/Patient/{world.own}", {"Accept": "application/fhir+xml"}),
-                         ("/fhir/R4/metadata?_format=xml", {})):  # fmt: skip
+    for url, headers in (
+        (f"/fhir/R4/Patient/{world.own}?_format=xml", {}),
+        (f"/fhir/R4/Patient/{world.own}?_format=application/fhir+xml", {}),
+        (f"/fhir/R4/Patient/{world.own}", {"Accept": "application/fhir+xml"}),
+        ("/fhir/R4/metadata?_format=xml", {}),
+    ):
         r = _get(world, url, **headers)
         assert r.status_code == 406 and r.json()["resourceType"] == "OperationOutcome", url
     assert _get(world, f"/fhir/R4/Patient/{world.own}?_format=json").status_code == 200
@@ -218,23 +227,38 @@ def test_only_json_is_served(world: World) -> None:
 def test_post_search_and_post_everything(world: World) -> None:
     h = world.as_("clinician")
     got = _get(world, f"/fhir/R4/Observation?patient={world.own}&code={LOINC_PAIN}&_count=5").json()
-    posted = world.client.post("/fhir/R4/Observation/_search", headers=h,
-                               data={"patient": str(world.own), "code": LOINC_PAIN, "_count": "5"}).json()  # fmt: skip
+    posted = world.client.post(
+        "/fhir/R4/Observation/_search",
+        headers=h,
+        data={"patient": str(world.own), "code": LOINC_PAIN, "_count": "5"},
+    ).json()
     assert posted["total"] == got["total"] and [e["resource"]["id"] for e in posted["entry"]] == [
         e["resource"]["id"] for e in got["entry"]
     ]
     everything = _get(world, f"/fhir/R4/Patient/{world.own}/$everything").json()
     post = world.client.post(f"/fhir/R4/Patient/{world.own}/$everything", headers=h).json()
     assert post["total"] == everything["total"] == len(everything["entry"])
-    typed = world.client.post(f"/fhir/R4/Patient/{world.own}/$everything", headers=h,
-                              json={"resourceType": "Parameters", "parameter": [{"name": "_type", "valueString": "Condition"}]}).json()  # fmt: skip
+    typed = world.client.post(
+        f"/fhir/R4/Patient/{world.own}/$everything",
+        headers=h,
+        json={
+            "resourceType": "Parameters",
+            "parameter": [{"name": "_type", "valueString": "Condition"}],
+        },
+    ).json()
     assert {e["resource"]["resourceType"] for e in typed["entry"]} == {"Condition"}
     other = world.client.post(
         f"/fhir/R4/Patient/{world.other}/$everything", headers=world.as_("patient")
     )
     assert other.status_code == 404
-    assert world.client.post("/fhir/R4/Observation/_search", headers=world.as_("patient"),
-                             data={"patient": str(world.other)}).status_code == 404  # fmt: skip
+    assert (
+        world.client.post(
+            "/fhir/R4/Observation/_search",
+            headers=world.as_("patient"),
+            data={"patient": str(world.other)},
+        ).status_code
+        == 404
+    )
 
 
 def test_logical_ids_keep_their_meaning_across_record_edits(world: World) -> None:

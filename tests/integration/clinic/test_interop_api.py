@@ -156,8 +156,12 @@ def _jwt(audience: str, *, alg: str = "ES384", jti: str | None = None, exp_in: i
 
 
 def _hook(service: str, prefetch: dict[str, Any], **context: Any) -> dict[str, Any]:
-    return {"hookInstance": str(uuid.uuid4()), "hook": {"ldn-candidacy": "patient-view", "ldn-order-sign": "order-sign"}[service],
-            "context": {"userId": "Practitioner/1", "patientId": "ex-1", **context}, "prefetch": prefetch}  # fmt: skip
+    return {
+        "hookInstance": str(uuid.uuid4()),
+        "hook": {"ldn-candidacy": "patient-view", "ldn-order-sign": "order-sign"}[service],
+        "context": {"userId": "Practitioner/1", "patientId": "ex-1", **context},
+        "prefetch": prefetch,
+    }
 
 
 def _prefetch(name: str) -> dict[str, Any]:

@@ -37,8 +37,15 @@ def test_api_opioid_brand_holds_the_start_and_unknown_goes_to_review_until_answe
 ) -> None:
     c, doc = world.client, world.as_("clinician")
     yesterday = (world.clinic.today() - timedelta(days=1)).isoformat()
-    pid = c.post("/api/v1/patients", headers=doc,
-                 json={"record": _record("m-1", {"name": "Norco 10/325", "status": "stopped", "last_dose": yesterday})}).json()["id"]  # fmt: skip
+    pid = c.post(
+        "/api/v1/patients",
+        headers=doc,
+        json={
+            "record": _record(
+                "m-1", {"name": "Norco 10/325", "status": "stopped", "last_dose": yesterday}
+            )
+        },
+    ).json()["id"]
     assert (
         c.post(f"/api/v1/patients/{pid}/screenings", headers=doc).json()["verdict"]
         == "do_not_start_yet"
@@ -93,13 +100,19 @@ def test_web_form_shows_what_it_read_and_takes_the_clinicians_answer(world: Worl
     assert "oxycodone" in match.text and "contains an opioid" in match.text
     unknown = c.get("/clinic/medicines/lookup", params={"medications[0].name": "Zorvexa"})
     assert "Not recognised" in unknown.text
-    pid = world.client.post("/api/v1/patients", headers=world.as_("clinician"),
-                            json={"record": _record("w-1", {"name": "Zorvexa 20 mg"})}).json()["id"]  # fmt: skip
+    pid = world.client.post(
+        "/api/v1/patients",
+        headers=world.as_("clinician"),
+        json={"record": _record("w-1", {"name": "Zorvexa 20 mg"})},
+    ).json()["id"]
     dash = c.get(f"/clinic/patients/{pid}")
     assert "cannot identify" in dash.text and "Zorvexa" in dash.text
     csrf = dash.text.split('name="csrf" value="')[1].split('"')[0]
-    r = c.post(f"/clinic/patients/{pid}/medications/2/review", data={"csrf": csrf, "contains_opioid": "yes"},
-               follow_redirects=False)  # fmt: skip
+    r = c.post(
+        f"/clinic/patients/{pid}/medications/2/review",
+        data={"csrf": csrf, "contains_opioid": "yes"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     dash = c.get(f"/clinic/patients/{pid}")
     assert (

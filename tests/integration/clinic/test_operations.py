@@ -117,12 +117,32 @@ def test_operator_commands(clinic: Clinic, cli: Any, monkeypatch: pytest.MonkeyP
     assert code == 0 and '"name": "Riverside Pain Clinic"' in out
     cid = json.loads(out)["id"]
     monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
-    code, out, err = cli("users", "create", "doc@riverside.example", "--role", "clinician", "--clinic", str(cid),
-                         "--password-stdin", "--database-url", url)  # fmt: skip
+    code, out, err = cli(
+        "users",
+        "create",
+        "doc@riverside.example",
+        "--role",
+        "clinician",
+        "--clinic",
+        str(cid),
+        "--password-stdin",
+        "--database-url",
+        url,
+    )
     assert code == 0 and "clinician" in out, err
     monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
-    code, _, err = cli("users", "create", "x@riverside.example", "--role", "clinician", "--clinic", str(cid),
-                       "--password-stdin", "--database-url", url)  # fmt: skip
+    code, _, err = cli(
+        "users",
+        "create",
+        "x@riverside.example",
+        "--role",
+        "clinician",
+        "--clinic",
+        str(cid),
+        "--password-stdin",
+        "--database-url",
+        url,
+    )
     assert code == 2 and "password" in err and "Traceback" not in err
     code, _, err = cli("clinic", "create", "Riverside Pain Clinic", "--database-url", url)
     assert code == 2 and "exists" in err

@@ -58,8 +58,18 @@ def _diary(clinic: Clinic, pid: int, days: dict[date, dict[str, Any]]) -> None:
     with clinic.db.transaction() as s:
         for d, extra in sorted(days.items()):
             data = DiaryEntry.model_validate({"date": d, **extra}).model_dump(mode="json")
-            s.add(DiaryRow(patient_id=pid, day=d, data=data, idempotency_key=None, request_sha256="0" * 64,
-                           version=1, created_at=NOW, updated_at=NOW))  # fmt: skip
+            s.add(
+                DiaryRow(
+                    patient_id=pid,
+                    day=d,
+                    data=data,
+                    idempotency_key=None,
+                    request_sha256="0" * 64,
+                    version=1,
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
 
 
 def _span(start: date, end: date, **fields: Any) -> dict[date, dict[str, Any]]:
@@ -67,8 +77,12 @@ def _span(start: date, end: date, **fields: Any) -> dict[date, dict[str, Any]]:
 
 
 def _plan(clinic: Clinic, doc: Actor, pid: int, start: date) -> dict[str, Any]:
-    return plans.create_plan(clinic, doc, pid, options={"schedule": "common", "form": "capsule",
-                                                        "start": start, "allow_past": True})  # fmt: skip
+    return plans.create_plan(
+        clinic,
+        doc,
+        pid,
+        options={"schedule": "common", "form": "capsule", "start": start, "allow_past": True},
+    )
 
 
 def _trial(
@@ -86,7 +100,7 @@ def _trial(
                 "pain_avg": pain + (0.5 if i % 3 == 0 else -0.5 if i % 3 == 1 else 0.0),
                 "bottle": p.bottle,
             }
-    _diary(clinic, pid, days)  # fmt: skip
+    _diary(clinic, pid, days)
 
 
 def build(clinic: Clinic) -> OutcomeWorld:
@@ -94,8 +108,17 @@ def build(clinic: Clinic) -> OutcomeWorld:
     emails = {r: f"{r}@outcomes.example" for r in ("clinician", "admin", "pharmacist", "patient")}
     uid = {}
     for role in ("clinician", "admin", "pharmacist"):
-        uid[role] = int(accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=emails[role], password=PASSWORD,
-                                             role=role, display_name=f"Staff {role}")["id"])  # fmt: skip
+        uid[role] = int(
+            accounts.create_user(
+                clinic,
+                SYSTEM,
+                clinic_id=cid,
+                email=emails[role],
+                password=PASSWORD,
+                role=role,
+                display_name=f"Staff {role}",
+            )["id"]
+        )
     doc = Actor(uid["clinician"], "clinician", cid)
     base = yaml.safe_load((PATIENTS / "fibromyalgia.yaml").read_text(encoding="utf-8"))
     ids = {}
@@ -108,27 +131,64 @@ def build(clinic: Clinic) -> OutcomeWorld:
             "conditions": [{"code": code}],
         }
         ids[name] = int(create_patient(clinic, doc, record=rec)["id"])
-        screenings.run_screening(clinic, doc, ids[name])  # fmt: skip
+        screenings.run_screening(clinic, doc, ids[name])
     d = lambda n: T - timedelta(days=n)  # noqa: E731
     _plan(clinic, doc, ids["Ada"], d(150))
-    _diary(clinic, ids["Ada"], _span(d(164), d(151), pain_avg=6) | _span(d(150), d(130), pain_avg=6, dose_mg=1.5)
-           | _span(d(129), d(10), pain_avg=2.5, dose_mg=4.5) | _span(d(140), d(136), pain_avg=6, side_effects=["vivid_dreams"]))  # fmt: skip
+    _diary(
+        clinic,
+        ids["Ada"],
+        _span(d(164), d(151), pain_avg=6)
+        | _span(d(150), d(130), pain_avg=6, dose_mg=1.5)
+        | _span(d(129), d(10), pain_avg=2.5, dose_mg=4.5)
+        | _span(d(140), d(136), pain_avg=6, side_effects=["vivid_dreams"]),
+    )
     ben = _plan(clinic, doc, ids["Ben"], d(150))
-    _diary(clinic, ids["Ben"], _span(d(164), d(151), pain_avg=6) | _span(d(150), d(50), pain_avg=5.5, side_effects=["tiredness"]))  # fmt: skip
+    _diary(
+        clinic,
+        ids["Ben"],
+        _span(d(164), d(151), pain_avg=6)
+        | _span(d(150), d(50), pain_avg=5.5, side_effects=["tiredness"]),
+    )
     plans.stop_plan(
         clinic, doc, ids["Ben"], reason="no_benefit", on=d(50), if_version=int(ben["version"])
     )
     cleo = _plan(clinic, doc, ids["Cleo"], d(100))
-    _diary(clinic, ids["Cleo"], _span(d(114), d(101), pain_avg=7) | _span(d(100), d(80), pain_avg=7, side_effects=["nausea"]))  # fmt: skip
-    plans.stop_plan(clinic, doc, ids["Cleo"], reason="side_effects", note="nausea", on=d(80),
-                    if_version=int(cleo["version"]))  # fmt: skip
+    _diary(
+        clinic,
+        ids["Cleo"],
+        _span(d(114), d(101), pain_avg=7)
+        | _span(d(100), d(80), pain_avg=7, side_effects=["nausea"]),
+    )
+    plans.stop_plan(
+        clinic,
+        doc,
+        ids["Cleo"],
+        reason="side_effects",
+        note="nausea",
+        on=d(80),
+        if_version=int(cleo["version"]),
+    )
     _plan(clinic, doc, ids["Dan"], d(30))
-    _diary(clinic, ids["Dan"], _span(d(44), d(31), pain_avg=6) | _span(d(30), d(21), pain_avg=6) | _span(d(20), d(1), pain_avg=3))  # fmt: skip
+    _diary(
+        clinic,
+        ids["Dan"],
+        _span(d(44), d(31), pain_avg=6)
+        | _span(d(30), d(21), pain_avg=6)
+        | _span(d(20), d(1), pain_avg=3),
+    )
     _trial(clinic, doc, ids["Fay"], seed=11, ldn_nrs=4.0, placebo_nrs=6.0)
     _trial(clinic, doc, ids["Gus"], seed=12, ldn_nrs=5.0, placebo_nrs=5.0)
     _plan(clinic, doc, ids["Hal"], d(120))
-    pat = accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=emails["patient"], password=PASSWORD,
-                               role="patient", display_name="Dan", patient_id=ids["Dan"])  # fmt: skip
+    pat = accounts.create_user(
+        clinic,
+        SYSTEM,
+        clinic_id=cid,
+        email=emails["patient"],
+        password=PASSWORD,
+        role="patient",
+        display_name="Dan",
+        patient_id=ids["Dan"],
+    )
     assert pat["role"] == "patient"
     from ldn.asgi import create_app
 
@@ -155,8 +215,17 @@ def test_api_figures_rest_on_what_the_clinic_recorded(world: OutcomeWorld) -> No
     assert report["as_of"] == T.isoformat() and report["patients"] == 8 and report["limits"]
     assert [s["condition"] for s in report["conditions"]] == ["fibromyalgia", "chronic_migraine"]
     f = _fibro(report)
-    assert {k: f["counts"][k] for k in ("patients", "screened", "started", "reached_assessment", "still_on", "stopped")} == {
-        "patients": 7, "screened": 7, "started": 6, "reached_assessment": 2, "still_on": 4, "stopped": 2}  # fmt: skip
+    assert {
+        k: f["counts"][k]
+        for k in ("patients", "screened", "started", "reached_assessment", "still_on", "stopped")
+    } == {
+        "patients": 7,
+        "screened": 7,
+        "started": 6,
+        "reached_assessment": 2,
+        "still_on": 4,
+        "stopped": 2,
+    }
     # Ada (>= 50%) and Ben (8%) assessable; counting every due patient adds Cleo (stopped early)
     assert (f["responders_30"]["k"], f["responders_30"]["n"]) == (1, 2)
     assert (f["responders_50"]["k"], f["responders_50"]["n"]) == (1, 2)
@@ -253,8 +322,11 @@ def test_a_clinician_records_a_stop_from_the_patient_page_and_the_api(world: Out
         data={"csrf": csrf[1], "reason": "other", "version": version[1]},
     )
     assert bad.status_code == 422 and "say why" in bad.text
-    ok = c.post(f"/clinic/patients/{dan}/plan/stop", follow_redirects=False,
-                data={"csrf": csrf[1], "reason": "cost", "note": "cannot afford it", "version": version[1]})  # fmt: skip
+    ok = c.post(
+        f"/clinic/patients/{dan}/plan/stop",
+        follow_redirects=False,
+        data={"csrf": csrf[1], "reason": "cost", "note": "cannot afford it", "version": version[1]},
+    )
     assert ok.status_code == 303
     h = login(c, world.emails["clinician"])
     f = _fibro(c.get("/api/v1/outcomes", headers=h).json())
@@ -282,8 +354,11 @@ def test_a_clinician_records_a_stop_from_the_patient_page_and_the_api(world: Out
         ).status_code
         == 403
     )
-    r = c.post(f"/api/v1/patients/{hal}/plan/stop", headers={**h, "If-Match": etag},
-               json={"reason": "improved", "on": (T - timedelta(days=3)).isoformat()})  # fmt: skip
+    r = c.post(
+        f"/api/v1/patients/{hal}/plan/stop",
+        headers={**h, "If-Match": etag},
+        json={"reason": "improved", "on": (T - timedelta(days=3)).isoformat()},
+    )
     assert (
         r.status_code == 200
         and r.json()["status"] == "stopped"
@@ -303,8 +378,17 @@ def test_cli_report_prints_tables_with_sentences_and_json(world: OutcomeWorld, c
         and "self-selected" in out
     )
     assert "Outcomeson" not in out
-    code, out, _ = cli("clinic", "report", "--clinic", str(world.cid), "--condition", "fibromyalgia",
-                       "--database-url", url, "--json")  # fmt: skip
+    code, out, _ = cli(
+        "clinic",
+        "report",
+        "--clinic",
+        str(world.cid),
+        "--condition",
+        "fibromyalgia",
+        "--database-url",
+        url,
+        "--json",
+    )
     assert code == 0 and _fibro(json.loads(out))["counts"]["started"] == 6
     code, _, err = cli(
         "clinic", "report", "--clinic", str(world.cid), "--condition", "gout", "--database-url", url

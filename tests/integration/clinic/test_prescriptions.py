@@ -99,14 +99,20 @@ def test_concurrent_sends_make_one_prescription(world: World) -> None:
 
 
 def test_prescription_fields_and_licence_from_settings(clinic: Clinic) -> None:
-    settings = clinic.settings.model_copy(update={
-        "prescriber_licences": {"clinician@demo.ldn.example": "MD-4711"},
-        "pharmacy_name": "Main Street Compounding", "pharmacy_phone": "+1 555 0100"})  # fmt: skip
+    settings = clinic.settings.model_copy(
+        update={
+            "prescriber_licences": {"clinician@demo.ldn.example": "MD-4711"},
+            "pharmacy_name": "Main Street Compounding",
+            "pharmacy_phone": "+1 555 0100",
+        }
+    )
     clinic.settings = settings
     w = build_world(clinic)
     with w.client:
         pid = _patient(w, "rx-lic")
-        rx = w.client.post(f"/api/v1/patients/{pid}/prescriptions", headers=w.as_("clinician"), json={}).json()  # fmt: skip
+        rx = w.client.post(
+            f"/api/v1/patients/{pid}/prescriptions", headers=w.as_("clinician"), json={}
+        ).json()
         d = rx["document"]
         assert d["prescriber"] == {
             "name": "Dr Demo Clinician",
@@ -122,7 +128,11 @@ def test_prescription_fields_and_licence_from_settings(clinic: Clinic) -> None:
             == "Take 1 x 1.5 mg capsule (1.5 mg) by mouth once daily at bedtime"
         )
         assert "Licence no.: MD-4711" in rx["text"] and "Date of birth" in rx["text"]
-        b = w.client.post(f"/api/v1/prescriptions/{rx['id']}/batches", headers=w.as_("pharmacist"), json={"lot": "L-1"})  # fmt: skip
+        b = w.client.post(
+            f"/api/v1/prescriptions/{rx['id']}/batches",
+            headers=w.as_("pharmacist"),
+            json={"lot": "L-1"},
+        )
         label = b.json()["label"]
         assert (
             label["pharmacy"] == "Main Street Compounding"
@@ -171,15 +181,29 @@ def test_status_per_strength_counts_from_the_rx_void_check_dispense(world: World
             "detail"
         ]
     )
-    accounts.create_user(world.clinic, SYSTEM, clinic_id=1, email="ph2@demo.ldn.example", password=PASSWORD,
-                         role="pharmacist", display_name="Second Pharmacist")  # fmt: skip
+    accounts.create_user(
+        world.clinic,
+        SYSTEM,
+        clinic_id=1,
+        email="ph2@demo.ldn.example",
+        password=PASSWORD,
+        role="pharmacist",
+        display_name="Second Pharmacist",
+    )
     ph2 = login(c, "ph2@demo.ldn.example")
     ok = c.post(f"{url}/batches/{b1.json()['id']}/verification", headers=ph2)
     assert ok.status_code == 200 and ok.json()["verification"]["by_name"] == "Second Pharmacist"
 
     done = c.post(f"{url}/dispense", headers=ph)
     assert done.status_code == 200 and done.json()["status"] == "dispensed"
-    assert [h["status"] for h in done.json()["history"]] == ["issued", "compounding", "ready", "compounding", "ready", "dispensed"]  # fmt: skip
+    assert [h["status"] for h in done.json()["history"]] == [
+        "issued",
+        "compounding",
+        "ready",
+        "compounding",
+        "ready",
+        "dispensed",
+    ]
     assert _problem(
         c.post(f"{url}/batches", headers=ph, json={"lot": "late"}), 409
     )  # every fill dispensed
@@ -214,8 +238,14 @@ def test_liquid_refills_and_cancel_with_a_reason(world: World) -> None:
 
 def test_a_clinician_without_a_name_cannot_sign(world: World) -> None:
     c = world.client
-    accounts.create_user(world.clinic, SYSTEM, clinic_id=1, email="noname@demo.ldn.example",
-                         password=PASSWORD, role="clinician")  # fmt: skip
+    accounts.create_user(
+        world.clinic,
+        SYSTEM,
+        clinic_id=1,
+        email="noname@demo.ldn.example",
+        password=PASSWORD,
+        role="clinician",
+    )
     h = login(c, "noname@demo.ldn.example")
     pid = _patient(world, "rx-4")
     r = c.post(f"/api/v1/patients/{pid}/prescriptions", headers=h, json={})
@@ -282,7 +312,9 @@ def test_web_pharmacist_sees_the_worksheet_before_recording(world: World) -> Non
     from ldn.asgi import create_app as create_web_app
 
     pid = _patient(world, "rx-ph")
-    rx = world.client.post(f"/api/v1/patients/{pid}/prescriptions", headers=world.as_("clinician"), json={}).json()  # fmt: skip
+    rx = world.client.post(
+        f"/api/v1/patients/{pid}/prescriptions", headers=world.as_("clinician"), json={}
+    ).json()
     ph = TestClient(create_web_app(world.clinic.settings, clinic=world.clinic))
     _web_login(ph, "pharmacist@demo.ldn.example")
     page = ph.get(f"/pharmacy/rx/{rx['id']}")
@@ -294,12 +326,17 @@ def test_web_pharmacist_sees_the_worksheet_before_recording(world: World) -> Non
         data={"csrf": csrf, "lot": "", "strength_mg": "1.5", "count": "12"},
     )
     assert bad.status_code == 422 and 'id="lot-error"' in bad.text and 'value="12"' in bad.text
-    ok = ph.post(f"/pharmacy/rx/{rx['id']}/batch", data={"csrf": csrf, "lot": "W-1", "strength_mg": "1.5", "count": "14"},
-                 follow_redirects=False)  # fmt: skip
+    ok = ph.post(
+        f"/pharmacy/rx/{rx['id']}/batch",
+        data={"csrf": csrf, "lot": "W-1", "strength_mg": "1.5", "count": "14"},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     after = ph.get(f"/pharmacy/rx/{rx['id']}")
     assert "Lot W-1" in after.text and "Worksheet: 3 mg capsule" in after.text
-    batch_id = world.client.get(f"/api/v1/prescriptions/{rx['id']}/batches", headers=world.as_("pharmacist")).json()[0]["id"]  # fmt: skip
+    batch_id = world.client.get(
+        f"/api/v1/prescriptions/{rx['id']}/batches", headers=world.as_("pharmacist")
+    ).json()[0]["id"]
     label = ph.get(f"/pharmacy/rx/{rx['id']}/batches/{batch_id}/label")
     assert (
         label.status_code == 200
@@ -330,8 +367,11 @@ def test_web_trial_bottles_get_worksheet_batch_and_blinded_labels(world: World) 
     from ldn.asgi import create_app as create_web_app
 
     pid = _patient(world, "rx-trial")
-    r = world.client.post(f"/api/v1/patients/{pid}/trials", headers=world.as_("clinician"),
-                          json={"start": "2026-12-01", "seed": 11})  # fmt: skip
+    r = world.client.post(
+        f"/api/v1/patients/{pid}/trials",
+        headers=world.as_("clinician"),
+        json={"start": "2026-12-01", "seed": 11},
+    )
     assert r.status_code == 201, r.text
     tid = r.json()["id"]
     ph = TestClient(create_web_app(world.clinic.settings, clinic=world.clinic))

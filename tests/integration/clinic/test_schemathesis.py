@@ -45,8 +45,13 @@ def test_generated_requests_never_5xx_and_match_the_schema(clinic: Clinic) -> No
         if (op.method.upper(), op.path) in SKIP:
             continue
 
-        @settings(max_examples=6, deadline=None, phases=[Phase.generate], database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=6,
+            deadline=None,
+            phases=[Phase.generate],
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=op.as_strategy())
         def run(case: Any) -> None:
             response = case.call(headers=headers)

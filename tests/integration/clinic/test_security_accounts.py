@@ -57,8 +57,14 @@ def test_a_token_for_system_or_an_unknown_role_is_refused(world: World, role: ob
 def _web_login(world: World, email: str) -> TestClient:
     c = TestClient(create_app(world.clinic.settings, clinic=world.clinic))
     token = _csrf(c.get("/login").text)
-    assert c.post("/login", data={"email": email, "password": PASSWORD, "csrf": token},
-                  follow_redirects=False).status_code == 303  # fmt: skip
+    assert (
+        c.post(
+            "/login",
+            data={"email": email, "password": PASSWORD, "csrf": token},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
     return c
 
 
@@ -67,8 +73,13 @@ def test_a_revoked_token_is_refused_everywhere(world: World, how: str) -> None:
     c, email = world.client, "pharmacist@demo.ldn.example"
     h = login(c, email)
     web = _web_login(world, email)
-    paths = ["/api/v1/auth/me", "/api/v1/compute/pk", "/api/v1/compute/evidence", "/api/v1/compute/instruments",
-             "/api/v1/compute/evidence/trials"]  # fmt: skip
+    paths = [
+        "/api/v1/auth/me",
+        "/api/v1/compute/pk",
+        "/api/v1/compute/evidence",
+        "/api/v1/compute/instruments",
+        "/api/v1/compute/evidence/trials",
+    ]
     assert all(c.get(p, headers=h).status_code == 200 for p in paths)
     if how == "logout":
         assert c.post("/api/v1/auth/logout", headers=h).status_code == 204
@@ -82,8 +93,11 @@ def test_a_revoked_token_is_refused_everywhere(world: World, how: str) -> None:
         )
     for p in paths:
         assert c.get(p, headers=h).status_code == 401, p
-    r = c.post("/api/v1/compute/screening", headers=h,
-               json={"record": {"id": "x", "age_years": 40, "sex": "female"}})  # fmt: skip
+    r = c.post(
+        "/api/v1/compute/screening",
+        headers=h,
+        json={"record": {"id": "x", "age_years": 40, "sex": "female"}},
+    )
     assert r.status_code == 401
     for p in ("/evidence", "/pharmacology"):
         r = web.get(p, follow_redirects=False)
@@ -93,8 +107,11 @@ def test_a_revoked_token_is_refused_everywhere(world: World, how: str) -> None:
 def _admin_ids(world: World) -> tuple[int, dict[str, str], int, dict[str, str]]:
     c, admin = world.client, world.as_("admin")
     me = c.get("/api/v1/auth/me", headers=admin).json()["user_id"]
-    r = c.post("/api/v1/users", headers=admin,
-               json={"email": "second.admin@demo.ldn.example", "password": PASSWORD, "role": "admin"})  # fmt: skip
+    r = c.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"email": "second.admin@demo.ldn.example", "password": PASSWORD, "role": "admin"},
+    )
     assert r.status_code == 201
     return me, admin, r.json()["id"], login(c, "second.admin@demo.ldn.example")
 

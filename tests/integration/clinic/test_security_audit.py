@@ -51,8 +51,14 @@ def _all_events(world: World, headers: dict[str, str], **params: object) -> list
 def test_an_admin_reads_only_their_own_clinics_audit(world: World) -> None:
     oc, doc2 = _other_clinic(world)
     patients.get_patient(world.clinic, doc2, world.foreign)  # the other clinic works on its patient
-    accounts.create_user(world.clinic, SYSTEM, clinic_id=oc, email="admin@other.example", password=PASSWORD,
-                         role="admin")  # fmt: skip
+    accounts.create_user(
+        world.clinic,
+        SYSTEM,
+        clinic_id=oc,
+        email="admin@other.example",
+        password=PASSWORD,
+        role="admin",
+    )
     demo_admin = world.as_("admin")
     mine = _all_events(world, demo_admin)
     assert mine, "the demo clinic's own events are listed"

@@ -53,8 +53,13 @@ def world(clinic: Clinic, tmp_path: Path) -> Iterator[World]:
         "kid": "rsa-kid",
     }  # no "alg"
     jwks.write_text(json.dumps({SPEC_KEY["iss"]: {"keys": [SPEC_KEY["public"], rsa_no_alg]}}))
-    clinic.settings = Settings(**{**clinic.settings.model_dump(), "cds_jwks_file": jwks,
-                                  "public_url": "https://cds.example.org"})  # fmt: skip
+    clinic.settings = Settings(
+        **{
+            **clinic.settings.model_dump(),
+            "cds_jwks_file": jwks,
+            "public_url": "https://cds.example.org",
+        }
+    )
     w = build_world(clinic)
     with w.client:
         yield w
@@ -84,15 +89,33 @@ def _prefetch(name: str, extra_meds: list[dict[str, Any]]) -> dict[str, Any]:
     record = parse_patient(yaml.safe_load((PATIENTS / f"{name}.yaml").read_text()), today=AS_OF)
     res = [e["resource"] for e in json.loads(json.dumps(record_to_bundle(record)))["entry"]]
     meds = [r for r in res if r["resourceType"] == "MedicationStatement"] + extra_meds
-    return {"patient": res[0], "medications": {"resourceType": "Bundle", "type": "searchset",
-                                              "entry": [{"resource": r} for r in meds]}}  # fmt: skip
+    return {
+        "patient": res[0],
+        "medications": {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r} for r in meds],
+        },
+    }
 
 
 def _sign(world: World, prefetch: dict[str, Any], **context: Any) -> Any:
-    body = {"hookInstance": str(uuid.uuid4()), "hook": "order-sign", "prefetch": prefetch,
-            "context": {"userId": "Practitioner/1", "patientId": "ex-1", "draftOrders": LDN_ORDER, **context}}  # fmt: skip
-    return world.client.post("/cds-services/ldn-order-sign", json=body,
-                             headers={"Authorization": f"Bearer {_jwt(BASE + '/ldn-order-sign')}"})  # fmt: skip
+    body = {
+        "hookInstance": str(uuid.uuid4()),
+        "hook": "order-sign",
+        "prefetch": prefetch,
+        "context": {
+            "userId": "Practitioner/1",
+            "patientId": "ex-1",
+            "draftOrders": LDN_ORDER,
+            **context,
+        },
+    }
+    return world.client.post(
+        "/cds-services/ldn-order-sign",
+        json=body,
+        headers={"Authorization": f"Bearer {_jwt(BASE + '/ldn-order-sign')}"},
+    )
 
 
 @pytest.mark.parametrize("bad", UNREADABLE, ids=lambda r: r["id"])
@@ -144,7 +167,10 @@ def test_selections_that_are_not_references_are_422(world: World) -> None:
         body = {"hookInstance": str(uuid.uuid4()), "hook": "order-select", "prefetch": _prefetch("fibromyalgia", []),
                 "context": {"userId": "Practitioner/1", "patientId": "ex-1", "draftOrders": LDN_ORDER,
                             "selections": selections}}  # fmt: skip
-        r = world.client.post("/cds-services/ldn-order-select", json=body,
-                              headers={"Authorization": f"Bearer {_jwt(BASE + '/ldn-order-select')}"})  # fmt: skip
+        r = world.client.post(
+            "/cds-services/ldn-order-select",
+            json=body,
+            headers={"Authorization": f"Bearer {_jwt(BASE + '/ldn-order-select')}"},
+        )
         assert r.status_code == 422, r.text
         assert r.json()["errors"][0]["loc"] == "context.selections"

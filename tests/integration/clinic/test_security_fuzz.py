@@ -37,8 +37,13 @@ def test_negative_data_never_gives_a_5xx(clinic: Clinic) -> None:
         if (op.method.upper(), op.path) in SKIP:
             continue
 
-        @settings(max_examples=5, deadline=None, phases=[Phase.generate], database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=5,
+            deadline=None,
+            phases=[Phase.generate],
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=op.as_strategy(generation_mode=GenerationMode.NEGATIVE))
         def run(case: Any) -> None:
             response = case.call(headers=headers)

@@ -44,8 +44,11 @@ def _web(world: World, **kw: object) -> TestClient:
 def _signed_in(world: World) -> TestClient:
     c = _web(world)
     token = _csrf(c.get("/login").text)
-    r = c.post("/login", data={"email": "clinician@demo.ldn.example", "password": PASSWORD, "csrf": token},
-               follow_redirects=False)  # fmt: skip
+    r = c.post(
+        "/login",
+        data={"email": "clinician@demo.ldn.example", "password": PASSWORD, "csrf": token},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     return c
 

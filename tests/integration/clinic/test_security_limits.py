@@ -48,10 +48,20 @@ def _call(app: FastAPI, method: str, path: str, headers: dict[str, str]) -> tupl
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "root_path": "", "client": ("192.0.2.1", 1), "server": ("testserver", 80),
-             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}  # fmt: skip
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("192.0.2.1", 1),
+        "server": ("testserver", 80),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
     # in a thread of its own: an earlier test (Playwright's sync API) may leave an event loop
     # running in this one, and asyncio.run() refuses to nest
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -92,18 +102,41 @@ def test_a_streamed_body_is_cut_off_at_the_limit(world: World) -> None:
             yield b"x" * 1024
         yield b'"}'
 
-    r = world.client.post(f"/api/v1/patients/{world.own}/diary", content=chunks(),
-                          headers={**world.as_("patient"), "content-type": "application/json"})  # fmt: skip
+    r = world.client.post(
+        f"/api/v1/patients/{world.own}/diary",
+        content=chunks(),
+        headers={**world.as_("patient"), "content-type": "application/json"},
+    )
     assert r.status_code == 413 and r.json()["type"].endswith("content_too_large")
 
 
-@pytest.mark.parametrize(("path", "body", "loc"), [
-    ("/api/v1/patients/{own}/diary", {"date": "2026-11-24", "pain_avg": 3, "note": "n" * 20_000}, "note"),
-    ("/api/v1/patients", {"record": {"id": "long-1", "age_years": 40, "sex": "female", "display_name": "N" * 5000}},
-     "record.display_name"),
-    ("/api/v1/patients", {"record": {"id": "long-2", "age_years": 40, "sex": "female", "notes": "x" * 20_000}},
-     "record.notes"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        (
+            "/api/v1/patients/{own}/diary",
+            {"date": "2026-11-24", "pain_avg": 3, "note": "n" * 20_000},
+            "note",
+        ),
+        (
+            "/api/v1/patients",
+            {
+                "record": {
+                    "id": "long-1",
+                    "age_years": 40,
+                    "sex": "female",
+                    "display_name": "N" * 5000,
+                }
+            },
+            "record.display_name",
+        ),
+        (
+            "/api/v1/patients",
+            {"record": {"id": "long-2", "age_years": 40, "sex": "female", "notes": "x" * 20_000}},
+            "record.notes",
+        ),
+    ],
+)
 def test_every_text_field_is_bounded(
     world: World, path: str, body: dict[str, Any], loc: str
 ) -> None:
@@ -141,8 +174,14 @@ def test_a_lone_surrogate_is_refused_naming_the_field(world: World, where: str) 
     whole = (
         '{"date": "2026-11-24", "pain_avg": 3, "note": "\\ud83d\\ude00"}'  # a whole emoji is fine
     )
-    assert c.post(f"/api/v1/patients/{pid}/diary", content=whole,
-                  headers={**h, "content-type": "application/json"}).status_code == 201  # fmt: skip
+    assert (
+        c.post(
+            f"/api/v1/patients/{pid}/diary",
+            content=whole,
+            headers={**h, "content-type": "application/json"},
+        ).status_code
+        == 201
+    )
 
 
 def test_ids_beyond_range_or_in_other_digits_are_refused_not_500(world: World) -> None:
@@ -197,15 +236,25 @@ def test_deep_nesting_is_refused_not_500(world: World) -> None:
     for _ in range(300):
         deep = {"a": deep}
     c, doc = world.client, world.as_("clinician")
-    record = {"id": "deep-1", "age_years": 40, "sex": "female",
-              "questionnaires": {"pgic": {"answers": {"pgic": deep}}}}  # fmt: skip
+    record = {
+        "id": "deep-1",
+        "age_years": 40,
+        "sex": "female",
+        "questionnaires": {"pgic": {"answers": {"pgic": deep}}},
+    }
     r = c.post("/api/v1/patients", headers=doc, json={"record": record})
     assert r.status_code == 422 and "nested" in r.json()["detail"], r.text[:300]
-    r = c.post(f"/api/v1/patients/{world.own}/questionnaires", headers=doc,
-               json={"instrument": "pgic", "answers": {"pgic": deep}})  # fmt: skip
+    r = c.post(
+        f"/api/v1/patients/{world.own}/questionnaires",
+        headers=doc,
+        json={"instrument": "pgic", "answers": {"pgic": deep}},
+    )
     assert r.status_code == 422 and "nested" in r.json()["detail"]
-    big = c.post(f"/api/v1/patients/{world.own}/questionnaires", headers=doc,
-                 content='{"instrument": "pgic", "answers": {"pgic": 1e999}}')  # fmt: skip
+    big = c.post(
+        f"/api/v1/patients/{world.own}/questionnaires",
+        headers=doc,
+        content='{"instrument": "pgic", "answers": {"pgic": 1e999}}',
+    )
     assert big.status_code in (400, 422)
 
 

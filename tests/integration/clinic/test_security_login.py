@@ -48,8 +48,11 @@ def _behind_proxy(world: World) -> TestClient:
 
 
 def _login(c: TestClient, email: str, password: str, client_ip: str) -> tuple[int, int]:
-    r = c.post("/api/v1/auth/token", json={"email": email, "password": password},
-               headers={"X-Forwarded-For": f"{client_ip}, {PROXY}"})  # fmt: skip
+    r = c.post(
+        "/api/v1/auth/token",
+        json={"email": email, "password": password},
+        headers={"X-Forwarded-For": f"{client_ip}, {PROXY}"},
+    )
     return r.status_code, int(r.headers.get("Retry-After", 0))
 
 
@@ -84,18 +87,30 @@ def test_known_and_unknown_emails_do_the_same_work(
 
 def test_behind_a_proxy_the_client_address_is_the_real_one(world: World) -> None:
     c = _behind_proxy(world)
-    r = c.post("/api/v1/auth/token", json={"email": PHARMACIST, "password": PASSWORD},
-               headers={"X-Forwarded-For": f"{OWNER}, {PROXY}", "X-Request-ID": "viaproxy"})  # fmt: skip
+    r = c.post(
+        "/api/v1/auth/token",
+        json={"email": PHARMACIST, "password": PASSWORD},
+        headers={"X-Forwarded-For": f"{OWNER}, {PROXY}", "X-Request-ID": "viaproxy"},
+    )
     assert r.status_code == 200
     spoof = TestClient(
         create_app(world.clinic.settings, clinic=world.clinic), client=("192.0.2.9", 1)
     )
-    r = spoof.post("/api/v1/auth/token", json={"email": PHARMACIST, "password": PASSWORD},
-                   headers={"X-Forwarded-For": "127.0.0.1", "X-Request-ID": "spoofed"})  # fmt: skip
+    r = spoof.post(
+        "/api/v1/auth/token",
+        json={"email": PHARMACIST, "password": PASSWORD},
+        headers={"X-Forwarded-For": "127.0.0.1", "X-Request-ID": "spoofed"},
+    )
     assert r.status_code == 200
     with world.clinic.db.transaction() as s:
-        seen = {e.request_id: e.remote_addr for e in s.scalars(select(AuditEvent).where(
-            AuditEvent.request_id.in_(["viaproxy", "spoofed"]), AuditEvent.action == "login"))}  # fmt: skip
+        seen = {
+            e.request_id: e.remote_addr
+            for e in s.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.request_id.in_(["viaproxy", "spoofed"]), AuditEvent.action == "login"
+                )
+            )
+        }
     assert seen == {
         "viaproxy": OWNER,
         "spoofed": "192.0.2.9",
@@ -111,8 +126,12 @@ def test_web_session_cookie_is_secure_behind_a_tls_proxy(world: World) -> None:
     token = _csrf(form.text)
     nonce = form.headers["set-cookie"].split("ldn_login=")[1].split(";")[0]
     c.cookies.clear()  # the client would not send a Secure cookie over http://testserver: send it by hand
-    r = c.post("/login", data={"email": PHARMACIST, "password": PASSWORD, "csrf": token},
-               headers={**tls, "Cookie": f"ldn_login={nonce}"}, follow_redirects=False)  # fmt: skip
+    r = c.post(
+        "/login",
+        data={"email": PHARMACIST, "password": PASSWORD, "csrf": token},
+        headers={**tls, "Cookie": f"ldn_login={nonce}"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     session = [h for h in r.headers.get_list("set-cookie") if h.startswith("ldn_session=")]
     assert session and "Secure" in session[0] and "HttpOnly" in session[0]

@@ -70,8 +70,17 @@ def test_web_refuses_the_trial_inside_the_washout_with_a_message(world: World) -
     c = TestClient(create_app(world.clinic.settings, clinic=world.clinic))
     web_login(c)
     today = world.clinic.today()
-    pid = _patient(world, "g-3", medications=[{"name": "Percocet", "status": "stopped",
-                                               "last_dose": (today - timedelta(days=2)).isoformat()}])  # fmt: skip
+    pid = _patient(
+        world,
+        "g-3",
+        medications=[
+            {
+                "name": "Percocet",
+                "status": "stopped",
+                "last_dose": (today - timedelta(days=2)).isoformat(),
+            }
+        ],
+    )
     dash = c.get(f"/clinic/patients/{pid}")
     csrf = dash.text.split('name="csrf" value="')[1].split('"')[0]
     r = c.post(f"/clinic/patients/{pid}/trial", data={"csrf": csrf, "start": today.isoformat()})

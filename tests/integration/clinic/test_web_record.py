@@ -47,8 +47,14 @@ def test_new_patient_without_a_number_edit_history_and_rescreen(world: World) ->
     )  # amitriptyline counts
     edit = c.get(url + "/edit")
     assert 'value="amitriptyline"' in edit.text and 'name="version" value="1"' in edit.text
-    changed = {**form, "csrf": _csrf(edit.text), "version": "1", "id": edit.text.split('name="id" value="')[1].split('"')[0],
-               "medications[1].name": "Percocet", "medications[1].status": "current"}  # fmt: skip
+    changed = {
+        **form,
+        "csrf": _csrf(edit.text),
+        "version": "1",
+        "id": edit.text.split('name="id" value="')[1].split('"')[0],
+        "medications[1].name": "Percocet",
+        "medications[1].status": "current",
+    }
     r = c.post(url + "/edit", data=changed, follow_redirects=False)
     assert r.status_code == 303, r.text[:800]
     dash = c.get(url)
@@ -68,8 +74,13 @@ def test_new_patient_without_a_number_edit_history_and_rescreen(world: World) ->
 
 def test_a_duplicate_number_keeps_the_form_and_says_what_to_do(world: World) -> None:
     c = _web(world)
-    form = {"csrf": _csrf(c.get("/clinic/new").text), "id": "dup-1", "age_years": "30", "sex": "male",
-            "display_name": "Keep Me"}  # fmt: skip
+    form = {
+        "csrf": _csrf(c.get("/clinic/new").text),
+        "id": "dup-1",
+        "age_years": "30",
+        "sex": "male",
+        "display_name": "Keep Me",
+    }
     assert c.post("/clinic/new", data=form, follow_redirects=False).status_code == 303
     again = c.post("/clinic/new", data={**form, "csrf": _csrf(c.get("/clinic/new").text)})
     assert (

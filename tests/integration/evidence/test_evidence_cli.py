@@ -62,10 +62,14 @@ def test_answer_and_list(cli) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [("study,yi\na,1\n", "missing column"), ("study,yi,vi\na,1,0.1\nb,2,-1\n", "row 3, column vi"),
-     ("study,yi,vi\na,x,0.1\nb,2,1\n", "row 2, column yi"), ("study,yi,vi\na,nan,0.1\nb,2,1\n", "NaN"),
-     ("study,yi,vi\na,1,0.1\n", "at least 2")],
-)  # fmt: skip
+    [
+        ("study,yi\na,1\n", "missing column"),
+        ("study,yi,vi\na,1,0.1\nb,2,-1\n", "row 3, column vi"),
+        ("study,yi,vi\na,x,0.1\nb,2,1\n", "row 2, column yi"),
+        ("study,yi,vi\na,nan,0.1\nb,2,1\n", "NaN"),
+        ("study,yi,vi\na,1,0.1\n", "at least 2"),
+    ],
+)
 def test_bad_csv_exits_2(cli, tmp_path: Path, content: str, needle: str) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "d.csv"
     f.write_text(content)

@@ -10,8 +10,10 @@ from typer.testing import CliRunner
 from ldn.cli.evidence import evidence_app
 
 runner = CliRunner()
-HEADER = ("id,source_id,year,condition,comparator,design,dose_mg,duration,n_randomized,outcome,measure,method,"
-          "estimate,ci_low,ci_high,reported_smd,n_ldn,n_control,direction,poolable,text_source,locator,verification")  # fmt: skip
+HEADER = (
+    "id,source_id,year,condition,comparator,design,dose_mg,duration,n_randomized,outcome,measure,method,"
+    "estimate,ci_low,ci_high,reported_smd,n_ldn,n_control,direction,poolable,text_source,locator,verification"
+)
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -46,9 +48,13 @@ def test_sof_rob_prisma_sensitivity(tmp_path: Path) -> None:
 
 def test_add_shows_how_the_answer_changes(tmp_path: Path) -> None:
     f = tmp_path / "new.csv"
-    f.write_text("\ufeff" + HEADER + "\nnewtrial,bruun-2024,2026,fibromyalgia,placebo,parallel,4.5,12 weeks,200,pain_intensity,"
-                 "NRS change,smd_from_md_ci_and_d,-1.0,-1.5,-0.5,0.6,100,100,-1,yes,abstract,"
-                 "a test row: difference -1.0 (-1.5 to -0.5) and d 0.6,verified\n")  # fmt: skip
+    f.write_text(
+        "\ufeff"
+        + HEADER
+        + "\nnewtrial,bruun-2024,2026,fibromyalgia,placebo,parallel,4.5,12 weeks,200,pain_intensity,"
+        "NRS change,smd_from_md_ci_and_d,-1.0,-1.5,-0.5,0.6,100,100,-1,yes,abstract,"
+        "a test row: difference -1.0 (-1.5 to -0.5) and d 0.6,verified\n"
+    )
     code, out = run("add", str(f), "--json")
     assert code == 0, out
     d = json.loads(out)
@@ -63,8 +69,10 @@ def test_add_shows_how_the_answer_changes(tmp_path: Path) -> None:
 
 def test_add_refuses_rows_without_provenance(tmp_path: Path) -> None:
     f = tmp_path / "bad.csv"
-    f.write_text(HEADER + "\nx,no-such-source,2026,fibromyalgia,placebo,parallel,4.5,,20,pain_intensity,NRS,"
-                 "smd_from_md_ci_and_d,-1,-2,0,0.5,10,10,-1,yes,abstract,,verified\n")  # fmt: skip
+    f.write_text(
+        HEADER + "\nx,no-such-source,2026,fibromyalgia,placebo,parallel,4.5,,20,pain_intensity,NRS,"
+        "smd_from_md_ci_and_d,-1,-2,0,0.5,10,10,-1,yes,abstract,,verified\n"
+    )
     res = runner.invoke(evidence_app, ["add", str(f)])
     assert res.exit_code != 0
     text = str(res.exception) + res.output

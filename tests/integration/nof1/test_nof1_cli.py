@@ -43,8 +43,16 @@ def test_example_trial_exact_likelihood_numbers(cli) -> None:  # type: ignore[no
     exact AR(1) likelihood gives delta -0.652 (SD 0.360); the independent re-implementation in
     the issue found -0.652 (0.360), and NUTS on the dense AR(1) normal agrees
     (tests/reference/nof1). The conditional likelihood used before gave -0.855 (0.415)."""
-    code, out, err = cli("trial", "analyse", str(TRIAL / "diary.csv"), "--allocation", str(TRIAL / "allocation.json"),
-                         "--prior", "sceptical", "--json")  # fmt: skip
+    code, out, err = cli(
+        "trial",
+        "analyse",
+        str(TRIAL / "diary.csv"),
+        "--allocation",
+        str(TRIAL / "allocation.json"),
+        "--prior",
+        "sceptical",
+        "--json",
+    )
     assert code == 0, err
     d = json.loads(out)
     assert d["delta_mean"] == pytest.approx(-0.652, abs=0.001)
@@ -61,8 +69,17 @@ def _diary_subset(tmp_path: Path, keep: Callable[[date], bool]) -> Path:
 
 
 def _analyse_text(cli, diary: Path) -> str:  # type: ignore[no-untyped-def]
-    code, out, err = cli("trial", "analyse", str(diary), "--allocation", str(TRIAL / "allocation.json"),
-                         "--design", str(TRIAL / "design.json"), "--prior", "sceptical")  # fmt: skip
+    code, out, err = cli(
+        "trial",
+        "analyse",
+        str(diary),
+        "--allocation",
+        str(TRIAL / "allocation.json"),
+        "--design",
+        str(TRIAL / "design.json"),
+        "--prior",
+        "sceptical",
+    )
     assert code == 0, err
     return " ".join(out.split())
 
@@ -121,10 +138,23 @@ def test_response_and_diary(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
 
 @pytest.mark.parametrize(
     ("args", "needle"),
-    [(["trial", "design", "--out", "X", "--seed", "1", "--cycles", "1"], "--cycles"),
-     (["trial", "plan-power", "--sims", "5"], "--sims"),
-     (["trial", "analyse", str(TRIAL / "diary.csv"), "--allocation", str(TRIAL / "allocation.json"), "--prior", "magic"], "--prior")],
-)  # fmt: skip
+    [
+        (["trial", "design", "--out", "X", "--seed", "1", "--cycles", "1"], "--cycles"),
+        (["trial", "plan-power", "--sims", "5"], "--sims"),
+        (
+            [
+                "trial",
+                "analyse",
+                str(TRIAL / "diary.csv"),
+                "--allocation",
+                str(TRIAL / "allocation.json"),
+                "--prior",
+                "magic",
+            ],
+            "--prior",
+        ),
+    ],
+)
 def test_bad_input_exits_2(cli, tmp_path: Path, args: list[str], needle: str) -> None:  # type: ignore[no-untyped-def]
     args = [str(tmp_path / a) if a == "X" else a for a in args]
     code, _, err = cli(*args)

@@ -12,10 +12,20 @@ def test_simulate_single_dose_json(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, err = cli("pk", "simulate", "--dose-mg", "4.5", "--days", "1", "--json")
     assert code == 0, err
     d = json.loads(out)
-    for path in ("ntx.cmax_ng_ml", "ntx.tmax_h", "ntx.auc_0_inf_ng_h_ml", "ntx.half_life_h", "ntx.terminal_half_life_h",
-                 "nbx.cmax_ng_ml", "nbx.auc_0_inf_ng_h_ml", "auc_ratio_nbx_to_ntx", "occupancy.mu_percent",
-                 "blockade.single_dose.peak_percent.typical", "blockade.single_dose.below_10_after_h.p95",
-                 "blockade.day_28_once_daily.trough_percent.p5"):  # fmt: skip
+    for path in (
+        "ntx.cmax_ng_ml",
+        "ntx.tmax_h",
+        "ntx.auc_0_inf_ng_h_ml",
+        "ntx.half_life_h",
+        "ntx.terminal_half_life_h",
+        "nbx.cmax_ng_ml",
+        "nbx.auc_0_inf_ng_h_ml",
+        "auc_ratio_nbx_to_ntx",
+        "occupancy.mu_percent",
+        "blockade.single_dose.peak_percent.typical",
+        "blockade.single_dose.below_10_after_h.p95",
+        "blockade.day_28_once_daily.trough_percent.p5",
+    ):
         node = d
         for part in path.split("."):
             node = node[part]
@@ -84,10 +94,15 @@ def test_occupancy(cli) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("args", "needle"),
-    [(["--dose-mg", "-1"], "--dose-mg"), (["--dose-mg", "0"], "--dose-mg"), (["--dose-mg", "4.5", "--interval-h", "0"], "--interval-h"),
-     (["--dose-mg", "4.5", "--days", "1000"], "--days"), (["--dose-mg", "4.5", "--params", "nope"], "--params"),
-     (["--dose-mg", "4.5", "--plot", "x.gif"], "--plot")],
-)  # fmt: skip
+    [
+        (["--dose-mg", "-1"], "--dose-mg"),
+        (["--dose-mg", "0"], "--dose-mg"),
+        (["--dose-mg", "4.5", "--interval-h", "0"], "--interval-h"),
+        (["--dose-mg", "4.5", "--days", "1000"], "--days"),
+        (["--dose-mg", "4.5", "--params", "nope"], "--params"),
+        (["--dose-mg", "4.5", "--plot", "x.gif"], "--plot"),
+    ],
+)
 def test_bad_input_exits_2(cli, args: list[str], needle: str) -> None:  # type: ignore[no-untyped-def]
     code, _, err = cli("pk", "simulate", *args)
     assert code == 2

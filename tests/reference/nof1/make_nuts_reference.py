@@ -46,8 +46,15 @@ def load() -> tuple[list[float], list[float], list[float]]:
     return t, y, x
 
 
-def fit_nuts(t_in: list[float], y_in: list[float], x_in: list[float], *, seed: int = 2026, chains: int = 4,
-             dense: bool = True) -> tuple[Any, Any]:  # fmt: skip
+def fit_nuts(
+    t_in: list[float],
+    y_in: list[float],
+    x_in: list[float],
+    *,
+    seed: int = 2026,
+    chains: int = 4,
+    dense: bool = True,
+) -> tuple[Any, Any]:
     """NUTS on the same model; returns (samples of delta, the MCMC object).
 
     ``dense=True`` (the stored reference): MultivariateNormal with the dense AR(1) covariance,
@@ -79,12 +86,16 @@ def fit_nuts(t_in: list[float], y_in: list[float], x_in: list[float], *, seed: i
         var0 = jnp.exp(2 * log_sigma) / (1.0 - rho**2)
         if dense:
             rho_lag = jnp.where(odd == 1.0, jnp.sign(rho), 1.0) * jnp.abs(rho) ** lag_f
-            numpyro.sample("obs", dist.MultivariateNormal(mu, covariance_matrix=var0 * rho_lag), obs=y)  # fmt: skip
+            numpyro.sample(
+                "obs", dist.MultivariateNormal(mu, covariance_matrix=var0 * rho_lag), obs=y
+            )
             return
         e = jnp.asarray(y) - mu
         phi = jnp.where(gap_odd == 1.0, jnp.sign(rho), 1.0) * jnp.abs(rho) ** gap
         numpyro.sample("first", dist.Normal(0.0, jnp.sqrt(var0)), obs=e[0])
-        numpyro.sample("rest", dist.Normal(phi * e[:-1], jnp.sqrt(var0 * (1.0 - phi**2))), obs=e[1:])  # fmt: skip
+        numpyro.sample(
+            "rest", dist.Normal(phi * e[:-1], jnp.sqrt(var0 * (1.0 - phi**2))), obs=e[1:]
+        )
 
     mcmc = MCMC(
         NUTS(model),

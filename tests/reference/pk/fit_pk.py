@@ -60,8 +60,12 @@ PK_PRIORS: dict[str, tuple[float, float]] = {
     "qm_l_per_h": (30.0, 1.5),
     "vm2_l": (300.0, 1.5),
 }
-PD_PRIORS = {"kon_per_nm_h": (0.05, 2.0), "koff_per_h": (math.log(2) / 24.0, 2.0),
-             "ke0_per_h": (0.1, 2.0), "ec50_ng_ml": (0.5, 2.0)}  # fmt: skip
+PD_PRIORS = {
+    "kon_per_nm_h": (0.05, 2.0),
+    "koff_per_h": (math.log(2) / 24.0, 2.0),
+    "ke0_per_h": (0.1, 2.0),
+    "ec50_ng_ml": (0.5, 2.0),
+}
 TAU_GRID = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 STARTS = 8
 
@@ -122,13 +126,23 @@ def fit_pk() -> dict[str, Any]:
         x = least_squares(pk_residuals, x, args=(math.exp(log_tau),), max_nfev=3000).x
         return pk_objective(x, math.exp(log_tau))
 
-    res = minimize_scalar(prof, bounds=(math.log(tau0) - 0.4, math.log(tau0) + 0.4), method="bounded",
-                          options={"xatol": 0.01})  # fmt: skip
+    res = minimize_scalar(
+        prof,
+        bounds=(math.log(tau0) - 0.4, math.log(tau0) + 0.4),
+        method="bounded",
+        options={"xatol": 0.01},
+    )
     tau = math.exp(res.x)
     fit = least_squares(pk_residuals, x, args=(tau,), max_nfev=3000)
     cov = np.linalg.inv(fit.jac.T @ fit.jac)
-    return {"x": fit.x, "tau": tau, "cov": cov, "objective": pk_objective(fit.x, tau),
-            "profile": [(t, o) for o, t, _ in profile], "n_obs": len(FIT_PK)}  # fmt: skip
+    return {
+        "x": fit.x,
+        "tau": tau,
+        "cov": cov,
+        "objective": pk_objective(fit.x, tau),
+        "profile": [(t, o) for o, t, _ in profile],
+        "n_obs": len(FIT_PK),
+    }
 
 
 @dataclass(frozen=True)
@@ -192,9 +206,14 @@ def fit_pd(pk: PkParameters) -> dict[str, dict[str, Any]]:
                 best = r
         assert best is not None
         data_sse = float(np.sum(best.fun[: len(FIT_PD)] ** 2))
-        out[name] = {"values": dict(zip(keys, np.exp(best.x).tolist(), strict=True)), "x": best.x.tolist(),
-                     "cov": np.linalg.inv(best.jac.T @ best.jac).tolist(), "weighted_sse": data_sse,
-                     "aic": data_sse + 2 * len(keys), "n_obs": len(FIT_PD)}  # fmt: skip
+        out[name] = {
+            "values": dict(zip(keys, np.exp(best.x).tolist(), strict=True)),
+            "x": best.x.tolist(),
+            "cov": np.linalg.inv(best.jac.T @ best.jac).tolist(),
+            "weighted_sse": data_sse,
+            "aic": data_sse + 2 * len(keys),
+            "n_obs": len(FIT_PD),
+        }
     return out
 
 
@@ -237,8 +256,13 @@ def sensitivity(pk: PkParameters, pd_fits: dict[str, dict[str, Any]]) -> dict[st
         FIT_PD = [replace(o, window_h=window) if o.id.startswith("rabiner") else o for o in saved]
         fits = fit_pd(pk)
         b = fits["binding"]
-        res[f"binding, Rabiner scans {window[0]:g}-{window[1]:g} h"] = {"values": b["values"], "weighted_sse": b["weighted_sse"],
-            "answers": ldn_answers(pk, BindingParameters(*(b["values"][k] for k in ("kon_per_nm_h", "koff_per_h"))))}  # fmt: skip
+        res[f"binding, Rabiner scans {window[0]:g}-{window[1]:g} h"] = {
+            "values": b["values"],
+            "weighted_sse": b["weighted_sse"],
+            "answers": ldn_answers(
+                pk, BindingParameters(*(b["values"][k] for k in ("kon_per_nm_h", "koff_per_h")))
+            ),
+        }
     FIT_PD = saved
     return res
 
@@ -275,12 +299,21 @@ def _fmt(x: float | None, unit: str) -> str:
 def observation_table(result: dict[str, Any]) -> list[str]:
     """The per-observation table of docs/pk.md (tests check docs/pk.md carries it)."""
     obs = {o.id: o for o in OBSERVATIONS}
-    out = ["| id | study | dose mg | analyte, quantity | published | before (ratio) | fitted model (ratio) | use |",
-           "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    out = [
+        "| id | study | dose mg | analyte, quantity | published | before (ratio) | fitted model (ratio) | use |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in result["observations"]:
         o = obs[r["id"]]
-        pub = _fmt(o.value, o.unit) if o.value is not None else (
-            f"{_fmt(o.low, o.unit)}–{_fmt(o.high, o.unit)}" if o.low is not None else "qualitative")  # fmt: skip
+        pub = (
+            _fmt(o.value, o.unit)
+            if o.value is not None
+            else (
+                f"{_fmt(o.low, o.unit)}–{_fmt(o.high, o.unit)}"
+                if o.low is not None
+                else "qualitative"
+            )
+        )
         if o.sd is not None:
             pub += f" ± {_fmt(o.sd, o.unit)}"
         if o.n:
@@ -292,8 +325,10 @@ def observation_table(result: dict[str, Any]) -> list[str]:
         now = f"{_fmt(r['predicted'], o.unit)}" + (
             f" ({r['ratio']:.2f})" if r.get("ratio") is not None else ""
         )
-        out.append(f"| `{o.id}` | {o.study} | {o.dose_mg:g} | {o.analyte} {o.quantity.replace('_', ' ')} | {pub}{unit} | "
-                   f"{before} | {now} | {o.use} |")  # fmt: skip
+        out.append(
+            f"| `{o.id}` | {o.study} | {o.dose_mg:g} | {o.analyte} {o.quantity.replace('_', ' ')} | {pub}{unit} | "
+            f"{before} | {now} | {o.use} |"
+        )
     return out
 
 
@@ -312,8 +347,11 @@ def markdown(result: dict[str, Any]) -> str:
         out.append(
             f"| {name.replace('_', ' ')} | {vals} | {f['weighted_sse']:.1f} | {f['aic']:.1f} |"
         )
-    out += ["", "| dose | one dose: peak % | hours ≥ 50 % | below 10 % after (h) | day 28: trough % | peak % | hours ≥ 50 % a day | after the last dose: below 10 % after (h) |",
-            "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    out += [
+        "",
+        "| dose | one dose: peak % | hours ≥ 50 % | below 10 % after (h) | day 28: trough % | peak % | hours ≥ 50 % a day | after the last dose: below 10 % after (h) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
 
     def band(b: dict[str, Any]) -> str:
         if b["typical"] is None:
@@ -326,17 +364,24 @@ def markdown(result: dict[str, Any]) -> str:
 
     for dose in (1.5, 3.0, 4.5):
         one, ss = blockade(dose), blockade(dose, steady_state=True)
-        out.append(f"| {dose:g} mg | {band(one['peak_percent'])} | {band(one['hours_above_50'])} | {band(one['below_10_after_h'])} | "
-                   f"{band(ss['trough_percent'])} | {band(ss['peak_percent'])} | {band(ss['hours_above_50_per_day'])} | "
-                   f"{band(ss['below_10_after_h'])} |")  # fmt: skip
-    out += ["", "| structure / assumption | dose | one dose: peak % | hours ≥ 50 % | below 10 % after (h) | day 28: trough % | after the last dose: below 10 % after (h) |",
-            "|---|---|---|---|---|---|---|"]  # fmt: skip
+        out.append(
+            f"| {dose:g} mg | {band(one['peak_percent'])} | {band(one['hours_above_50'])} | {band(one['below_10_after_h'])} | "
+            f"{band(ss['trough_percent'])} | {band(ss['peak_percent'])} | {band(ss['hours_above_50_per_day'])} | "
+            f"{band(ss['below_10_after_h'])} |"
+        )
+    out += [
+        "",
+        "| structure / assumption | dose | one dose: peak % | hours ≥ 50 % | below 10 % after (h) | day 28: trough % | after the last dose: below 10 % after (h) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, v in result["sensitivity"].items():
         answers = v.get("answers", v)
         for dose in ("1.5", "3", "4.5"):
             a, b = answers[f"{dose} mg single"], answers[f"{dose} mg day 28"]
-            out.append(f"| {name.replace('_', ' ')} | {dose} mg | {a['peak_percent']:.0f} | {a['hours_above_50']:.0f} | "
-                       f"{a['below_10_after_h']:.0f} | {b['trough_percent']:.0f} | {b['below_10_after_h']:.0f} |")  # fmt: skip
+            out.append(
+                f"| {name.replace('_', ' ')} | {dose} mg | {a['peak_percent']:.0f} | {a['hours_above_50']:.0f} | "
+                f"{a['below_10_after_h']:.0f} | {b['trough_percent']:.0f} | {b['below_10_after_h']:.0f} |"
+            )
     return "\n".join(out) + "\n"
 
 
@@ -358,16 +403,23 @@ def main() -> None:
     se = np.sqrt(np.diag(pk_fit["cov"]))
     result: dict[str, Any] = {
         "method": __doc__.split("Method")[1].strip() if __doc__ else "",
-        "pk": {"names": list(PK_NAMES), "values": {k: getattr(pk, k) for k in PK_NAMES},
-               "se_log": dict(zip(PK_NAMES, se.tolist(), strict=True)), "cov_log": np.asarray(pk_fit["cov"]).tolist(),
-               "tau": pk_fit["tau"], "objective": pk_fit["objective"], "tau_profile": pk_fit["profile"],
-               "n_obs": pk_fit["n_obs"], "priors": PK_PRIORS},
+        "pk": {
+            "names": list(PK_NAMES),
+            "values": {k: getattr(pk, k) for k in PK_NAMES},
+            "se_log": dict(zip(PK_NAMES, se.tolist(), strict=True)),
+            "cov_log": np.asarray(pk_fit["cov"]).tolist(),
+            "tau": pk_fit["tau"],
+            "objective": pk_fit["objective"],
+            "tau_profile": pk_fit["profile"],
+            "n_obs": pk_fit["n_obs"],
+            "priors": PK_PRIORS,
+        },
         "pd": {"chosen": chosen, "structures": pd_fits, "priors": PD_PRIORS},
         "observations": rows,
         "ldn_answers_typical": ldn_answers(pk, pd),
         "sensitivity": sensitivity(pk, pd_fits),
         "seconds": round(time.perf_counter() - t0, 1),
-    }  # fmt: skip
+    }
     OUT.write_text(json.dumps(result, indent=1, default=float) + "\n", encoding="utf-8")
     for r in rows:
         ratio = r.get("ratio")

@@ -64,8 +64,12 @@ def test_shipped_values_are_the_stored_fit() -> None:
     np.testing.assert_allclose(
         np.array(PK_LOG_COVARIANCE.value), np.array(FIT["pk"]["cov_log"]), rtol=1e-3, atol=1e-6
     )
-    np.testing.assert_allclose(np.array(PD_LOG_COVARIANCE.value), np.array(FIT["pd"]["structures"]["binding"]["cov"]),
-                               rtol=1e-3, atol=1e-7)  # fmt: skip
+    np.testing.assert_allclose(
+        np.array(PD_LOG_COVARIANCE.value),
+        np.array(FIT["pd"]["structures"]["binding"]["cov"]),
+        rtol=1e-3,
+        atol=1e-7,
+    )
     assert BETWEEN_STUDY_SD.value == pytest.approx(FIT["pk"]["tau"], rel=1e-3)
 
 
@@ -80,13 +84,24 @@ def test_every_observation_has_its_stored_prediction() -> None:
 @pytest.mark.parametrize(
     ("obs_id", "tolerance"),
     [
-        ("swiss-ntx-cmax", 0.30), ("cn10-ntx-cmax", 0.30), ("cn10-ntx-auc", 0.30), ("label-ntx-t12", 0.30),
-        ("cn10-ntx-t12", 0.30), ("wall-ntx-terminal", 0.30), ("johnson-ntx-cmax", 0.30),
-        ("swiss-6bn-cmax", 0.30), ("bertolotti-6bn-auc", 0.30), ("bertolotti-ratio-2h", 0.30),
-        ("label-6bn-t12", 0.30), ("cn10-6bn-t12", 0.30), ("yancey-wrona-6bn-iv-t12", 0.30),
-        ("cn20-ntx-cmax", 0.30), ("meyer-6bn-cmax", 0.30), ("meyer-6bn-t12", 0.30),
+        ("swiss-ntx-cmax", 0.30),
+        ("cn10-ntx-cmax", 0.30),
+        ("cn10-ntx-auc", 0.30),
+        ("label-ntx-t12", 0.30),
+        ("cn10-ntx-t12", 0.30),
+        ("wall-ntx-terminal", 0.30),
+        ("johnson-ntx-cmax", 0.30),
+        ("swiss-6bn-cmax", 0.30),
+        ("bertolotti-6bn-auc", 0.30),
+        ("bertolotti-ratio-2h", 0.30),
+        ("label-6bn-t12", 0.30),
+        ("cn10-6bn-t12", 0.30),
+        ("yancey-wrona-6bn-iv-t12", 0.30),
+        ("cn20-ntx-cmax", 0.30),
+        ("meyer-6bn-cmax", 0.30),
+        ("meyer-6bn-t12", 0.30),
     ],
-)  # fmt: skip
+)
 def test_within_tolerance_of_published(obs_id: str, tolerance: float) -> None:
     """Model / published within 1 ± tolerance (the last three are held out: predictions)."""
     value = OBS[obs_id].value

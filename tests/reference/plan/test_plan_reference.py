@@ -48,9 +48,14 @@ def test_usp795_2023_table() -> None:
 
 @pytest.mark.parametrize(
     ("category", "storage", "days"),
-    [("aqueous_nonpreserved", "refrigerator", 14), ("aqueous_preserved", "refrigerator", 35),
-     ("aqueous_preserved", "room", 35), ("nonaqueous_liquid", "room", 90), ("nonaqueous_solid", "room", 180)],
-)  # fmt: skip
+    [
+        ("aqueous_nonpreserved", "refrigerator", 14),
+        ("aqueous_preserved", "refrigerator", 35),
+        ("aqueous_preserved", "room", 35),
+        ("nonaqueous_liquid", "room", 90),
+        ("nonaqueous_solid", "room", 180),
+    ],
+)
 def test_bud_per_category_at_its_boundary(category: str, storage: str, days: int) -> None:
     """Day 1 is the compounding day: usable on day N, not on day N + 1."""
     bud = beyond_use(category=category, storage=storage, compounded_on=D0)  # type: ignore[arg-type]
@@ -87,11 +92,25 @@ def test_liquid_never_gets_60_days_without_antimicrobial_effectiveness_data() ->
 
 @pytest.mark.parametrize(
     ("study", "days"),
-    [(StabilityStudy("x", 60, "refrigerator", stability_indicating=True), 35),  # no AET: no extension
-     (StabilityStudy("x", 400, "refrigerator", stability_indicating=True, antimicrobial_effectiveness=True), 180),
-     (StabilityStudy("x", 20, "refrigerator"), 20),  # any data may shorten
-     (StabilityStudy("x", 20, "room"), 35)],  # other storage: not applicable
-)  # fmt: skip
+    [
+        (
+            StabilityStudy("x", 60, "refrigerator", stability_indicating=True),
+            35,
+        ),  # no AET: no extension
+        (
+            StabilityStudy(
+                "x",
+                400,
+                "refrigerator",
+                stability_indicating=True,
+                antimicrobial_effectiveness=True,
+            ),
+            180,
+        ),
+        (StabilityStudy("x", 20, "refrigerator"), 20),  # any data may shorten
+        (StabilityStudy("x", 20, "room"), 35),
+    ],  # other storage: not applicable
+)
 def test_extended_dating_only_with_stated_study_data(study: StabilityStudy, days: int) -> None:
     bud = beyond_use(
         category="aqueous_preserved", storage="refrigerator", compounded_on=D0, studies=(study,)
@@ -122,12 +141,30 @@ def test_earliest_component_expiry_caps_the_bud() -> None:
     )
     assert b.beyond_use == D0 + timedelta(days=60)
     assert any("MCC-1" in s for s in b.bud.basis) if b.bud else False
-    on_the_day = beyond_use(category="nonaqueous_solid", storage="room", compounded_on=D0,
-                            components=(Component("a", "1", last),))  # fmt: skip
+    on_the_day = beyond_use(
+        category="nonaqueous_solid",
+        storage="room",
+        compounded_on=D0,
+        components=(Component("a", "1", last),),
+    )
     assert on_the_day.last_day == last
-    assert beyond_use(category="nonaqueous_solid", storage="room", compounded_on=D0,
-                      components=(Component("a", "1", D0),)).last_day == D0  # fmt: skip
+    assert (
+        beyond_use(
+            category="nonaqueous_solid",
+            storage="room",
+            compounded_on=D0,
+            components=(Component("a", "1", D0),),
+        ).last_day
+        == D0
+    )
     with pytest.raises(InputError) as info:
-        beyond_use(category="nonaqueous_solid", storage="room", compounded_on=D0,
-                   components=(Component("a", "1", D0 + timedelta(days=9)), Component("b", "2", D0 - timedelta(days=1))))  # fmt: skip
+        beyond_use(
+            category="nonaqueous_solid",
+            storage="room",
+            compounded_on=D0,
+            components=(
+                Component("a", "1", D0 + timedelta(days=9)),
+                Component("b", "2", D0 - timedelta(days=1)),
+            ),
+        )
     assert info.value.problems[0].loc == "components[1].expires_on"

@@ -35,7 +35,14 @@ wide = st.lists(
 
 
 @settings(max_examples=150, deadline=None)
-@given(base, any_effect, any_variance, st.sampled_from(METHODS), st.booleans(), st.sampled_from(["metafor", "higgins"]))  # fmt: skip
+@given(
+    base,
+    any_effect,
+    any_variance,
+    st.sampled_from(METHODS),
+    st.booleans(),
+    st.sampled_from(["metafor", "higgins"]),
+)
 def test_adding_a_study_never_crashes_a_pool(
     data: list[tuple[float, float]], y_new: float, v_new: float, method: str, hksj: bool, pi: str
 ) -> None:
@@ -102,9 +109,13 @@ def _exact_score(y: list[float], v: list[float], t: Fraction, method: str) -> Fr
 @pytest.mark.parametrize("method", ["REML", "ML"])
 @pytest.mark.parametrize(
     ("y", "v"),
-    [([0.0, 1.1, -1.3, 2.5], [1e-30, 0.5, 0.4, 0.6]), ([0.0, 1e-5, 0.3, -0.2], [1e-12, 2e-12, 0.5, 0.4]),
-     ([0.0, 3e-6, 0.2, -0.1, 0.05], [1e-12, 1e-25, 0.5, 0.4, 0.3]), ([1e-3, 0.0, 2e-3], [1e-6, 1e-18, 1e-6])],
-)  # fmt: skip
+    [
+        ([0.0, 1.1, -1.3, 2.5], [1e-30, 0.5, 0.4, 0.6]),
+        ([0.0, 1e-5, 0.3, -0.2], [1e-12, 2e-12, 0.5, 0.4]),
+        ([0.0, 3e-6, 0.2, -0.1, 0.05], [1e-12, 1e-25, 0.5, 0.4, 0.3]),
+        ([1e-3, 0.0, 2e-3], [1e-6, 1e-18, 1e-6]),
+    ],
+)
 def test_score_is_exactly_zero_or_negative_at_the_boundary(
     y: list[float], v: list[float], method: str
 ) -> None:
@@ -142,9 +153,13 @@ def test_global_maximum_beats_a_local_one() -> None:
 
 @pytest.mark.parametrize(
     ("y", "v", "loc"),
-    [([1e200, 0.1, 0.2], [0.1, 0.1, 0.1], r"row 1 \(1\)\.yi"), ([0.1, 0.2, 0.3], [1e-300, 0.04, 0.05], r"row 1 \(1\)\.vi"),
-     ([0.1, 1e45, 0.3], [0.04, 0.04, 0.05], r"row 2 \(2\)\.yi"), ([0.1, 0.2, 0.3], [0.04, 1e250, 0.05], r"row 2 \(2\)\.vi")],
-)  # fmt: skip
+    [
+        ([1e200, 0.1, 0.2], [0.1, 0.1, 0.1], r"row 1 \(1\)\.yi"),
+        ([0.1, 0.2, 0.3], [1e-300, 0.04, 0.05], r"row 1 \(1\)\.vi"),
+        ([0.1, 1e45, 0.3], [0.04, 0.04, 0.05], r"row 2 \(2\)\.yi"),
+        ([0.1, 0.2, 0.3], [0.04, 1e250, 0.05], r"row 2 \(2\)\.vi"),
+    ],
+)
 def test_values_outside_the_stated_range_are_refused(
     y: list[float], v: list[float], loc: str
 ) -> None:
@@ -235,9 +250,13 @@ def test_csv_with_a_byte_order_mark(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [("study,yi,vi\na,1e200,0.1\nb,2,1\n", "row 2, column yi"), ("study,yi,vi\na,1,1e-300\nb,2,0.1\nc,1,0.2\n", "row 2, column vi"),
-     ("study,yi,vi\na,1,0.1\nb,inf,1\n", "row 3, column yi"), ("study,yi,vi\na,1,0.1\nb,2,0.2\n", "unknown prediction interval")],
-)  # fmt: skip
+    [
+        ("study,yi,vi\na,1e200,0.1\nb,2,1\n", "row 2, column yi"),
+        ("study,yi,vi\na,1,1e-300\nb,2,0.1\nc,1,0.2\n", "row 2, column vi"),
+        ("study,yi,vi\na,1,0.1\nb,inf,1\n", "row 3, column yi"),
+        ("study,yi,vi\na,1,0.1\nb,2,0.2\n", "unknown prediction interval"),
+    ],
+)
 def test_cli_refuses_out_of_range_values_with_one_line(
     cli: Cli, tmp_path: Path, content: str, needle: str
 ) -> None:

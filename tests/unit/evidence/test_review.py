@@ -95,12 +95,34 @@ def test_every_answer_carries_version_and_search_date() -> None:
 
 @pytest.mark.parametrize(
     ("certainty", "estimate", "expected"),
-    [("low", -0.1, "LDN may make little or no difference to pain in fibromyalgia compared with placebo (low-certainty evidence)."),
-     ("moderate", -0.4, "LDN probably slightly reduces pain in fibromyalgia compared with placebo (moderate-certainty evidence)."),
-     ("high", -0.9, "LDN reduces pain in fibromyalgia compared with placebo (high-certainty evidence)."),
-     ("very low", 0.3, "The evidence is very uncertain about the effect of LDN on pain in fibromyalgia (very low-certainty evidence)."),
-     (None, None, "No randomized placebo-controlled trial gives a usable result for pain in fibromyalgia: the evidence does not allow an answer.")],
-)  # fmt: skip
+    [
+        (
+            "low",
+            -0.1,
+            "LDN may make little or no difference to pain in fibromyalgia compared with placebo (low-certainty evidence).",
+        ),
+        (
+            "moderate",
+            -0.4,
+            "LDN probably slightly reduces pain in fibromyalgia compared with placebo (moderate-certainty evidence).",
+        ),
+        (
+            "high",
+            -0.9,
+            "LDN reduces pain in fibromyalgia compared with placebo (high-certainty evidence).",
+        ),
+        (
+            "very low",
+            0.3,
+            "The evidence is very uncertain about the effect of LDN on pain in fibromyalgia (very low-certainty evidence).",
+        ),
+        (
+            None,
+            None,
+            "No randomized placebo-controlled trial gives a usable result for pain in fibromyalgia: the evidence does not allow an answer.",
+        ),
+    ],
+)
 def test_plain_language_rule(certainty: str | None, estimate: float | None, expected: str) -> None:
     assert statement("fibromyalgia", "pain_intensity", certainty, estimate) == expected
 

@@ -54,24 +54,38 @@ def _prefetch(name: str) -> dict[str, Any]:
     resources = [e["resource"] for e in record_to_bundle(record)["entry"]]
 
     def searchset(kind: str) -> dict[str, Any]:
-        return {"resourceType": "Bundle", "type": "searchset",
-                "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}  # fmt: skip
+        return {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r} for r in resources if r["resourceType"] == kind],
+        }
 
-    return {"patient": resources[0], "conditions": searchset("Condition"),
-            "medications": searchset("MedicationStatement"), "observations": searchset("Observation")}  # fmt: skip
+    return {
+        "patient": resources[0],
+        "conditions": searchset("Condition"),
+        "medications": searchset("MedicationStatement"),
+        "observations": searchset("Observation"),
+    }
 
 
 def _request(hook: str, prefetch: dict[str, Any], **context: Any) -> dict[str, Any]:
-    return {"hookInstance": str(uuid.uuid4()), "hook": hook,
-            "context": {"userId": "Practitioner/example", "patientId": "ex-1", **context}, "prefetch": prefetch}  # fmt: skip
+    return {
+        "hookInstance": str(uuid.uuid4()),
+        "hook": hook,
+        "context": {"userId": "Practitioner/example", "patientId": "ex-1", **context},
+        "prefetch": prefetch,
+    }
 
 
-@pytest.mark.parametrize(("name", "indicator", "words"), [
-    ("fibromyalgia", "info", "may be a candidate"),
-    ("knee-osteoarthritis", "warning", "unlikely to benefit"),
-    ("tramadol-recent", "warning", "do not start yet (earliest start 2026-12-04)"),
-    ("liver-failure", "critical", "contraindicated"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "indicator", "words"),
+    [
+        ("fibromyalgia", "info", "may be a candidate"),
+        ("knee-osteoarthritis", "warning", "unlikely to benefit"),
+        ("tramadol-recent", "warning", "do not start yet (earliest start 2026-12-04)"),
+        ("liver-failure", "critical", "contraindicated"),
+    ],
+)
 def test_patient_view_gives_the_verdict_card_with_its_source(
     name: str, indicator: str, words: str
 ) -> None:
@@ -114,9 +128,22 @@ def test_a_request_missing_required_fields_is_refused_by_name() -> None:
 
 
 def _order(text: str, rid: str = "draft-1") -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
-        "resourceType": "MedicationRequest", "id": rid, "status": "draft", "intent": "order",
-        "subject": {"reference": "Patient/ex-1"}, "medicationCodeableConcept": {"text": text}}}]}  # fmt: skip
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "MedicationRequest",
+                    "id": rid,
+                    "status": "draft",
+                    "intent": "order",
+                    "subject": {"reference": "Patient/ex-1"},
+                    "medicationCodeableConcept": {"text": text},
+                }
+            }
+        ],
+    }
 
 
 def test_a_naltrexone_order_inside_the_opioid_washout_is_critical() -> None:
@@ -145,9 +172,17 @@ def test_a_naltrexone_order_inside_the_opioid_washout_is_critical() -> None:
 
 def test_an_opioid_order_for_a_patient_on_ldn_warns() -> None:
     pre = _prefetch("fibromyalgia")
-    pre["medications"]["entry"].append({"resource": {
-        "resourceType": "MedicationStatement", "id": "ldn", "status": "active", "subject": {"reference": "Patient/ex-fibromyalgia"},
-        "medicationCodeableConcept": {"text": "naltrexone 4.5 mg capsule"}}})  # fmt: skip
+    pre["medications"]["entry"].append(
+        {
+            "resource": {
+                "resourceType": "MedicationStatement",
+                "id": "ldn",
+                "status": "active",
+                "subject": {"reference": "Patient/ex-fibromyalgia"},
+                "medicationCodeableConcept": {"text": "naltrexone 4.5 mg capsule"},
+            }
+        }
+    )
     req = _request(
         "order-select",
         pre,
@@ -161,16 +196,35 @@ def test_an_opioid_order_for_a_patient_on_ldn_warns() -> None:
 
 
 def _statement(rid: str, concept: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"resource": {"resourceType": "MedicationStatement", "id": rid, "status": "active",
-                         "subject": {"reference": "Patient/ex-fibromyalgia"}, "medicationCodeableConcept": concept, **extra}}  # fmt: skip
+    return {
+        "resource": {
+            "resourceType": "MedicationStatement",
+            "id": rid,
+            "status": "active",
+            "subject": {"reference": "Patient/ex-fibromyalgia"},
+            "medicationCodeableConcept": concept,
+            **extra,
+        }
+    }
 
 
-@pytest.mark.parametrize("concept", [
-    {"text": "Percocet 5/325"},
-    {"text": "Butrans 10 mcg/h"},
-    {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02AJ06"}]},
-    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7804", "display": "oxycodone"}]},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "concept",
+    [
+        {"text": "Percocet 5/325"},
+        {"text": "Butrans 10 mcg/h"},
+        {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02AJ06"}]},
+        {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "7804",
+                    "display": "oxycodone",
+                }
+            ]
+        },
+    ],
+)
 def test_a_naltrexone_order_finds_coded_and_text_only_opioids(concept: dict[str, Any]) -> None:
     pre = _prefetch("fibromyalgia")
     pre["medications"]["entry"].append(_statement("opioid", concept))

@@ -120,13 +120,20 @@ def _with(bundle: dict[str, Any], index: int, **changes: Any) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize(("index", "changes", "loc"), [
-    (3, {"status": "bogus"}, "Bundle.entry[3].resource.status"),
-    (1, {"clinicalStatus": {"coding": [{"code": "bogus"}]}}, "Bundle.entry[1].resource.clinicalStatus"),
-    (6, {"status": "done"}, "Bundle.entry[6].resource.status"),
-    (7, {"criticality": "severe"}, "Bundle.entry[7].resource.criticality"),
-    (0, {"gender": "f"}, "Bundle.entry[0].resource.gender"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("index", "changes", "loc"),
+    [
+        (3, {"status": "bogus"}, "Bundle.entry[3].resource.status"),
+        (
+            1,
+            {"clinicalStatus": {"coding": [{"code": "bogus"}]}},
+            "Bundle.entry[1].resource.clinicalStatus",
+        ),
+        (6, {"status": "done"}, "Bundle.entry[6].resource.status"),
+        (7, {"criticality": "severe"}, "Bundle.entry[7].resource.criticality"),
+        (0, {"gender": "f"}, "Bundle.entry[0].resource.gender"),
+    ],
+)
 def test_a_code_outside_a_required_binding_is_refused_by_name(
     index: int, changes: dict[str, Any], loc: str
 ) -> None:
@@ -157,8 +164,19 @@ def test_an_unreadable_medication_reference_is_kept_unnamed_for_review() -> None
 
 
 def test_an_allergy_to_naltrexone_sets_hypersensitivity() -> None:
-    bundle = _with(_fixture(US_CORE), 7, code={"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
-                                                            "code": "7243", "display": "naltrexone"}]})  # fmt: skip
+    bundle = _with(
+        _fixture(US_CORE),
+        7,
+        code={
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "7243",
+                    "display": "naltrexone",
+                }
+            ]
+        },
+    )
     read = read_bundle(bundle, today=AS_OF)
     assert read.record.naltrexone_hypersensitivity
     assert screen(read.record, today=AS_OF).verdict == "contraindicated"
@@ -207,8 +225,10 @@ def test_identifiers_and_birth_date_round_trip_and_age_follows_the_birth_date() 
     record = parse_patient(
         yaml.safe_load((PATIENTS / "fibromyalgia.yaml").read_text()), today=AS_OF
     )
-    data = record.model_dump(mode="json") | {"birth_date": "1970-11-26",
-                                             "identifiers": [{"system": "urn:mrn", "value": "77", "type": "MR"}]}  # fmt: skip
+    data = record.model_dump(mode="json") | {
+        "birth_date": "1970-11-26",
+        "identifiers": [{"system": "urn:mrn", "value": "77", "type": "MR"}],
+    }
     record = parse_patient(data, today=AS_OF)
     assert record.age_years == 55  # one day before the 56th birthday
     bundle = json.loads(json.dumps(record_to_bundle(record)))
@@ -268,8 +288,13 @@ def test_a_malformed_medicine_in_a_dispense_is_read_as_text_never_a_crash(
     element that is not a JSON object must neither crash the import (a 500) nor hide an opioid
     named in its text (a door that fails closed)."""
     bundle = _fixture(US_CORE)
-    dispense = {"resourceType": "MedicationDispense", "id": "d1", "status": "completed",
-                "subject": {"reference": bundle["entry"][0]["fullUrl"]}, element: value}  # fmt: skip
+    dispense = {
+        "resourceType": "MedicationDispense",
+        "id": "d1",
+        "status": "completed",
+        "subject": {"reference": bundle["entry"][0]["fullUrl"]},
+        element: value,
+    }
     bundle["entry"].append({"fullUrl": "urn:uuid:d1", "resource": dispense})
     read = read_bundle(bundle, today=AS_OF)
     loc = f"Bundle.entry[{len(bundle['entry']) - 1}].resource"

@@ -53,27 +53,92 @@ def test_every_mapped_type_is_present_and_coded() -> None:
     )
     systems = {c["system"]: c["code"] for c in fm["code"]["coding"]}
     assert systems[ICD10] == "M79.7" and systems[SNOMED] == "203082005"
-    pain = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
-            and any(c["code"] == "72514-3" for c in e["resource"]["code"]["coding"])]  # fmt: skip
+    pain = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and any(c["code"] == "72514-3" for c in e["resource"]["code"]["coding"])
+    ]
     assert sorted(p["valueQuantity"]["value"] for p in pain) == [6.5, 8.0]
     assert all(c["system"] == LOINC for p in pain for c in p["code"]["coding"][:1])
 
 
 def _foreign_bundle(**patient: Any) -> dict[str, Any]:
     """A Bundle as another EHR would send it: standard codes only, no ldn extensions."""
-    return {"resourceType": "Bundle", "type": "collection", "entry": [
-        {"resource": {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1980-05-01",
-                      "name": [{"given": ["Maria"], "family": "Lopez"}], **patient}},
-        {"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
-                      "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
-                      "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M79.7"}]}}},
-        {"resource": {"resourceType": "Condition", "id": "c2", "subject": {"reference": "Patient/p1"},
-                      "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J45.9", "display": "Asthma"}]}}},
-        {"resource": {"resourceType": "MedicationStatement", "id": "m1", "status": "active", "subject": {"reference": "Patient/p1"},
-                      "medicationCodeableConcept": {"text": "Tramadol 50 mg capsule"},
-                      "effectivePeriod": {"end": "2026-11-24"},
-                      "dosage": [{"doseAndRate": [{"doseQuantity": {"value": 50, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}]}]}},
-    ]}  # fmt: skip
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "p1",
+                    "gender": "female",
+                    "birthDate": "1980-05-01",
+                    "name": [{"given": ["Maria"], "family": "Lopez"}],
+                    **patient,
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "id": "c1",
+                    "subject": {"reference": "Patient/p1"},
+                    "clinicalStatus": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                "code": "active",
+                            }
+                        ]
+                    },
+                    "code": {
+                        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M79.7"}]
+                    },
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "id": "c2",
+                    "subject": {"reference": "Patient/p1"},
+                    "code": {
+                        "coding": [
+                            {
+                                "system": "http://hl7.org/fhir/sid/icd-10",
+                                "code": "J45.9",
+                                "display": "Asthma",
+                            }
+                        ]
+                    },
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "MedicationStatement",
+                    "id": "m1",
+                    "status": "active",
+                    "subject": {"reference": "Patient/p1"},
+                    "medicationCodeableConcept": {"text": "Tramadol 50 mg capsule"},
+                    "effectivePeriod": {"end": "2026-11-24"},
+                    "dosage": [
+                        {
+                            "doseAndRate": [
+                                {
+                                    "doseQuantity": {
+                                        "value": 50,
+                                        "unit": "mg",
+                                        "system": "http://unitsofmeasure.org",
+                                        "code": "mg",
+                                    }
+                                }
+                            ]
+                        }
+                    ],
+                }
+            },
+        ],
+    }
 
 
 def test_a_bundle_from_another_ehr_imports_by_its_standard_codes() -> None:
@@ -126,8 +191,19 @@ def test_a_bundle_without_a_patient_or_age_is_refused() -> None:
 def test_clinic_resources_validate() -> None:
     """Diary day, prescription and titration plan as FHIR, each valid for fhir.resources."""
     validated(diary_observation({"date": "2026-11-20", "pain_avg": 4.5}, "7"))
-    validated(medication_request({"id": 3, "status": "issued", "created_at": "2026-11-25", "form": "capsule",
-                                  "strengths_mg": [1.5, 3.0, 4.5], "text": "Rx"}, "7"))  # fmt: skip
+    validated(
+        medication_request(
+            {
+                "id": 3,
+                "status": "issued",
+                "created_at": "2026-11-25",
+                "form": "capsule",
+                "strengths_mg": [1.5, 3.0, 4.5],
+                "text": "Rx",
+            },
+            "7",
+        )
+    )
     plan = {"id": 2, "status": "active", "version": 1, "plan": {"assessment_date": "2027-02-01", "steps": [
         {"dose_mg": 1.5, "start": "2026-11-25", "timing": "bedtime", "reason": "start"},
         {"dose_mg": 4.5, "start": "2026-12-09", "timing": "bedtime", "reason": ""}]}}  # fmt: skip
@@ -165,23 +241,43 @@ def _with_medication(concept: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
-@pytest.mark.parametrize("concept", [
-    {"text": "OxyContin 10 mg"},
-    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7804"}]},
-    {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02AA05", "display": "oxycodone"}]},
-    {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02AX99"}]},  # unlisted, still in N02A
-    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1049621", "display": "oxycodone hydrochloride 5 MG Oral Tablet"}]},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "concept",
+    [
+        {"text": "OxyContin 10 mg"},
+        {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7804"}]},
+        {
+            "coding": [
+                {"system": "http://www.whocc.no/atc", "code": "N02AA05", "display": "oxycodone"}
+            ]
+        },
+        {
+            "coding": [{"system": "http://www.whocc.no/atc", "code": "N02AX99"}]
+        },  # unlisted, still in N02A
+        {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "1049621",
+                    "display": "oxycodone hydrochloride 5 MG Oral Tablet",
+                }
+            ]
+        },
+    ],
+)
 def test_an_imported_opioid_is_found_by_code_or_text(concept: dict[str, Any]) -> None:
     record = bundle_to_record(_with_medication(concept), today=AS_OF)
     assert record.medications[0].is_opioid
     assert screen(record, today=AS_OF).verdict == "do_not_start_yet"
 
 
-@pytest.mark.parametrize("concept", [
-    {"text": "Vexorin 20 mg"},
-    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "99999999"}]},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "concept",
+    [
+        {"text": "Vexorin 20 mg"},
+        {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "99999999"}]},
+    ],
+)
 def test_an_imported_medicine_ldn_cannot_read_goes_to_review(concept: dict[str, Any]) -> None:
     bundle = _with_medication(concept)
     del bundle["entry"][3]["resource"]["effectivePeriod"]
@@ -195,8 +291,17 @@ def test_an_imported_medicine_ldn_cannot_read_goes_to_review(concept: dict[str, 
 def test_a_clinician_review_and_codes_survive_the_round_trip() -> None:
     record = _record(PATIENTS / "fibromyalgia.yaml")
     data = record.model_dump(mode="json")
-    data["medications"].append({"name": "Vexorin", "codes": [{"system": "urn:local", "code": "V1"}],
-                                "review": {"contains_opioid": False, "reviewed_by": "Dr Lee", "reviewed_on": "2026-11-20"}})  # fmt: skip
+    data["medications"].append(
+        {
+            "name": "Vexorin",
+            "codes": [{"system": "urn:local", "code": "V1"}],
+            "review": {
+                "contains_opioid": False,
+                "reviewed_by": "Dr Lee",
+                "reviewed_on": "2026-11-20",
+            },
+        }
+    )
     data["renal_function"] = {"egfr_ml_min_1_73m2": 42, "date": "2026-11-01"}
     data["naloxone_challenge"] = {"date": "2026-11-20", "result": "negative"}
     record = parse_patient(data, today=AS_OF)
@@ -206,10 +311,19 @@ def test_a_clinician_review_and_codes_survive_the_round_trip() -> None:
 
 def test_egfr_is_read_from_loinc() -> None:
     bundle = _foreign_bundle()
-    bundle["entry"].append({"resource": {"resourceType": "Observation", "id": "o1", "status": "final",
-                                         "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-11-10",
-                                         "code": {"coding": [{"system": LOINC, "code": "98979-8"}]},
-                                         "valueQuantity": {"value": 24, "unit": "mL/min/{1.73_m2}"}}})  # fmt: skip
+    bundle["entry"].append(
+        {
+            "resource": {
+                "resourceType": "Observation",
+                "id": "o1",
+                "status": "final",
+                "subject": {"reference": "Patient/p1"},
+                "effectiveDateTime": "2026-11-10",
+                "code": {"coding": [{"system": LOINC, "code": "98979-8"}]},
+                "valueQuantity": {"value": 24, "unit": "mL/min/{1.73_m2}"},
+            }
+        }
+    )
     record = bundle_to_record(bundle, today=AS_OF)
     assert record.renal_function is not None and record.renal_function.egfr_ml_min_1_73m2 == 24
     assert screen(record, today=AS_OF).verdict == "contraindicated"

@@ -31,20 +31,46 @@ def _hit(query: str, resource: dict[str, Any] = OBS, kind: str = "Observation") 
     return matches(resource, q.criteria)
 
 
-@pytest.mark.parametrize(("query", "hit"), [
-    ("code=72514-3", True), ("code=http://loinc.org|72514-3", True), ("code=http://snomed.info/sct|72514-3", False),
-    ("code=http://loinc.org|", True), ("code=|72514-3", False), ("code=29463-7,72514-3", True),
-    ("code=29463-7&code=72514-3", False), ("category=survey", True), ("status=final", True),
-    ("patient=7", True), ("patient=Patient/7", True), ("subject:Patient=7", True),
-    ("patient=https://ehr.example.org/fhir/Patient/7", True), ("patient=8", False), ("patient=7,8", True),
-    ("patient=7&patient=8", False), ("subject=Group/7", False),
-    ("date=2026-11-20", True), ("date=2026-11", True), ("date=2026", True), ("date=eq2026-11-21", False),
-    ("date=ne2026-11-21", True), ("date=gt2026-11-19", True), ("date=gt2026-11-20", False),
-    ("date=ge2026-11-20", True), ("date=lt2026-11-21", True), ("date=le2026-11-19", False),
-    ("date=sa2026-11-19", True), ("date=eb2026-11-21", True), ("date=eb2026-11-20", False),
-    ("date=ge2026-11-01&date=lt2026-12-01", True), ("date=2026-11-20T12:00:00Z", False),
-    ("date=gt2026-11-20T12:00:00Z", True), ("_id=7-diary-2026-11-20", True), ("_id=7-x,7-diary-2026-11-20", True),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "hit"),
+    [
+        ("code=72514-3", True),
+        ("code=http://loinc.org|72514-3", True),
+        ("code=http://snomed.info/sct|72514-3", False),
+        ("code=http://loinc.org|", True),
+        ("code=|72514-3", False),
+        ("code=29463-7,72514-3", True),
+        ("code=29463-7&code=72514-3", False),
+        ("category=survey", True),
+        ("status=final", True),
+        ("patient=7", True),
+        ("patient=Patient/7", True),
+        ("subject:Patient=7", True),
+        ("patient=https://ehr.example.org/fhir/Patient/7", True),
+        ("patient=8", False),
+        ("patient=7,8", True),
+        ("patient=7&patient=8", False),
+        ("subject=Group/7", False),
+        ("date=2026-11-20", True),
+        ("date=2026-11", True),
+        ("date=2026", True),
+        ("date=eq2026-11-21", False),
+        ("date=ne2026-11-21", True),
+        ("date=gt2026-11-19", True),
+        ("date=gt2026-11-20", False),
+        ("date=ge2026-11-20", True),
+        ("date=lt2026-11-21", True),
+        ("date=le2026-11-19", False),
+        ("date=sa2026-11-19", True),
+        ("date=eb2026-11-21", True),
+        ("date=eb2026-11-20", False),
+        ("date=ge2026-11-01&date=lt2026-12-01", True),
+        ("date=2026-11-20T12:00:00Z", False),
+        ("date=gt2026-11-20T12:00:00Z", True),
+        ("_id=7-diary-2026-11-20", True),
+        ("_id=7-x,7-diary-2026-11-20", True),
+    ],
+)
 def test_observation_parameters(query: str, hit: bool) -> None:
     assert _hit(query) is hit
 
@@ -55,29 +81,70 @@ def test_an_observation_without_a_date_matches_no_date() -> None:
 
 
 def test_patient_parameters() -> None:
-    patient = {"resourceType": "Patient", "id": "7", "gender": "female", "birthDate": "1980-05-01",
-               "name": [{"family": "García Pérez"}], "identifier": [{"system": "urn:mrn", "value": "44"}]}  # fmt: skip
-    for query, hit in [("identifier=urn:mrn|44", True), ("identifier=44", True), ("identifier=urn:other|44", False),
-                       ("family=garcia", True), ("family=perez", False), ("family:contains=perez", True),
-                       ("family:exact=García Pérez", True), ("family:exact=garcia perez", False),
-                       ("birthdate=1980", True), ("birthdate=lt1980-05-01", False), ("gender=female", True)]:  # fmt: skip
+    patient = {
+        "resourceType": "Patient",
+        "id": "7",
+        "gender": "female",
+        "birthDate": "1980-05-01",
+        "name": [{"family": "García Pérez"}],
+        "identifier": [{"system": "urn:mrn", "value": "44"}],
+    }
+    for query, hit in [
+        ("identifier=urn:mrn|44", True),
+        ("identifier=44", True),
+        ("identifier=urn:other|44", False),
+        ("family=garcia", True),
+        ("family=perez", False),
+        ("family:contains=perez", True),
+        ("family:exact=García Pérez", True),
+        ("family:exact=garcia perez", False),
+        ("birthdate=1980", True),
+        ("birthdate=lt1980-05-01", False),
+        ("gender=female", True),
+    ]:
         assert _hit(query, patient, "Patient") is hit, query
 
 
 def test_unsupported_parameters_are_dropped_or_refused_when_strict() -> None:
-    pairs = [("code", "72514-3"), ("_elements", "id"), ("_include", "Observation:subject"), ("value-quantity", "5"),
-             ("subject.name", "x"), ("code:text", "pain"), ("_summary", "true"), ("_sort", "value"), ("patient", "")]  # fmt: skip
+    pairs = [
+        ("code", "72514-3"),
+        ("_elements", "id"),
+        ("_include", "Observation:subject"),
+        ("value-quantity", "5"),
+        ("subject.name", "x"),
+        ("code:text", "pain"),
+        ("_summary", "true"),
+        ("_sort", "value"),
+        ("patient", ""),
+    ]
     q = parse_search("Observation", pairs, strict=False)
     assert q.applied == (("code", "72514-3"),)
-    assert [k for k, _ in q.dropped] == ["_elements", "_include", "value-quantity", "subject.name", "code:text",
-                                         "_summary", "_sort"]  # fmt: skip
+    assert [k for k, _ in q.dropped] == [
+        "_elements",
+        "_include",
+        "value-quantity",
+        "subject.name",
+        "code:text",
+        "_summary",
+        "_sort",
+    ]
     with pytest.raises(SearchError) as err:
         parse_search("Observation", pairs, strict=True)
     assert [p.loc for p in err.value.problems][:2] == ["_elements", "_include"]
 
 
-@pytest.mark.parametrize("pair", [("date", "yesterday"), ("date", "ap2026"), ("_count", "-1"), ("_count", "x"),
-                                  ("_offset", "-5"), ("_total", "lots"), ("patient", "a/b/c d")])  # fmt: skip
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("date", "yesterday"),
+        ("date", "ap2026"),
+        ("_count", "-1"),
+        ("_count", "x"),
+        ("_offset", "-5"),
+        ("_total", "lots"),
+        ("patient", "a/b/c d"),
+    ],
+)
 def test_an_invalid_value_is_refused_even_when_lenient(pair: tuple[str, str]) -> None:
     with pytest.raises(SearchError) as err:
         parse_search("Observation", [pair], strict=False)
@@ -85,8 +152,18 @@ def test_an_invalid_value_is_refused_even_when_lenient(pair: tuple[str, str]) ->
 
 
 def test_result_parameters() -> None:
-    q = parse_search("Observation", [("_count", "10000"), ("_offset", "20"), ("_sort", "-date,_id"), ("_summary", "count"),
-                                     ("_total", "accurate"), ("_format", "json")], strict=True)  # fmt: skip
+    q = parse_search(
+        "Observation",
+        [
+            ("_count", "10000"),
+            ("_offset", "20"),
+            ("_sort", "-date,_id"),
+            ("_summary", "count"),
+            ("_total", "accurate"),
+            ("_format", "json"),
+        ],
+        strict=True,
+    )
     assert (q.count, q.offset, q.summary_count) == (MAX_COUNT, 20, True)
     assert q.sort == (("date", True), ("_id", False))
     assert q.page(40)[-2:] == [("_count", str(MAX_COUNT)), ("_offset", "40")]
@@ -111,8 +188,10 @@ def test_patient_scope_ands_parameters_and_reads_ids() -> None:
 
 
 def test_sorting_by_date_puts_undated_resources_last() -> None:
-    rows = [{"resourceType": "Observation", "id": i, **({"effectiveDateTime": d} if d else {})}
-            for i, d in (("a", "2026-01-02"), ("b", None), ("c", "2026-03-01"))]  # fmt: skip
+    rows = [
+        {"resourceType": "Observation", "id": i, **({"effectiveDateTime": d} if d else {})}
+        for i, d in (("a", "2026-01-02"), ("b", None), ("c", "2026-03-01"))
+    ]
     for sort, order in (
         ("date", ["a", "c", "b"]),
         ("-date", ["c", "a", "b"]),

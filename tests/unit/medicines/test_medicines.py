@@ -55,8 +55,11 @@ def test_product_table(text: str, ingredients: set[str], opioid: bool) -> None:
     assert m.contains_opioid is opioid, m.explanation()
 
 
-@pytest.mark.parametrize(("text", "ingredients", "opioid"), [p for p in PRODUCTS if p[2]],
-                         ids=[p[0] for p in PRODUCTS if p[2]])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "ingredients", "opioid"),
+    [p for p in PRODUCTS if p[2]],
+    ids=[p[0] for p in PRODUCTS if p[2]],
+)
 def test_every_opioid_product_taken_yesterday_holds_the_start(
     text: str, ingredients: set[str], opioid: bool
 ) -> None:
@@ -192,11 +195,22 @@ def _opioid_names() -> list[str]:
     return sorted(set(names))
 
 
-_VARIANTS = st.sampled_from([
-    lambda s: s, str.upper, str.lower, str.title, lambda s: f"  {s}  ", lambda s: f"{s} 10 mg",
-    lambda s: f"{s} 5/325 mg tablet", lambda s: f"{s} ER", lambda s: f"{s} (PRN)", lambda s: s.replace(" ", "-"),
-    lambda s: f"{s} tablets", lambda s: f"{s}, 1 tab at night",
-])  # fmt: skip
+_VARIANTS = st.sampled_from(
+    [
+        lambda s: s,
+        str.upper,
+        str.lower,
+        str.title,
+        lambda s: f"  {s}  ",
+        lambda s: f"{s} 10 mg",
+        lambda s: f"{s} 5/325 mg tablet",
+        lambda s: f"{s} ER",
+        lambda s: f"{s} (PRN)",
+        lambda s: s.replace(" ", "-"),
+        lambda s: f"{s} tablets",
+        lambda s: f"{s}, 1 tab at night",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -237,10 +251,14 @@ def test_every_knowledge_base_source_resolves() -> None:
 def test_the_loader_refuses_a_name_with_two_meanings() -> None:
     from ldn.domain.medicines import Ingredient, KnowledgeBase, Product
 
-    ings = {"oxycodone": Ingredient("oxycodone", ("opioid_full_agonist",), sources=("rxnorm",)),
-            "paracetamol": Ingredient("paracetamol", ("simple_analgesic",), sources=("rxnorm",))}  # fmt: skip
-    clash = (Product(("Panax",), ("oxycodone",), "tablet", ("US",), ("rxnorm",)),
-             Product(("PANAX",), ("paracetamol",), "tablet", ("US",), ("rxnorm",)))  # fmt: skip
+    ings = {
+        "oxycodone": Ingredient("oxycodone", ("opioid_full_agonist",), sources=("rxnorm",)),
+        "paracetamol": Ingredient("paracetamol", ("simple_analgesic",), sources=("rxnorm",)),
+    }
+    clash = (
+        Product(("Panax",), ("oxycodone",), "tablet", ("US",), ("rxnorm",)),
+        Product(("PANAX",), ("paracetamol",), "tablet", ("US",), ("rxnorm",)),
+    )
     with pytest.raises(ValueError, match="means both"):
         KnowledgeBase.build(ings, clash)
     with pytest.raises(ValueError, match="unknown form"):
@@ -262,11 +280,19 @@ def _typo_drop_last(s: str) -> str:
     return s[:-1] if len(last) >= 5 and last.isalpha() else s
 
 
-_MANGLE = st.sampled_from([
-    lambda s: s.replace(" ", ""), lambda s: s.replace(" ", "-"), lambda s: s.replace(" ", "."),
-    lambda s: s.replace("#", "No."), lambda s: s.replace("#", "no "), lambda s: s + "x",
-    _typo_drop_last, lambda s: s.upper().replace(" ", "_"), lambda s: s.replace("o", "0", 1),
-])  # fmt: skip
+_MANGLE = st.sampled_from(
+    [
+        lambda s: s.replace(" ", ""),
+        lambda s: s.replace(" ", "-"),
+        lambda s: s.replace(" ", "."),
+        lambda s: s.replace("#", "No."),
+        lambda s: s.replace("#", "no "),
+        lambda s: s + "x",
+        _typo_drop_last,
+        lambda s: s.upper().replace(" ", "_"),
+        lambda s: s.replace("o", "0", 1),
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

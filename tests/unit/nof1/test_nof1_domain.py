@@ -29,9 +29,13 @@ def test_diary_round_trip_and_missing_days() -> None:
 
 @pytest.mark.parametrize(
     ("rows", "needle"),
-    [("2026-01-02,5,\n2026-01-01,5,\n", "row 3, column date"), ("2026-01-01,5,\n2026-01-01,6,\n", "duplicate"),
-     ("2026-01-01,11,\n", "row 2.pain_avg"), ("2026-01-01,x,\n", "row 2.pain_avg")],
-)  # fmt: skip
+    [
+        ("2026-01-02,5,\n2026-01-01,5,\n", "row 3, column date"),
+        ("2026-01-01,5,\n2026-01-01,6,\n", "duplicate"),
+        ("2026-01-01,11,\n", "row 2.pain_avg"),
+        ("2026-01-01,x,\n", "row 2.pain_avg"),
+    ],
+)
 def test_diary_bad_rows(rows: str, needle: str) -> None:
     with pytest.raises(InputError) as info:
         parse_diary_csv(HEADER + rows, origin="d.csv")
@@ -164,7 +168,9 @@ def test_every_other_day_diary_is_analysed() -> None:
     sparse = analyse_series(t[even], y[even], x[even], per[even], prior=sceptical_prior())
     daily = analyse_series(t, y, x, per, prior=sceptical_prior())
     assert np.all(np.diff(t[even]) >= 2)
-    assert any(w.startswith("Sparse diary: pain was logged on 42 of the 78") for w in sparse.warnings)  # fmt: skip
+    assert any(
+        w.startswith("Sparse diary: pain was logged on 42 of the 78") for w in sparse.warnings
+    )
     assert daily.warnings == ()
     assert sparse.delta_sd > daily.delta_sd
     assert sparse.delta_ci_low < sparse.delta_mean < sparse.delta_ci_high

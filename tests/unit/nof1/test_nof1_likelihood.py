@@ -67,11 +67,15 @@ def test_closed_form_posterior_and_marginal_equal_dense_algebra(case: int) -> No
     rho = np.array([rng.uniform(-0.9, 0.95), rng.uniform(-0.9, 0.95)])
     log_sigma = np.array([np.log(0.3), np.log(1.2)])
     y = rng.normal(5.0, 1.5, len(days))
-    post = regression_posterior_grid(days, y, design_x, prior_mean=m0, prior_sd=sd, rho=rho, log_sigma=log_sigma)  # fmt: skip
+    post = regression_posterior_grid(
+        days, y, design_x, prior_mean=m0, prior_sd=sd, rho=rho, log_sigma=log_sigma
+    )
     for i, r in enumerate(rho):
         for j, ls in enumerate(log_sigma):
             cov = ar1_covariance(days, rho=float(r), sigma=float(np.exp(ls)))
-            marg = stats.multivariate_normal.logpdf(y, design_x @ m0, cov + design_x @ np.diag(sd**2) @ design_x.T)  # fmt: skip
+            marg = stats.multivariate_normal.logpdf(
+                y, design_x @ m0, cov + design_x @ np.diag(sd**2) @ design_x.T
+            )
             assert post.log_marginal[i, j] == pytest.approx(marg, abs=1e-8)
             prec = np.diag(sd**-2.0) + design_x.T @ np.linalg.solve(cov, design_x)
             mean = np.linalg.solve(prec, m0 / sd**2 + design_x.T @ np.linalg.solve(cov, y))
@@ -80,13 +84,17 @@ def test_closed_form_posterior_and_marginal_equal_dense_algebra(case: int) -> No
 
 
 def test_a_single_day_has_the_stationary_density() -> None:
-    ll = ar1_log_likelihood(np.array([3]), np.array([1.3]), np.ones((1, 1)), np.array([0.3]), rho=0.8, sigma=0.6)  # fmt: skip
+    ll = ar1_log_likelihood(
+        np.array([3]), np.array([1.3]), np.ones((1, 1)), np.array([0.3]), rho=0.8, sigma=0.6
+    )
     assert ll == pytest.approx(stats.norm.logpdf(1.0, 0.0, 0.6 / np.sqrt(1 - 0.8**2)), abs=1e-12)
 
 
 def test_repeated_or_unordered_days_are_refused() -> None:
     with pytest.raises(InputError, match="distinct and in order"):
-        ar1_log_likelihood(np.array([1, 1]), np.zeros(2), np.ones((2, 1)), np.zeros(1), rho=0.5, sigma=1.0)  # fmt: skip
+        ar1_log_likelihood(
+            np.array([1, 1]), np.zeros(2), np.ones((2, 1)), np.zeros(1), rho=0.5, sigma=1.0
+        )
 
 
 def test_trapezoid_weights_halve_the_end_cells() -> None:
@@ -98,15 +106,27 @@ def test_trapezoid_weights_halve_the_end_cells() -> None:
     assert trapezoid_weights(rho).sum() == pytest.approx(1.85)
 
 
-@pytest.mark.parametrize(("rho", "sigma", "seed"), [(0.4, 1.0, 1), (0.95, 0.5, 18), (0.9, 0.5, 3), (-0.8, 0.7, 4)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("rho", "sigma", "seed"), [(0.4, 1.0, 1), (0.95, 0.5, 18), (0.9, 0.5, 3), (-0.8, 0.7, 4)]
+)
 def test_quadrature_converges_under_refinement(rho: float, sigma: float, seed: int) -> None:
     """Doubling the nodes in each direction twice (45 x 81 -> 89 x 161 -> 177 x 321): the mean,
     SD and 95 % limits of delta move by less than 0.01 points, and by less at each step. Seed 18
     at rho 0.95 is the hardest found in 30: the posterior of rho piles against the prior's edge
     (mean 0.93), where the first step is 0.0066 points (0.0017 the second)."""
-    t, y, x, per = simulate_trial(delta=-1.0, cycles=3, period_days=28, run_in_days=14, rho=rho, sigma=sigma,
-                                  rng=np.random.default_rng(seed))  # fmt: skip
-    runs = [analyse_series(t, y, x, per, prior=sceptical_prior(), grid=DEFAULT_GRID.refined(k)) for k in (1, 2, 4)]  # fmt: skip
+    t, y, x, per = simulate_trial(
+        delta=-1.0,
+        cycles=3,
+        period_days=28,
+        run_in_days=14,
+        rho=rho,
+        sigma=sigma,
+        rng=np.random.default_rng(seed),
+    )
+    runs = [
+        analyse_series(t, y, x, per, prior=sceptical_prior(), grid=DEFAULT_GRID.refined(k))
+        for k in (1, 2, 4)
+    ]
     summary = np.array([[r.delta_mean, r.delta_sd, r.delta_ci_low, r.delta_ci_high] for r in runs])
     steps = np.abs(np.diff(summary, axis=0)).max(axis=1)
     assert steps[0] < 0.01

@@ -44,8 +44,13 @@ def ode_reference(
 
     def rhs(_t: float, y: np.ndarray) -> list[float]:
         g, a1, a2, m1, m2 = y
-        return [-ka * g, ka * g - (k10 + k12) * a1 + k21 * a2, k12 * a1 - k21 * a2,
-                phi * ka * g + (1 - phi) * k10 * a1 - (km + k34) * m1 + k43 * m2, k34 * m1 - k43 * m2]  # fmt: skip
+        return [
+            -ka * g,
+            ka * g - (k10 + k12) * a1 + k21 * a2,
+            k12 * a1 - k21 * a2,
+            phi * ka * g + (1 - phi) * k10 * a1 - (km + k34) * m1 + k43 * m2,
+            k34 * m1 - k43 * m2,
+        ]
 
     y = np.zeros(5)
     out_n = np.zeros_like(times)
@@ -55,8 +60,16 @@ def ode_reference(
         y = y + np.array([reg.base_mg[i], 0.0, 0.0, 0.0, 0.0])
         mask = (times >= t0) & (times < t1)
         if t1 > t0:
-            sol = solve_ivp(rhs, (t0, t1), y, t_eval=times[mask] if mask.any() else None, rtol=1e-11, atol=1e-14,
-                            method="LSODA", dense_output=True)  # fmt: skip
+            sol = solve_ivp(
+                rhs,
+                (t0, t1),
+                y,
+                t_eval=times[mask] if mask.any() else None,
+                rtol=1e-11,
+                atol=1e-14,
+                method="LSODA",
+                dense_output=True,
+            )
             if mask.any():
                 out_n[mask] = sol.y[1] * 1000 / v1
                 out_m[mask] = sol.y[3] * 1000 * MG_6BN_PER_MG_NTX / vm
@@ -171,8 +184,15 @@ def test_binding_integrator_matches_solve_ivp(dose_mg: float, tol: float) -> Non
     def conc_nm(x: float) -> float:
         return float(np.sum(ir.ntx[0] * np.exp(-ir.rates[0] * x))) * d * 1000 / 341.41
 
-    ref = solve_ivp(lambda x, y: [kon * conc_nm(x) * (1 - y[0]) - koff * y[0]], (0, t[-1]), [0.0], t_eval=t,
-                    rtol=1e-10, atol=1e-12, max_step=0.05).y[0]  # fmt: skip
+    ref = solve_ivp(
+        lambda x, y: [kon * conc_nm(x) * (1 - y[0]) - koff * y[0]],
+        (0, t[-1]),
+        [0.0],
+        t_eval=t,
+        rtol=1e-10,
+        atol=1e-12,
+        max_step=0.05,
+    ).y[0]
     assert np.max(np.abs(occ - ref)) < tol
 
 

@@ -66,8 +66,14 @@ def test_balance_minimum_weights() -> None:
 def test_fill_fits_every_size_filler_and_strength(size: str, filler: str, strength: float) -> None:
     """Fill volume <= shell volume at the lowest density; blend = n x fill; API + filler = blend."""
     n = 30
-    b = capsule_batch(strength_mg=strength, count=n, compounded_on=D0, capsule_size=size,
-                      filler=filler, balance=SEMIMICRO)  # fmt: skip
+    b = capsule_batch(
+        strength_mg=strength,
+        count=n,
+        compounded_on=D0,
+        capsule_size=size,
+        filler=filler,
+        balance=SEMIMICRO,
+    )
     assert b.fill is not None and b.weighing is not None
     fill = expected_fill_mg(size, filler)
     assert b.fill.fill_mg == pytest.approx(fill)
@@ -99,8 +105,15 @@ def test_a_chosen_size_that_cannot_hold_the_dose_is_refused() -> None:
     assert p.loc == "capsule_size" and "minimum weight 120 mg" in p.message and "#1" in p.fix
     # 6 mg from 250 mg tablets = 30 mg of powder a capsule; a #5 shell holds 28 mg of blend
     with pytest.raises(InputError) as info:
-        capsule_batch(strength_mg=6, count=30, compounded_on=D0, capsule_size="5", balance=SEMIMICRO,
-                      api="tablets_50mg", tablet_mass_mg=250)  # fmt: skip
+        capsule_batch(
+            strength_mg=6,
+            count=30,
+            compounded_on=D0,
+            capsule_size="5",
+            balance=SEMIMICRO,
+            api="tablets_50mg",
+            tablet_mass_mg=250,
+        )
     p = info.value.problems[0]
     assert p.loc == "capsule_size" and "active powder" in p.message and "#4" in p.fix
 
@@ -155,12 +168,17 @@ def test_api_mass_with_salt_hydrate_and_coa_corrections(
 
 @pytest.mark.parametrize(
     ("kwargs", "loc"),
-    [({"potency_pct": 995}, "potency_pct"), ({"water_pct": 40}, "water_pct"),
-     ({"potency_pct": 99, "water_pct": 2, "potency_basis": "as_is"}, "water_pct"),
-     ({"overage_pct": 3}, "overage_reason"), ({"overage_pct": 25, "overage_reason": "loss"}, "overage_pct"),
-     ({"calibrated_fill_mg": 95}, "capsule_size"), ({"filler": "calcium_carbonate"}, "filler"),
-     ({"balance": "kitchen"}, "balance")],
-)  # fmt: skip
+    [
+        ({"potency_pct": 995}, "potency_pct"),
+        ({"water_pct": 40}, "water_pct"),
+        ({"potency_pct": 99, "water_pct": 2, "potency_basis": "as_is"}, "water_pct"),
+        ({"overage_pct": 3}, "overage_reason"),
+        ({"overage_pct": 25, "overage_reason": "loss"}, "overage_pct"),
+        ({"calibrated_fill_mg": 95}, "capsule_size"),
+        ({"filler": "calcium_carbonate"}, "filler"),
+        ({"balance": "kitchen"}, "balance"),
+    ],
+)
 def test_bad_compounding_inputs_name_the_field(kwargs: dict[str, object], loc: str) -> None:
     with pytest.raises(InputError) as info:
         capsule_batch(strength_mg=4.5, count=30, compounded_on=D0, **kwargs)  # type: ignore[arg-type]
@@ -231,8 +249,15 @@ def test_calibrated_fill_replaces_the_planned_one() -> None:
 def test_worksheet_has_calibration_weighing_and_record() -> None:
     b = capsule_batch(strength_mg=4.5, count=30, compounded_on=D0)
     text = b.as_markdown()
-    for needle in ("fill 10 empty size #1 shells", "Weigh 135.0 mg naltrexone hydrochloride powder",
-                   "minimum weight 120 mg", "Weight check", "Verified by", "USP <795> (2023)", "Do not use after"):  # fmt: skip
+    for needle in (
+        "fill 10 empty size #1 shells",
+        "Weigh 135.0 mg naltrexone hydrochloride powder",
+        "minimum weight 120 mg",
+        "Weight check",
+        "Verified by",
+        "USP <795> (2023)",
+        "Do not use after",
+    ):
         assert needle in text
     assert b.as_dict()["capsule"]["fill_mg"] == 140
 
@@ -312,8 +337,15 @@ def test_supply_covers_the_schedule_to_the_assessment_date(
 ) -> None:
     """Fills are contiguous from the first dose to the assessment date, each within its BUD,
     and the capsules (or mL) supplied equal the doses of every day."""
-    plan = build_plan(start=D0, schedule="custom", start_mg=start_mg, step_mg=step_mg,
-                      interval_days=interval, target_mg=target, max_mg=6.0)  # fmt: skip
+    plan = build_plan(
+        start=D0,
+        schedule="custom",
+        start_mg=start_mg,
+        step_mg=step_mg,
+        interval_days=interval,
+        target_mg=target,
+        max_mg=6.0,
+    )
     compounded = D0 - timedelta(days=lead)
     supply = plan_supply(plan, form=form, compounded_on=compounded)  # type: ignore[arg-type]
     first = max(plan.start, compounded)

@@ -33,8 +33,9 @@ from ldn.interop.handout import HandoutContext, render_handout
 
 GOLDEN = Path(__file__).parent / "golden"
 D0 = date(2026, 11, 25)
-PATIENT = RxPatient("Anna Example", "ex-1", date(1982, 3, 4), 44, "female",
-                    ("Fibromyalgia (ICD-10 M79.7)",))  # fmt: skip
+PATIENT = RxPatient(
+    "Anna Example", "ex-1", date(1982, 3, 4), 44, "female", ("Fibromyalgia (ICD-10 M79.7)",)
+)
 PRESCRIBER = Prescriber("Dr Ada Lovelace", "MD-4711", "Demo Pain Clinic")
 PHARMACY = Pharmacy("Main Street Compounding", "+1 555 0100")
 
@@ -68,16 +69,39 @@ def _label(form: str) -> DispensingLabel:
             "14 capsules",
             1.5,
         )
-    directions = label_directions(plan, supply=supply, strength_mg=strength, first=fill.first_day,
-                                  last=min(fill.last_day, record.beyond_use))  # fmt: skip
-    return DispensingLabel(PHARMACY, "Rx 12", "L-2026-001", PATIENT.name, medicine, quantity, directions, D0,
-                           record.beyond_use, record.storage, PRESCRIBER.name, liquid=form == "liquid")  # fmt: skip
+    directions = label_directions(
+        plan,
+        supply=supply,
+        strength_mg=strength,
+        first=fill.first_day,
+        last=min(fill.last_day, record.beyond_use),
+    )
+    return DispensingLabel(
+        PHARMACY,
+        "Rx 12",
+        "L-2026-001",
+        PATIENT.name,
+        medicine,
+        quantity,
+        directions,
+        D0,
+        record.beyond_use,
+        record.storage,
+        PRESCRIBER.name,
+        liquid=form == "liquid",
+    )
 
 
 @pytest.mark.parametrize("form", ["capsule", "liquid"])
 def test_prescription_fields_golden(form: str) -> None:
-    doc = make_prescription(build_plan(start=D0), form=form, patient=PATIENT, prescriber=PRESCRIBER,
-                            issued_on=D0, number=12)  # fmt: skip
+    doc = make_prescription(
+        build_plan(start=D0),
+        form=form,
+        patient=PATIENT,
+        prescriber=PRESCRIBER,
+        issued_on=D0,
+        number=12,
+    )
     f = doc.fields()
     for key in (
         "date",
@@ -140,8 +164,16 @@ def test_handout_storage_bud_shake_and_the_cost_of_the_form() -> None:
 
 
 def test_status_is_ready_only_when_every_strength_is_made() -> None:
-    needs = fill_needs({"capsules": [{"strength_mg": 1.5, "count": 14}, {"strength_mg": 3.0, "count": 14},
-                                     {"strength_mg": 4.5, "count": 57}]}, form="capsule")  # fmt: skip
+    needs = fill_needs(
+        {
+            "capsules": [
+                {"strength_mg": 1.5, "count": 14},
+                {"strength_mg": 3.0, "count": 14},
+                {"strength_mg": 4.5, "count": 57},
+            ]
+        },
+        form="capsule",
+    )
     assert status_for(fill_progress(needs, [], form="capsule")) == "issued"
     one = fill_progress(needs, [("1.5", 14)], form="capsule")
     assert status_for(one) == "compounding" and [p.status for p in one] == [

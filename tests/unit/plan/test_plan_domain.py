@@ -73,8 +73,15 @@ def test_plan_invariants(
     start_mg: float, step_mg: float, interval: int, target: float, offset: int
 ) -> None:
     """No step exceeds the maximum, doses never decrease, dates strictly increase, the target is reached."""
-    plan = build_plan(start=D0 + timedelta(offset), schedule="custom", start_mg=start_mg, step_mg=step_mg,
-                      interval_days=interval, target_mg=target, max_mg=6.0)  # fmt: skip
+    plan = build_plan(
+        start=D0 + timedelta(offset),
+        schedule="custom",
+        start_mg=start_mg,
+        step_mg=step_mg,
+        interval_days=interval,
+        target_mg=target,
+        max_mg=6.0,
+    )
     doses = [s.dose_mg for s in plan.steps]
     assert max(doses) <= plan.max_mg
     assert doses == sorted(doses)

@@ -7,10 +7,18 @@ import pytest
 from ldn.domain.vocabulary import OPIOID_CLASSES, drug_class_for
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("tramadol", "tramadol"), ("Tramadol 50 mg capsule", "tramadol"), ("METHADONE 10mg/mL", "methadone"),
-    ("naltrexone 4.5 mg capsule (compounded)", "naltrexone"), ("Vitamin D 1000 IU", "supplement"), ("", "unknown"), ("Zxqvortin 10 mg", "unknown"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tramadol", "tramadol"),
+        ("Tramadol 50 mg capsule", "tramadol"),
+        ("METHADONE 10mg/mL", "methadone"),
+        ("naltrexone 4.5 mg capsule (compounded)", "naltrexone"),
+        ("Vitamin D 1000 IU", "supplement"),
+        ("", "unknown"),
+        ("Zxqvortin 10 mg", "unknown"),
+    ],
+)
 def test_names_with_strength_and_form(text: str, expected: str) -> None:
     assert drug_class_for(text) == expected
 

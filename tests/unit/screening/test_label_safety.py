@@ -40,13 +40,16 @@ def test_the_example_is_a_candidate_with_the_overdose_warning() -> None:
     assert "overcome the blockade" in f.message and "more sensitive to opioids" in f.message
 
 
-@pytest.mark.parametrize(("egfr", "dialysis", "verdict", "code"), [
-    (29.9, False, "contraindicated", "SAFETY_RENAL_SEVERE"),
-    (30.0, False, None, "SAFETY_RENAL_IMPAIRED"),
-    (59.9, False, None, "SAFETY_RENAL_IMPAIRED"),
-    (60.0, False, None, None),
-    (75.0, True, "contraindicated", "SAFETY_RENAL_SEVERE"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("egfr", "dialysis", "verdict", "code"),
+    [
+        (29.9, False, "contraindicated", "SAFETY_RENAL_SEVERE"),
+        (30.0, False, None, "SAFETY_RENAL_IMPAIRED"),
+        (59.9, False, None, "SAFETY_RENAL_IMPAIRED"),
+        (60.0, False, None, None),
+        (75.0, True, "contraindicated", "SAFETY_RENAL_SEVERE"),
+    ],
+)
 def test_renal_boundaries(
     egfr: float, dialysis: bool, verdict: str | None, code: str | None
 ) -> None:
@@ -61,14 +64,17 @@ def test_renal_boundaries(
     )
 
 
-@pytest.mark.parametrize(("changes", "verdict"), [
-    ({"liver_disease": "decompensated_cirrhosis"}, "contraindicated"),
-    ({"liver_disease": "cirrhosis", "child_pugh_class": "C"}, "contraindicated"),
-    ({"liver_disease": "cirrhosis", "child_pugh_class": "B"}, "needs_clinician_review"),
-    ({"liver_disease": "cirrhosis"}, "needs_clinician_review"),
-    ({"liver_disease": "compensated_cirrhosis"}, "candidate_with_cautions"),
-    ({"liver_disease": "acute_hepatitis"}, "contraindicated"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("changes", "verdict"),
+    [
+        ({"liver_disease": "decompensated_cirrhosis"}, "contraindicated"),
+        ({"liver_disease": "cirrhosis", "child_pugh_class": "C"}, "contraindicated"),
+        ({"liver_disease": "cirrhosis", "child_pugh_class": "B"}, "needs_clinician_review"),
+        ({"liver_disease": "cirrhosis"}, "needs_clinician_review"),
+        ({"liver_disease": "compensated_cirrhosis"}, "candidate_with_cautions"),
+        ({"liver_disease": "acute_hepatitis"}, "contraindicated"),
+    ],
+)
 def test_liver_grading(changes: dict[str, Any], verdict: str) -> None:
     assert _screen(**changes).verdict == verdict
 
@@ -85,11 +91,14 @@ def test_bilirubin_alone() -> None:
     assert "SAFETY_BILIRUBIN_RAISED" not in _codes(normal)
 
 
-@pytest.mark.parametrize("changes", [
-    {"urine_opioid_screen": "positive", "urine_opioid_screen_date": "2026-11-20"},
-    {"naloxone_challenge": {"date": "2026-11-24", "result": "positive"}},
-    {"opioid_withdrawal_signs": True},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"urine_opioid_screen": "positive", "urine_opioid_screen_date": "2026-11-20"},
+        {"naloxone_challenge": {"date": "2026-11-24", "result": "positive"}},
+        {"opioid_withdrawal_signs": True},
+    ],
+)
 def test_label_contraindications_about_opioids_in_the_body(changes: dict[str, Any]) -> None:
     assert _screen(**changes).verdict == "contraindicated"
 
@@ -121,14 +130,21 @@ def test_recent_surgery_with_opioids_holds_the_start() -> None:
     assert none_given.verdict != "do_not_start_yet"
 
 
-@pytest.mark.parametrize(("changes", "code", "verdict"), [
-    ({"age_years": 64}, None, None),
-    ({"age_years": 65}, "SAFETY_AGE_ELDERLY", "candidate_with_cautions"),
-    ({"age_years": 17}, "SAFETY_AGE_UNDER_18", "needs_clinician_review"),
-    ({"breastfeeding": True}, "SAFETY_LACTATION", "needs_clinician_review"),
-    ({"planning_pregnancy": True}, "SAFETY_PLANNING_PREGNANCY", "candidate_with_cautions"),
-    ({"transplant_recipient": True}, "SAFETY_TRANSPLANT_IMMUNOSUPPRESSION", "needs_clinician_review"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("changes", "code", "verdict"),
+    [
+        ({"age_years": 64}, None, None),
+        ({"age_years": 65}, "SAFETY_AGE_ELDERLY", "candidate_with_cautions"),
+        ({"age_years": 17}, "SAFETY_AGE_UNDER_18", "needs_clinician_review"),
+        ({"breastfeeding": True}, "SAFETY_LACTATION", "needs_clinician_review"),
+        ({"planning_pregnancy": True}, "SAFETY_PLANNING_PREGNANCY", "candidate_with_cautions"),
+        (
+            {"transplant_recipient": True},
+            "SAFETY_TRANSPLANT_IMMUNOSUPPRESSION",
+            "needs_clinician_review",
+        ),
+    ],
+)
 def test_people_the_labels_name(
     changes: dict[str, Any], code: str | None, verdict: str | None
 ) -> None:
@@ -155,8 +171,10 @@ def test_thyroid_wording_follows_the_record() -> None:
     hypo = _screen(conditions=[*BASE["conditions"], {"code": "hypothyroidism"}])
     f = next(f for f in hypo.findings if f.code == "SAFETY_THYROID")
     assert "no thyroid-hormone replacement recorded" in f.message
-    on = _screen(conditions=[*BASE["conditions"], {"code": "hypothyroidism"}],
-                 medications=[*BASE["medications"], {"name": "levothyroxine 50 mcg"}])  # fmt: skip
+    on = _screen(
+        conditions=[*BASE["conditions"], {"code": "hypothyroidism"}],
+        medications=[*BASE["medications"], {"name": "levothyroxine 50 mcg"}],
+    )
     assert (
         "on thyroid-hormone replacement"
         in next(f for f in on.findings if f.code == "SAFETY_THYROID").message

@@ -25,8 +25,13 @@ FILL = [a for a in WPI_AREAS if a not in SPREAD]
 
 def acr(version: str, wpi: int, sss: int, **extra: Any) -> dict[str, Any]:
     areas = (SPREAD + FILL)[:wpi]
-    base: dict[str, Any] = {"wpi_areas": areas, "fatigue": min(sss, 3), "waking_unrefreshed": min(max(sss - 3, 0), 3),
-                            "cognitive_symptoms": min(max(sss - 6, 0), 3), "symptoms_at_least_3_months": True}  # fmt: skip
+    base: dict[str, Any] = {
+        "wpi_areas": areas,
+        "fatigue": min(sss, 3),
+        "waking_unrefreshed": min(max(sss - 3, 0), 3),
+        "cognitive_symptoms": min(max(sss - 6, 0), 3),
+        "symptoms_at_least_3_months": True,
+    }
     rest = max(sss - 9, 0)
     if version == "acr_2010":
         base["somatic_symptoms"] = rest
@@ -94,14 +99,40 @@ def test_acr_duration_and_other_disorder() -> None:
     assert met("acr_2016", 12, 9)  # 2016: other diagnoses do not exclude
 
 
-@pytest.mark.parametrize(("fs", "cat"), [(0, "none"), (3, "none"), (4, "mild"), (7, "mild"), (8, "moderate"), (11, "moderate"),
-                                         (12, "severe"), (19, "severe"), (20, "very severe"), (31, "very severe")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("fs", "cat"),
+    [
+        (0, "none"),
+        (3, "none"),
+        (4, "mild"),
+        (7, "mild"),
+        (8, "moderate"),
+        (11, "moderate"),
+        (12, "severe"),
+        (19, "severe"),
+        (20, "very severe"),
+        (31, "very severe"),
+    ],
+)
 def test_psd_categories(fs: int, cat: str) -> None:
     assert psd_category(fs) == cat
 
 
-@pytest.mark.parametrize(("total", "label"), [(0, "subclinical"), (29, "subclinical"), (30, "mild"), (39, "mild"), (40, "moderate"),
-                                              (49, "moderate"), (50, "severe"), (59, "severe"), (60, "extreme"), (100, "extreme")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("total", "label"),
+    [
+        (0, "subclinical"),
+        (29, "subclinical"),
+        (30, "mild"),
+        (39, "mild"),
+        (40, "moderate"),
+        (49, "moderate"),
+        (50, "severe"),
+        (59, "severe"),
+        (60, "extreme"),
+        (100, "extreme"),
+    ],
+)
 def test_csi_bands(total: int, label: str) -> None:
     assert band(total) == label
 
@@ -220,10 +251,17 @@ def test_ichd3_tension_type_differential() -> None:
 
 @pytest.mark.parametrize(
     ("cls", "days", "months", "expected"),
-    [("codeine", 10, 4, ["8.2.4"]), ("codeine", 9, 4, []), ("codeine", 10, 3, []), ("triptan", 10, 6, ["8.2.2"]),
-     ("simple_analgesic", 14, 6, []), ("simple_analgesic", 15, 6, ["8.2.3"]), ("ergotamine", 10, None, ["8.2.1"]),
-     ("combination_analgesic", 10, 12, ["8.2.5"])],
-)  # fmt: skip
+    [
+        ("codeine", 10, 4, ["8.2.4"]),
+        ("codeine", 9, 4, []),
+        ("codeine", 10, 3, []),
+        ("triptan", 10, 6, ["8.2.2"]),
+        ("simple_analgesic", 14, 6, []),
+        ("simple_analgesic", 15, 6, ["8.2.3"]),
+        ("ergotamine", 10, None, ["8.2.1"]),
+        ("combination_analgesic", 10, 12, ["8.2.5"]),
+    ],
+)
 def test_moh_thresholds(cls: str, days: int, months: float | None, expected: list[str]) -> None:
     """ICHD-3 8.2: >= 10 days/month (>= 15 for non-opioid analgesics) for > 3 months."""
     assert moh_subtypes(20, True, MohUse({cls: days}, {cls: months})) == expected
@@ -238,8 +276,13 @@ def test_moh_multiple_classes_and_requirements() -> None:
 
 def test_nociplastic_grading() -> None:
     spec = get_instrument("nociplastic")
-    base = {"pain_duration_over_3_months": True, "regional_multifocal_or_widespread": True, "not_entirely_explained_by_nociceptive": True,
-            "not_entirely_explained_by_neuropathic": True, "evoked_hypersensitivity_in_painful_area": True}  # fmt: skip
+    base = {
+        "pain_duration_over_3_months": True,
+        "regional_multifocal_or_widespread": True,
+        "not_entirely_explained_by_nociceptive": True,
+        "not_entirely_explained_by_neuropathic": True,
+        "evoked_hypersensitivity_in_painful_area": True,
+    }
     assert spec.score(base).category == "possible"
     assert (
         spec.score(
@@ -275,8 +318,17 @@ def test_licensed_item_text_is_not_shipped() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(WPI_AREAS), unique=True), st.integers(0, 3), st.integers(0, 3), st.integers(0, 3),
-       st.booleans(), st.booleans(), st.booleans(), st.sampled_from(WPI_AREAS), st.sampled_from(["fatigue", "headaches"]))  # fmt: skip
+@given(
+    st.lists(st.sampled_from(WPI_AREAS), unique=True),
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(WPI_AREAS),
+    st.sampled_from(["fatigue", "headaches"]),
+)
 def test_acr_scores_in_range_and_monotone(
     areas: list[str],
     fa: int,
@@ -290,8 +342,16 @@ def test_acr_scores_in_range_and_monotone(
 ) -> None:
     """WPI 0-19, SSS 0-12, FS 0-31; adding a painful area or a symptom never lowers WPI/SSS."""
     spec = get_instrument("acr_2016")
-    answers: dict[str, Any] = {"wpi_areas": areas, "fatigue": fa, "waking_unrefreshed": wu, "cognitive_symptoms": co, "headaches": h,
-                               "lower_abdominal_pain_or_cramps": ab, "depression": de, "symptoms_at_least_3_months": True}  # fmt: skip
+    answers: dict[str, Any] = {
+        "wpi_areas": areas,
+        "fatigue": fa,
+        "waking_unrefreshed": wu,
+        "cognitive_symptoms": co,
+        "headaches": h,
+        "lower_abdominal_pain_or_cramps": ab,
+        "depression": de,
+        "symptoms_at_least_3_months": True,
+    }
     r = spec.score(answers)
     assert (
         0 <= r.details["wpi"] <= 19 and 0 <= r.details["sss"] <= 12 and 0 <= r.details["fs"] <= 31

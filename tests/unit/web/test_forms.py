@@ -12,15 +12,40 @@ from ldn.domain.screening import screen
 from ldn.web.forms import errors_by_field, record_from_form
 from tests.conftest import AS_OF
 
-AREAS = ["shoulder_girdle_left", "shoulder_girdle_right", "upper_arm_left", "upper_arm_right", "hip_left", "hip_right",
-         "upper_leg_left", "upper_leg_right", "neck", "upper_back", "lower_back", "jaw_left"]  # fmt: skip
+AREAS = [
+    "shoulder_girdle_left",
+    "shoulder_girdle_right",
+    "upper_arm_left",
+    "upper_arm_right",
+    "hip_left",
+    "hip_right",
+    "upper_leg_left",
+    "upper_leg_right",
+    "neck",
+    "upper_back",
+    "lower_back",
+    "jaw_left",
+]
 
 
 def test_fibromyalgia_form_screens_as_a_candidate() -> None:
-    form = FormData([("id", "f1"), ("age_years", "44"), ("sex", "female"), ("conditions", "fibromyalgia"),
-                     ("pain.duration_months", "60"), ("pain.average_nrs", "6.5"), *[("pain.locations", a) for a in AREAS],
-                     ("acr.fatigue", "3"), ("acr.waking_unrefreshed", "2"), ("acr.cognitive_symptoms", "2"),
-                     ("acr.headaches", "on"), ("medications[0].name", "amitriptyline"), ("medications[0].dose", "10 mg")])  # fmt: skip
+    form = FormData(
+        [
+            ("id", "f1"),
+            ("age_years", "44"),
+            ("sex", "female"),
+            ("conditions", "fibromyalgia"),
+            ("pain.duration_months", "60"),
+            ("pain.average_nrs", "6.5"),
+            *[("pain.locations", a) for a in AREAS],
+            ("acr.fatigue", "3"),
+            ("acr.waking_unrefreshed", "2"),
+            ("acr.cognitive_symptoms", "2"),
+            ("acr.headaches", "on"),
+            ("medications[0].name", "amitriptyline"),
+            ("medications[0].dose", "10 mg"),
+        ]
+    )
     record = parse_patient(record_from_form(form), today=AS_OF)
     assert record.pain is not None and len(record.pain.locations) == 12
     assert screen(record, today=AS_OF).verdict in ("candidate", "candidate_with_cautions")

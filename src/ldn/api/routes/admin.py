@@ -34,8 +34,16 @@ def list_users(clinic: ClinicDep, actor: ActorDep, page: PageDep) -> dict[str, A
 def create_user(
     body: UserIn, clinic: ClinicDep, actor: ActorDep, response: Response
 ) -> dict[str, Any]:
-    user = accounts.create_user(clinic, actor, clinic_id=actor.clinic_id, email=body.email, password=body.password,
-                                role=body.role, display_name=body.display_name, patient_id=body.patient_id)  # fmt: skip
+    user = accounts.create_user(
+        clinic,
+        actor,
+        clinic_id=actor.clinic_id,
+        email=body.email,
+        password=body.password,
+        role=body.role,
+        display_name=body.display_name,
+        patient_id=body.patient_id,
+    )
     response.headers["Location"] = f"/api/v1/users/{user['id']}"
     return user
 
@@ -59,9 +67,11 @@ def update_user(
     summary="Audit events, newest first",
 )
 def list_audit(
-    clinic: ClinicDep, actor: ActorDep, page: PageDep,
+    clinic: ClinicDep,
+    actor: ActorDep,
+    page: PageDep,
     patient_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     return operations.list_audit(
         clinic, actor, patient_id=patient_id, limit=page.limit, offset=page.offset
     ).as_dict()

@@ -18,8 +18,13 @@ router = APIRouter(prefix="/auth", tags=["accounts"])
 )
 def token(body: LoginIn, request: Request, clinic: ClinicDep) -> dict[str, Any]:
     host = request.client.host if request.client else ""
-    return accounts.login(clinic, email=body.email, password=body.password, remote_addr=host,
-                          request_id=request.state.request_id)  # fmt: skip
+    return accounts.login(
+        clinic,
+        email=body.email,
+        password=body.password,
+        remote_addr=host,
+        request_id=request.state.request_id,
+    )
 
 
 @router.post("/logout", status_code=204, summary="Revoke every token of the caller")
@@ -33,5 +38,9 @@ def logout(clinic: ClinicDep, actor: ActorDep) -> Response:
     summary="The caller: user id, role, clinic, and patient id for a patient (a revoked token: 401)",
 )
 def me(actor: ActorDep) -> dict[str, Any]:
-    return {"user_id": actor.user_id, "role": actor.role, "clinic_id": actor.clinic_id,
-            "patient_id": actor.patient_id}  # fmt: skip
+    return {
+        "user_id": actor.user_id,
+        "role": actor.role,
+        "clinic_id": actor.clinic_id,
+        "patient_id": actor.patient_id,
+    }

@@ -35,8 +35,13 @@ def discovery(
 
 
 @router.post("/{service_id}", summary="Call a CDS service: cards for the hook")
-def call(service_id: str, request: Request, clinic: ClinicDep, body: Annotated[dict[str, Any], Body()],
-         authorization: AuthHeader = None) -> dict[str, Any]:  # fmt: skip
+def call(
+    service_id: str,
+    request: Request,
+    clinic: ClinicDep,
+    body: Annotated[dict[str, Any], Body()],
+    authorization: AuthHeader = None,
+) -> dict[str, Any]:
     if service_id not in SERVICES:
         raise NotFoundError(
             f"no CDS service {service_id!r}",

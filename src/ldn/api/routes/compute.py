@@ -35,18 +35,26 @@ def pk(
     population: Annotated[int, Query(ge=1, le=2000)] = 1,
     seed: Annotated[int, Query(ge=0, le=2**31)] = 1,
     params: Annotated[Literal["recommended", "fast_6bn", "chinese_be"], Query()] = "recommended",
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     del actor
-    result, _, _ = run_simulation(dose_mg=dose_mg, interval_h=interval_h, days=days, population=population,
-                                  seed=seed, params=params)  # fmt: skip
+    result, _, _ = run_simulation(
+        dose_mg=dose_mg,
+        interval_h=interval_h,
+        days=days,
+        population=population,
+        seed=seed,
+        params=params,
+    )
     return result
 
 
 @router.get("/evidence", summary="How effective is LDN for pain? The pooled answer for a condition")
 def evidence(
     actor: ComputeDep,
-    condition: Annotated[Literal["fibromyalgia", "multiple_sclerosis", "arthritis", "any"], Query()] = "any",
-) -> dict[str, Any]:  # fmt: skip
+    condition: Annotated[
+        Literal["fibromyalgia", "multiple_sclerosis", "arthritis", "any"], Query()
+    ] = "any",
+) -> dict[str, Any]:
     del actor
     return compute.evidence_answer(condition)
 
@@ -68,10 +76,16 @@ def instruments(actor: ActorDep) -> list[dict[str, Any]]:
 )
 def medicines(
     actor: ActorDep,
-    name: Annotated[str, Query(max_length=200, description="The medicine as written, e.g. Percocet 5/325")] = "",
-    atc: Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", description="WHO ATC code")] = None,
-    rxnorm: Annotated[str | None, Query(max_length=12, pattern=r"^[0-9]+$", description="RxNorm code")] = None,
-) -> dict[str, Any]:  # fmt: skip
+    name: Annotated[
+        str, Query(max_length=200, description="The medicine as written, e.g. Percocet 5/325")
+    ] = "",
+    atc: Annotated[
+        str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", description="WHO ATC code")
+    ] = None,
+    rxnorm: Annotated[
+        str | None, Query(max_length=12, pattern=r"^[0-9]+$", description="RxNorm code")
+    ] = None,
+) -> dict[str, Any]:
     del actor
     if not name.strip() and not (atc or rxnorm):
         raise InputError.at(

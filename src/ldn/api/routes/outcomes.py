@@ -20,8 +20,11 @@ class StopIn(BaseModel):
     """Why and when the patient stopped LDN (``on``: the last day on LDN, default today)."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(max_length=40, description="Coded reason: " + ", ".join(STOP_REASONS),
-                        json_schema_extra={"enum": list(STOP_REASONS)})  # fmt: skip
+    reason: str = Field(
+        max_length=40,
+        description="Coded reason: " + ", ".join(STOP_REASONS),
+        json_schema_extra={"enum": list(STOP_REASONS)},
+    )
     note: str = Field(default="", max_length=2000, description="The clinician's words")
     on: date | None = Field(default=None, ge=date(1900, 1, 1), le=date(2199, 12, 31))
 

@@ -21,13 +21,38 @@ router = APIRouter(prefix="/patients", tags=["patients"])
     summary="The clinic's patients with their status (clinician)",
 )
 def list_patients(
-    clinic: ClinicDep, actor: ActorDep, page: PageDep,
+    clinic: ClinicDep,
+    actor: ActorDep,
+    page: PageDep,
     q: Annotated[str, Query(max_length=100, description="Filter by name or record id")] = "",
-    sort: Annotated[str, Query(max_length=20, pattern=r"^-?[a-z_]+$", description="name, last_diary_day, days_missed, side_effect (its day), dose, next_action (most urgent first); a leading - sorts descending; no value sorts last")] = "name",
-    condition: Annotated[str, Query(max_length=60, description="Only patients with this condition code in the current record (not resolved)")] = "",
-    attention: Annotated[bool | None, Query(description="true: only patients with a next action; false: only those without")] = None,
-    no_diary_days: Annotated[int | None, Query(ge=1, le=3650, description="Only patients being tracked with no diary entry for at least this many days")] = None,
-) -> dict[str, Any]:  # fmt: skip
+    sort: Annotated[
+        str,
+        Query(
+            max_length=20,
+            pattern=r"^-?[a-z_]+$",
+            description="name, last_diary_day, days_missed, side_effect (its day), dose, next_action (most urgent first); a leading - sorts descending; no value sorts last",
+        ),
+    ] = "name",
+    condition: Annotated[
+        str,
+        Query(
+            max_length=60,
+            description="Only patients with this condition code in the current record (not resolved)",
+        ),
+    ] = "",
+    attention: Annotated[
+        bool | None,
+        Query(description="true: only patients with a next action; false: only those without"),
+    ] = None,
+    no_diary_days: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=3650,
+            description="Only patients being tracked with no diary entry for at least this many days",
+        ),
+    ] = None,
+) -> dict[str, Any]:
     listing = patients.list_patients(
         clinic,
         actor,
@@ -78,28 +103,54 @@ def get_patient(
     response_model_exclude_unset=True,
     summary="A new version of the record",
 )
-def update_record(patient_id: IdPath, body: PatientIn, clinic: ClinicDep, actor: ActorDep, if_version: IfMatchDep,
-                  response: Response) -> dict[str, Any]:  # fmt: skip
-    out = patients.update_record(clinic, actor, patient_id, record=body.record.model_dump(mode="json"),
-                                 if_version=if_version)  # fmt: skip
+def update_record(
+    patient_id: IdPath,
+    body: PatientIn,
+    clinic: ClinicDep,
+    actor: ActorDep,
+    if_version: IfMatchDep,
+    response: Response,
+) -> dict[str, Any]:
+    out = patients.update_record(
+        clinic, actor, patient_id, record=body.record.model_dump(mode="json"), if_version=if_version
+    )
     response.headers["ETag"] = etag(out["record_version"])
     return out
 
 
-@router.post("/{patient_id}/record/medications/{index}/review", response_model=PatientOut, response_model_exclude_unset=True,
-             summary="Record whether a medicine ldn could not identify contains an opioid (new record version)")  # fmt: skip
+@router.post(
+    "/{patient_id}/record/medications/{index}/review",
+    response_model=PatientOut,
+    response_model_exclude_unset=True,
+    summary="Record whether a medicine ldn could not identify contains an opioid (new record version)",
+)
 def review_medication(
-    patient_id: IdPath, index: Annotated[int, Path(ge=0, le=200)], body: MedicationReviewIn, clinic: ClinicDep,
-    actor: ActorDep, response: Response,
-) -> dict[str, Any]:  # fmt: skip
-    out = patients.review_medication(clinic, actor, patient_id, index=index, contains_opioid=body.contains_opioid,
-                                     contains_naltrexone=body.contains_naltrexone)  # fmt: skip
+    patient_id: IdPath,
+    index: Annotated[int, Path(ge=0, le=200)],
+    body: MedicationReviewIn,
+    clinic: ClinicDep,
+    actor: ActorDep,
+    response: Response,
+) -> dict[str, Any]:
+    out = patients.review_medication(
+        clinic,
+        actor,
+        patient_id,
+        index=index,
+        contains_opioid=body.contains_opioid,
+        contains_naltrexone=body.contains_naltrexone,
+    )
     response.headers["ETag"] = etag(out["record_version"])
     return out
 
 
-@router.post("/{patient_id}/screenings", status_code=201, response_model=ScreeningOut, response_model_exclude_unset=True,
-             summary="Screen the current record (kept with the rules version)")  # fmt: skip
+@router.post(
+    "/{patient_id}/screenings",
+    status_code=201,
+    response_model=ScreeningOut,
+    response_model_exclude_unset=True,
+    summary="Screen the current record (kept with the rules version)",
+)
 def run_screening(
     patient_id: IdPath, clinic: ClinicDep, actor: ActorDep, response: Response
 ) -> dict[str, Any]:
@@ -134,13 +185,24 @@ def get_screening(
     return screenings.get_screening(clinic, actor, patient_id, screening_id)
 
 
-@router.post("/{patient_id}/questionnaires", status_code=201, response_model=QuestionnaireOut, response_model_exclude_unset=True,
-             summary="Answers to an instrument (scored; see /compute/instruments)")  # fmt: skip
+@router.post(
+    "/{patient_id}/questionnaires",
+    status_code=201,
+    response_model=QuestionnaireOut,
+    response_model_exclude_unset=True,
+    summary="Answers to an instrument (scored; see /compute/instruments)",
+)
 def submit_questionnaire(
     patient_id: IdPath, body: QuestionnaireIn, clinic: ClinicDep, actor: ActorDep
 ) -> dict[str, Any]:
-    return diary.submit_questionnaire(clinic, actor, patient_id, instrument=body.instrument, answers=body.answers,
-                                      taken_on=body.taken_on)  # fmt: skip
+    return diary.submit_questionnaire(
+        clinic,
+        actor,
+        patient_id,
+        instrument=body.instrument,
+        answers=body.answers,
+        taken_on=body.taken_on,
+    )
 
 
 @router.get(

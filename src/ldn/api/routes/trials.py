@@ -14,14 +14,27 @@ from ldn.services.clinic import trials
 router = APIRouter(tags=["N-of-1 trials"])
 
 
-@router.post("/patients/{patient_id}/trials", status_code=201, response_model=TrialOut, response_model_exclude_unset=True,
-             summary="Design a blinded trial; the allocation is sealed for the pharmacist")  # fmt: skip
+@router.post(
+    "/patients/{patient_id}/trials",
+    status_code=201,
+    response_model=TrialOut,
+    response_model_exclude_unset=True,
+    summary="Design a blinded trial; the allocation is sealed for the pharmacist",
+)
 def create_trial(
     patient_id: IdPath, body: TrialIn, clinic: ClinicDep, actor: ActorDep, response: Response
 ) -> dict[str, Any]:
-    out = trials.create_clinic_trial(clinic, actor, patient_id, start=body.start, seed=body.seed, cycles=body.cycles,
-                                     period_days=body.period_days, run_in_days=body.run_in_days,
-                                     acknowledge_review=body.acknowledge_review)  # fmt: skip
+    out = trials.create_clinic_trial(
+        clinic,
+        actor,
+        patient_id,
+        start=body.start,
+        seed=body.seed,
+        cycles=body.cycles,
+        period_days=body.period_days,
+        run_in_days=body.run_in_days,
+        acknowledge_review=body.acknowledge_review,
+    )
     response.headers["Location"] = f"/api/v1/trials/{out['id']}"
     return out
 

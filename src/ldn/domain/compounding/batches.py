@@ -66,10 +66,12 @@ LIQUID_FORMULA = Fact(
     unit="per 100 mL", sources=("fawcett-1997",),
 )  # fmt: skip
 OVERAGE_MAX_PCT = Fact(
-    10.0, unit="% of the blend", sources=("ldn-assumption",),
+    10.0,
+    unit="% of the blend",
+    sources=("ldn-assumption",),
     note="Largest powder-loss overage ldn accepts; it scales API and filler together, so the "
     "strength is unchanged. A larger loss points to a process problem, not an overage.",
-)  # fmt: skip
+)
 _API_NAMES = {"powder_hcl": "naltrexone hydrochloride powder",
               "powder_hcl_dihydrate": "naltrexone hydrochloride dihydrate powder",
               "tablets_50mg": "crushed naltrexone HCl 50 mg tablet powder"}  # fmt: skip
@@ -77,11 +79,17 @@ _API_NAMES = {"powder_hcl": "naltrexone hydrochloride powder",
 
 def _check_overage(overage_pct: float, overage_reason: str) -> float:
     if overage_pct < 0 or overage_pct > OVERAGE_MAX_PCT.value:
-        raise InputError.at("overage_pct", f"an overage of {overage_pct:g} % is outside 0-{OVERAGE_MAX_PCT.value:g} %",
-                            "use 0, or a small overage for measured powder loss")  # fmt: skip
+        raise InputError.at(
+            "overage_pct",
+            f"an overage of {overage_pct:g} % is outside 0-{OVERAGE_MAX_PCT.value:g} %",
+            "use 0, or a small overage for measured powder loss",
+        )
     if overage_pct > 0 and not overage_reason.strip():
-        raise InputError.at("overage_reason", "an overage needs a stated reason",
-                            "say why, e.g. 'measured loss of about 2 % in the capsule machine'")  # fmt: skip
+        raise InputError.at(
+            "overage_reason",
+            "an overage needs a stated reason",
+            "say why, e.g. 'measured loss of about 2 % in the capsule machine'",
+        )
     return overage_pct
 
 
@@ -93,8 +101,11 @@ def _tablet_mass(tablet_mass_mg: float | None, *, loc: str, fix: str) -> float:
             fix,
         )
     if tablet_mass_mg <= TABLET_STRENGTH_MG.value:
-        raise InputError.at("tablet_mass_mg", f"a 50 mg tablet cannot weigh {tablet_mass_mg:g} mg",
-                            "weigh 10 tablets and divide by 10")  # fmt: skip
+        raise InputError.at(
+            "tablet_mass_mg",
+            f"a 50 mg tablet cannot weigh {tablet_mass_mg:g} mg",
+            "weigh 10 tablets and divide by 10",
+        )
     return tablet_mass_mg
 
 
@@ -145,8 +156,11 @@ def capsule_batch(
     pre: list[str] = []
     if api == "tablets_50mg":
         if not assay.is_default:
-            raise InputError.at("potency_pct", "a CoA correction applies to bulk powder, not to labelled 50 mg tablets",
-                                "leave potency_pct at 100 and water_pct empty")  # fmt: skip
+            raise InputError.at(
+                "potency_pct",
+                "a CoA correction applies to bulk powder, not to labelled 50 mg tablets",
+                "leave potency_pct at 100 and water_pct empty",
+            )
         w_tab = _tablet_mass(
             tablet_mass_mg,
             loc="tablet_mass_mg",
@@ -157,12 +171,18 @@ def capsule_batch(
         active = make_salt * w_tab / TABLET_STRENGTH_MG.value
         stock = n_tab * w_tab
         total_salt = n_tab * TABLET_STRENGTH_MG.value
-        api_ing = Ingredient("naltrexone HCl 50 mg tablets", n_tab, "tablets",
-                             f"{total_salt:g} mg naltrexone HCl in about {stock:.0f} mg of powder; {active:.1f} mg of it carries {make_salt:.2f} mg "
-                             "(the tablet excipients come out of the filler)")  # fmt: skip
-        pre.append(f"Crush {n_tab} tablet(s) to a fine powder in a mortar; weigh all of it (planned {stock:.1f} mg from {w_tab:g} mg a tablet) and "
-                   f"record the actual mass W. The portion carrying {make_salt:.2f} mg naltrexone HCl is W x {make_salt:.2f} / {total_salt:g} "
-                   f"(planned {active:.1f} mg); tablet excipients (lactose, cellulose, crospovidone, colour) stay in the blend.")  # fmt: skip
+        api_ing = Ingredient(
+            "naltrexone HCl 50 mg tablets",
+            n_tab,
+            "tablets",
+            f"{total_salt:g} mg naltrexone HCl in about {stock:.0f} mg of powder; {active:.1f} mg of it carries {make_salt:.2f} mg "
+            "(the tablet excipients come out of the filler)",
+        )
+        pre.append(
+            f"Crush {n_tab} tablet(s) to a fine powder in a mortar; weigh all of it (planned {stock:.1f} mg from {w_tab:g} mg a tablet) and "
+            f"record the actual mass W. The portion carrying {make_salt:.2f} mg naltrexone HCl is W x {make_salt:.2f} / {total_salt:g} "
+            f"(planned {active:.1f} mg); tablet excipients (lactose, cellulose, crospovidone, colour) stay in the blend."
+        )
     else:
         f = salt_fraction(api=api, assay=assay)
         per_capsule = strength_mg / f
@@ -174,65 +194,139 @@ def capsule_batch(
             f"= {make_salt:g} mg anhydrous naltrexone HCl ({f:.4f} mg per mg powder)",
         )
         if not assay.is_default:
-            pre.append(f"Certificate of analysis: {assay.describe()}, so {f:.4f} mg naltrexone HCl per mg of powder: "
-                       f"{make_salt:.2f} mg salt needs {active:.2f} mg powder.")  # fmt: skip
+            pre.append(
+                f"Certificate of analysis: {assay.describe()}, so {f:.4f} mg naltrexone HCl per mg of powder: "
+                f"{make_salt:.2f} mg salt needs {active:.2f} mg powder."
+            )
         elif api == "powder_hcl_dihydrate":
-            pre.append(f"Dihydrate: {make_salt:.2f} mg anhydrous salt = {active:.2f} mg dihydrate "
-                       f"(x {M_HCL_DIHYDRATE_G_MOL.value:g} / {M_HCL_G_MOL.value:g}).")  # fmt: skip
-    fill = plan_fill(active_per_capsule_mg=per_capsule, filler=filler, size=capsule_size,
-                     min_fill_mg=bal.min_weight_mg, calibrated_fill_mg=calibrated_fill_mg)  # fmt: skip
+            pre.append(
+                f"Dihydrate: {make_salt:.2f} mg anhydrous salt = {active:.2f} mg dihydrate "
+                f"(x {M_HCL_DIHYDRATE_G_MOL.value:g} / {M_HCL_G_MOL.value:g})."
+            )
+    fill = plan_fill(
+        active_per_capsule_mg=per_capsule,
+        filler=filler,
+        size=capsule_size,
+        min_fill_mg=bal.min_weight_mg,
+        calibrated_fill_mg=calibrated_fill_mg,
+    )
     blend = count * fill.fill_mg * (1 + ov / 100.0)
     weigh = plan_weighing(active_mg=active, balance=bal, stock_mg=stock)
     if api == "tablets_50mg" and weigh.aliquot:
-        pre.append(f"With the actual powder mass W, the trituration is W + {weigh.aliquot.diluent_mg:.1f} mg and the aliquot carrying "
-                   f"{make_salt:.2f} mg naltrexone HCl is (W + {weigh.aliquot.diluent_mg:.1f}) x {make_salt:.2f} / {n_tab * TABLET_STRENGTH_MG.value:g} mg.")  # fmt: skip
+        pre.append(
+            f"With the actual powder mass W, the trituration is W + {weigh.aliquot.diluent_mg:.1f} mg and the aliquot carrying "
+            f"{make_salt:.2f} mg naltrexone HCl is (W + {weigh.aliquot.diluent_mg:.1f}) x {make_salt:.2f} / {n_tab * TABLET_STRENGTH_MG.value:g} mg."
+        )
     if weigh.portion_mg > blend:
-        raise InputError.at("count", f"the weighed active portion ({weigh.portion_mg:.1f} mg) is more than the whole blend ({blend:.1f} mg)",
-                            "make a larger batch, or use a balance with a smaller minimum weight")  # fmt: skip
+        raise InputError.at(
+            "count",
+            f"the weighed active portion ({weigh.portion_mg:.1f} mg) is more than the whole blend ({blend:.1f} mg)",
+            "make a larger batch, or use a balance with a smaller minimum weight",
+        )
     filler_name = FILLER_NAMES[fill.filler]
     filler_qs = blend - weigh.portion_mg
     if weigh.aliquot and api != "tablets_50mg":
-        api_ing = Ingredient(api_ing.name, round(weigh.aliquot.stock_mg, 1), "mg",
-                             f"trituration stock; the aliquot carries {active:.2f} mg of it {api_ing.note}")  # fmt: skip
+        api_ing = Ingredient(
+            api_ing.name,
+            round(weigh.aliquot.stock_mg, 1),
+            "mg",
+            f"trituration stock; the aliquot carries {active:.2f} mg of it {api_ing.note}",
+        )
     ings = [api_ing]
     if weigh.aliquot:
-        ings.append(Ingredient(f"{filler_name}, trituration diluent", round(weigh.aliquot.diluent_mg, 1), "mg",
-                               f"only {weigh.aliquot.aliquot_mg:.1f} mg of the {weigh.aliquot.total_mg:.1f} mg trituration goes into the blend"))  # fmt: skip
+        ings.append(
+            Ingredient(
+                f"{filler_name}, trituration diluent",
+                round(weigh.aliquot.diluent_mg, 1),
+                "mg",
+                f"only {weigh.aliquot.aliquot_mg:.1f} mg of the {weigh.aliquot.total_mg:.1f} mg trituration goes into the blend",
+            )
+        )
     ings.append(
         Ingredient(filler_name, round(filler_qs, 1), "mg", f"q.s. to {blend:.1f} mg of blend")
     )
     lo, hi = fill.capacity_mg
-    calibrate = (f"Calibrated fill {fill.fill_mg:g} mg per size #{fill.size} capsule (measured for this lot of {filler_name})."
-                 if fill.calibrated else
-                 f"Calibrate before blending: fill 10 empty size #{fill.size} shells with {filler_name} alone, the way you will fill the batch; "
-                 f"weigh them, subtract the weight of 10 empty shells, divide by 10 = c mg. Planned fill {fill.fill_mg:g} mg "
-                 f"({fill.volume_ml:g} mL x {fill.density_g_ml[0]:g} g/mL, the grade's lowest bulk density); expect c about {lo:.0f}-{hi:.0f} mg. "
-                 f"If you fill by volume and c differs from {fill.fill_mg:g} mg, redo the worksheet with the calibrated fill: "
-                 f"blend = {count} x c, filler = blend - {weigh.portion_mg:.1f} mg; the active quantity does not change.")  # fmt: skip
-    steps = (calibrate, *pre, *weigh.steps(active=_API_NAMES[api], diluent=filler_name),
-             f"Add {filler_name} to the active portion by geometric dilution up to a total of {blend:.1f} mg of blend "
-             f"(about {filler_qs:.1f} mg; weigh the total). Do not use {AVOID_FILLER.value}.",
-             "Mix until uniform (geometric dilution, then at least a few minutes of mixing per your SOP).",
-             f"Fill {count} size #{fill.size} capsules with {fill.fill_mg:g} mg of blend each (immediate release; no sustained-release excipients).",
-             *((f"The blend includes a {ov:g} % overage ({overage_reason.strip()}); discard what is left after {count} capsules.",) if ov else ()))  # fmt: skip
-    checks = (f"Weight check: net fill {fill.fill_mg:g} mg per capsule (gross = fill + mean empty shell); weigh every capsule, or the sample your SOP sets, against your SOP's limit; record.",
-              f"Yield: {count} capsules expected; record the actual number and the blend left over.",
-              "Appearance: capsules closed, clean, uniform; no powder outside.",
-              "Verification: a second person checks the weighings (API, diluent, aliquot, total blend) against this worksheet.")  # fmt: skip
-    bud = beyond_use(category="nonaqueous_solid", storage="room", compounded_on=compounded_on,
-                     studies=CAPSULE_STUDIES, components=components)  # fmt: skip
+    calibrate = (
+        f"Calibrated fill {fill.fill_mg:g} mg per size #{fill.size} capsule (measured for this lot of {filler_name})."
+        if fill.calibrated
+        else f"Calibrate before blending: fill 10 empty size #{fill.size} shells with {filler_name} alone, the way you will fill the batch; "
+        f"weigh them, subtract the weight of 10 empty shells, divide by 10 = c mg. Planned fill {fill.fill_mg:g} mg "
+        f"({fill.volume_ml:g} mL x {fill.density_g_ml[0]:g} g/mL, the grade's lowest bulk density); expect c about {lo:.0f}-{hi:.0f} mg. "
+        f"If you fill by volume and c differs from {fill.fill_mg:g} mg, redo the worksheet with the calibrated fill: "
+        f"blend = {count} x c, filler = blend - {weigh.portion_mg:.1f} mg; the active quantity does not change."
+    )
+    steps = (
+        calibrate,
+        *pre,
+        *weigh.steps(active=_API_NAMES[api], diluent=filler_name),
+        f"Add {filler_name} to the active portion by geometric dilution up to a total of {blend:.1f} mg of blend "
+        f"(about {filler_qs:.1f} mg; weigh the total). Do not use {AVOID_FILLER.value}.",
+        "Mix until uniform (geometric dilution, then at least a few minutes of mixing per your SOP).",
+        f"Fill {count} size #{fill.size} capsules with {fill.fill_mg:g} mg of blend each (immediate release; no sustained-release excipients).",
+        *(
+            (
+                f"The blend includes a {ov:g} % overage ({overage_reason.strip()}); discard what is left after {count} capsules.",
+            )
+            if ov
+            else ()
+        ),
+    )
+    checks = (
+        f"Weight check: net fill {fill.fill_mg:g} mg per capsule (gross = fill + mean empty shell); weigh every capsule, or the sample your SOP sets, against your SOP's limit; record.",
+        f"Yield: {count} capsules expected; record the actual number and the blend left over.",
+        "Appearance: capsules closed, clean, uniform; no powder outside.",
+        "Verification: a second person checks the weighings (API, diluent, aliquot, total blend) against this worksheet.",
+    )
+    bud = beyond_use(
+        category="nonaqueous_solid",
+        storage="room",
+        compounded_on=compounded_on,
+        studies=CAPSULE_STUDIES,
+        components=components,
+    )
     storage = f"{storage_text('room')}, tight light-resistant container"
-    label = (f"{patient}\nNaltrexone HCl {strength_mg:g} mg capsules (low-dose naltrexone), qty {count}\n"
-             f"Take as directed.\nDo not use after {bud.last_day.isoformat()}. Store at {storage}.").strip()  # fmt: skip
-    return BatchRecord("capsule", f"{strength_mg:g} mg", count, "capsules", tuple(ings), steps, compounded_on, bud.last_day,
-                       storage, label, salt, base_mg_from_salt(salt),
-                       _sources("thecompounder-fillers", *bud.source_ids, "dailymed-naltrexone-label",
-                                *_FILLER_SOURCES[fill.filler], "capsulcn-capsule-sizes", *bal.source_ids),
-                       checks, bud, fill, weigh, blend, active, ov, overage_reason.strip(), tuple(components))  # fmt: skip
+    label = (
+        f"{patient}\nNaltrexone HCl {strength_mg:g} mg capsules (low-dose naltrexone), qty {count}\n"
+        f"Take as directed.\nDo not use after {bud.last_day.isoformat()}. Store at {storage}."
+    ).strip()
+    return BatchRecord(
+        "capsule",
+        f"{strength_mg:g} mg",
+        count,
+        "capsules",
+        tuple(ings),
+        steps,
+        compounded_on,
+        bud.last_day,
+        storage,
+        label,
+        salt,
+        base_mg_from_salt(salt),
+        _sources(
+            "thecompounder-fillers",
+            *bud.source_ids,
+            "dailymed-naltrexone-label",
+            *_FILLER_SOURCES[fill.filler],
+            "capsulcn-capsule-sizes",
+            *bal.source_ids,
+        ),
+        checks,
+        bud,
+        fill,
+        weigh,
+        blend,
+        active,
+        ov,
+        overage_reason.strip(),
+        tuple(components),
+    )
 
 
-_FILLER_SOURCES = {"avicel_ph102": ("iff-avicel-ph102",), "avicel_ph112": ("iff-avicel-ph112",),
-                   "avicel_ph301": ("iff-avicel-ph301",)}  # fmt: skip
+_FILLER_SOURCES = {
+    "avicel_ph102": ("iff-avicel-ph102",),
+    "avicel_ph112": ("iff-avicel-ph112",),
+    "avicel_ph301": ("iff-avicel-ph301",),
+}
 
 
 def _liquid_solids(ascorbic_mg: float, benzoate_mg: float, bal: Balance) -> tuple[list[str], float]:
@@ -246,11 +340,16 @@ def _liquid_solids(ascorbic_mg: float, benzoate_mg: float, bal: Balance) -> tupl
     a = plan.aliquot
     rest = ascorbic_mg - (a.aliquot_mg - benzoate_mg) if a else ascorbic_mg
     if a is None or rest < m:
-        raise InputError.at("volume_ml", f"ascorbic acid ({ascorbic_mg:.0f} mg) and sodium benzoate ({benzoate_mg:.0f} mg) cannot both be weighed "
-                            f"at or above the {bal.name}'s minimum weight ({m:g} mg)",
-                            "make a larger volume (at least 50 mL), or use a balance with a smaller minimum weight")  # fmt: skip
-    return [*plan.steps(active="sodium benzoate", diluent="ascorbic acid"),
-            f"Weigh {rest:.1f} mg more ascorbic acid (the aliquot already carries {a.aliquot_mg - benzoate_mg:.1f} mg)."], rest  # fmt: skip
+        raise InputError.at(
+            "volume_ml",
+            f"ascorbic acid ({ascorbic_mg:.0f} mg) and sodium benzoate ({benzoate_mg:.0f} mg) cannot both be weighed "
+            f"at or above the {bal.name}'s minimum weight ({m:g} mg)",
+            "make a larger volume (at least 50 mL), or use a balance with a smaller minimum weight",
+        )
+    return [
+        *plan.steps(active="sodium benzoate", diluent="ascorbic acid"),
+        f"Weigh {rest:.1f} mg more ascorbic acid (the aliquot already carries {a.aliquot_mg - benzoate_mg:.1f} mg).",
+    ], rest
 
 
 def liquid_batch(
@@ -289,40 +388,81 @@ def liquid_batch(
         )
         active = 0.0
     else:
-        w_tab = _tablet_mass(tablet_mass_mg, loc="volume_ml",
-                             fix="use a multiple of 50 mL (whole 50 mg tablets), or weigh 10 tablets and pass tablet_mass_mg")  # fmt: skip
+        w_tab = _tablet_mass(
+            tablet_mass_mg,
+            loc="volume_ml",
+            fix="use a multiple of 50 mL (whole 50 mg tablets), or weigh 10 tablets and pass tablet_mass_mg",
+        )
         n_tab = math.ceil(tablets)
         active = salt * w_tab / TABLET_STRENGTH_MG.value
         weigh = plan_weighing(active_mg=active, balance=bal)
         if weigh.aliquot:
-            raise InputError.at("volume_ml", f"the tablet-powder portion ({active:.1f} mg) is below the minimum weight {bal.min_weight_mg:g} mg",
-                                "use a multiple of 50 mL (whole tablets)")  # fmt: skip
-        steps += [f"Crush {n_tab} tablets to a fine powder; weigh all of it (planned {n_tab * w_tab:.1f} mg) and record the mass W.",
-                  f"Weigh W x {salt:g} / {n_tab * 50} of the powder (planned {active:.1f} mg): it carries {salt:g} mg naltrexone HCl."]  # fmt: skip
+            raise InputError.at(
+                "volume_ml",
+                f"the tablet-powder portion ({active:.1f} mg) is below the minimum weight {bal.min_weight_mg:g} mg",
+                "use a multiple of 50 mL (whole tablets)",
+            )
+        steps += [
+            f"Crush {n_tab} tablets to a fine powder; weigh all of it (planned {n_tab * w_tab:.1f} mg) and record the mass W.",
+            f"Weigh W x {salt:g} / {n_tab * 50} of the powder (planned {active:.1f} mg): it carries {salt:g} mg naltrexone HCl.",
+        ]
     ascorbic_mg = formula["ascorbic acid"][0] * 1000.0
     benzoate_mg = formula["sodium benzoate"][0] * 1000.0
     glycerol_ml = formula["glycerol"][0]
     solid_steps, ascorbic_rest = _liquid_solids(ascorbic_mg, benzoate_mg, bal)
-    steps += [*solid_steps, "Dissolve the ascorbic acid and sodium benzoate in about half of the purified water.",
-              f"Measure {glycerol_ml:g} mL glycerol; wet the tablet powder with it, add the solution, and mix well.",
-              f"Make up to {volume_ml:g} mL with purified water in a calibrated container; mix; transfer to an amber bottle."]  # fmt: skip
+    steps += [
+        *solid_steps,
+        "Dissolve the ascorbic acid and sodium benzoate in about half of the purified water.",
+        f"Measure {glycerol_ml:g} mL glycerol; wet the tablet powder with it, add the solution, and mix well.",
+        f"Make up to {volume_ml:g} mL with purified water in a calibrated container; mix; transfer to an amber bottle.",
+    ]
     storage_kind: Literal["refrigerator", "room"] = "refrigerator" if refrigerated else "room"
-    bud = beyond_use(category="aqueous_preserved", storage=storage_kind, compounded_on=compounded_on,
-                     studies=studies, components=components)  # fmt: skip
+    bud = beyond_use(
+        category="aqueous_preserved",
+        storage=storage_kind,
+        compounded_on=compounded_on,
+        studies=studies,
+        components=components,
+    )
     storage = f"{storage_text(storage_kind)}, amber bottle"
     ings = [Ingredient("naltrexone HCl 50 mg tablets", n_tab, "tablets", f"= {salt:g} mg naltrexone HCl"),
             Ingredient("ascorbic acid", round(ascorbic_mg, 1), "mg", "" if ascorbic_rest == ascorbic_mg else f"{ascorbic_mg - ascorbic_rest:.1f} mg of it in the sodium benzoate aliquot"),
             Ingredient("sodium benzoate", round(benzoate_mg, 1), "mg", "preservative" if ascorbic_rest == ascorbic_mg else "preservative; weighed by aliquot (see steps)"),
             Ingredient("glycerol", round(glycerol_ml, 2), "mL", ""),
             Ingredient("purified water", volume_ml, "mL", "to volume")]  # fmt: skip
-    checks = (f"Final volume {volume_ml:g} mL in a calibrated container; record.",
-              "Appearance: uniform dispersion (tablet excipients do not all dissolve); label says shake well.",
-              "Verification: a second person checks the tablets counted, the weighings and the volume.")  # fmt: skip
-    label = (f"{patient}\nNaltrexone HCl 1 mg/mL oral liquid (low-dose naltrexone), {volume_ml:g} mL\n"
-             f"Measure the dose with an oral syringe (e.g. 4.5 mL = 4.5 mg).\nShake well. Store: {storage}. Do not use after {bud.last_day.isoformat()}.").strip()  # fmt: skip
-    return BatchRecord("liquid", "1 mg/mL", int(volume_ml), "mL", tuple(ings), tuple(steps), compounded_on, bud.last_day,
-                       storage, label, salt, base_mg_from_salt(salt), _sources("fawcett-1997", *bud.source_ids, *bal.source_ids),
-                       checks, bud, None, weigh, 0.0, active, 0.0, "", tuple(components))  # fmt: skip
+    checks = (
+        f"Final volume {volume_ml:g} mL in a calibrated container; record.",
+        "Appearance: uniform dispersion (tablet excipients do not all dissolve); label says shake well.",
+        "Verification: a second person checks the tablets counted, the weighings and the volume.",
+    )
+    label = (
+        f"{patient}\nNaltrexone HCl 1 mg/mL oral liquid (low-dose naltrexone), {volume_ml:g} mL\n"
+        f"Measure the dose with an oral syringe (e.g. 4.5 mL = 4.5 mg).\nShake well. Store: {storage}. Do not use after {bud.last_day.isoformat()}."
+    ).strip()
+    return BatchRecord(
+        "liquid",
+        "1 mg/mL",
+        int(volume_ml),
+        "mL",
+        tuple(ings),
+        tuple(steps),
+        compounded_on,
+        bud.last_day,
+        storage,
+        label,
+        salt,
+        base_mg_from_salt(salt),
+        _sources("fawcett-1997", *bud.source_ids, *bal.source_ids),
+        checks,
+        bud,
+        None,
+        weigh,
+        0.0,
+        active,
+        0.0,
+        "",
+        tuple(components),
+    )
 
 
 def first_fill_batches(supply: Supply, *, patient: str = "") -> tuple[BatchRecord, ...]:
@@ -332,8 +472,10 @@ def first_fill_batches(supply: Supply, *, patient: str = "") -> tuple[BatchRecor
         return (
             liquid_batch(volume_ml=fill.volume_ml, compounded_on=fill.compound_on, patient=patient),
         )
-    return tuple(capsule_batch(strength_mg=s, count=n, compounded_on=fill.compound_on, patient=patient)
-                 for s, n in fill.capsules)  # fmt: skip
+    return tuple(
+        capsule_batch(strength_mg=s, count=n, compounded_on=fill.compound_on, patient=patient)
+        for s, n in fill.capsules
+    )
 
 
 def worksheet_markdown(supply: Supply | None, batches: Sequence[BatchRecord]) -> str:

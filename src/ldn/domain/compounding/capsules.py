@@ -77,8 +77,12 @@ FILLER_NAMES: dict[str, str] = {
     "avicel_ph112": "microcrystalline cellulose (Avicel PH-112)",
     "avicel_ph301": "microcrystalline cellulose (Avicel PH-301)",
 }
-AVOID_FILLER = Fact("calcium carbonate", unit="", sources=("thecompounder-fillers", "swidan-ldn-chapter"),
-                    note="Reported to reduce absorption or interfere.")  # fmt: skip
+AVOID_FILLER = Fact(
+    "calcium carbonate",
+    unit="",
+    sources=("thecompounder-fillers", "swidan-ldn-chapter"),
+    note="Reported to reduce absorption or interfere.",
+)
 IMMEDIATE_RELEASE_ONLY = Fact(
     True,
     unit="",
@@ -156,18 +160,30 @@ def plan_fill(
     _check_filler(filler)
     if calibrated_fill_mg is not None:
         if size is None:
-            raise InputError.at("capsule_size", "a calibrated fill belongs to one capsule size",
-                                "give the size you calibrated, e.g. capsule_size='3'")  # fmt: skip
+            raise InputError.at(
+                "capsule_size",
+                "a calibrated fill belongs to one capsule size",
+                "give the size you calibrated, e.g. capsule_size='3'",
+            )
         if calibrated_fill_mg <= 0:
-            raise InputError.at("calibrated_fill_mg", "the calibrated fill must be positive",
-                                "weigh 10 filled shells, subtract 10 empty ones, divide by 10")  # fmt: skip
+            raise InputError.at(
+                "calibrated_fill_mg",
+                "the calibrated fill must be positive",
+                "weigh 10 filled shells, subtract 10 empty ones, divide by 10",
+            )
     candidates = CAPSULE_SIZES if size is None else (size,)
     for s in candidates:
         capsule_capacity_mg(size=s, filler=filler)  # validates the size
         fill = calibrated_fill_mg if calibrated_fill_mg is not None else _planned_fill_mg(s, filler)
         if active_per_capsule_mg <= fill and fill >= min_fill_mg:
-            return CapsuleFill(s, CAPSULE_VOLUME_ML[s].value, filler, FILLER_BULK_DENSITY_G_ML[filler].value,
-                               round(fill, 3), calibrated=calibrated_fill_mg is not None)  # fmt: skip
+            return CapsuleFill(
+                s,
+                CAPSULE_VOLUME_ML[s].value,
+                filler,
+                FILLER_BULK_DENSITY_G_ML[filler].value,
+                round(fill, 3),
+                calibrated=calibrated_fill_mg is not None,
+            )
     fitting = [
         s
         for s in CAPSULE_SIZES
@@ -197,5 +213,9 @@ def plan_fill(
             why = f"holds {fill:g} mg of blend, below the balance's minimum weight {min_fill_mg:g} mg, so the fill cannot be checked"
             fix = use_fitting or "use a balance with a smaller minimum weight"
         raise InputError.at("capsule_size", f"a size #{size} capsule {why}", fix)
-    raise InputError.at("strength_mg", f"no capsule size holds {active_per_capsule_mg:.1f} mg of active powder with "
-                        f"a fill of at least {min_fill_mg:g} mg", "split the dose over two capsules or choose a smaller strength")  # fmt: skip
+    raise InputError.at(
+        "strength_mg",
+        f"no capsule size holds {active_per_capsule_mg:.1f} mg of active powder with "
+        f"a fill of at least {min_fill_mg:g} mg",
+        "split the dose over two capsules or choose a smaller strength",
+    )

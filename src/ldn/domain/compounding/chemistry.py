@@ -70,21 +70,29 @@ M_HCL_G_MOL = Fact(
     sources=("dailymed-naltrexone-label",),
     note="C20H23NO4.HCl, the salt in 50 mg tablets.",
 )
-M_HCL_DIHYDRATE_G_MOL = Fact(413.9, unit="g/mol", sources=("openfda-ndc-naltrexone-dihydrate",),
-                             note="Naltrexone HCl dihydrate bulk powder (listed for compounding); mass computed from the formula.")  # fmt: skip
+M_HCL_DIHYDRATE_G_MOL = Fact(
+    413.9,
+    unit="g/mol",
+    sources=("openfda-ndc-naltrexone-dihydrate",),
+    note="Naltrexone HCl dihydrate bulk powder (listed for compounding); mass computed from the formula.",
+)
 TABLET_STRENGTH_MG = Fact(
     50.0, unit="mg naltrexone HCl", sources=("dailymed-naltrexone-label", "seed-article")
 )
 COA_POTENCY_PLAUSIBLE_PCT = Fact(
-    (90.0, 110.0), unit="% of labelled content", sources=("ldn-assumption",),
+    (90.0, 110.0),
+    unit="% of labelled content",
+    sources=("ldn-assumption",),
     note="Typo guard for a certificate-of-analysis potency entry (e.g. 995 for 99.5); not a "
     "specification — check the CoA against the monograph and your supplier's limits.",
-)  # fmt: skip
+)
 COA_WATER_PLAUSIBLE_PCT = Fact(
-    (0.0, 15.0), unit="% w/w", sources=("ldn-assumption",),
+    (0.0, 15.0),
+    unit="% w/w",
+    sources=("ldn-assumption",),
     note="Typo guard for a CoA water (Karl Fischer) entry; the dihydrate's theoretical water is "
     "(413.9 - 377.9) / 413.9 = 8.7 %, so the range leaves room for it.",
-)  # fmt: skip
+)
 
 _FORM_MASS_G_MOL = {"powder_hcl": M_HCL_G_MOL, "powder_hcl_dihydrate": M_HCL_DIHYDRATE_G_MOL}
 
@@ -120,17 +128,26 @@ def check_assay(assay: Assay) -> None:
     """Refuse implausible CoA entries, naming the field and the fix."""
     lo, hi = COA_POTENCY_PLAUSIBLE_PCT.value
     if not lo <= assay.potency_pct <= hi:
-        raise InputError.at("potency_pct", f"a CoA potency of {assay.potency_pct:g} % is not plausible",
-                            f"enter the assay from the certificate of analysis, between {lo:g} and {hi:g} %")  # fmt: skip
+        raise InputError.at(
+            "potency_pct",
+            f"a CoA potency of {assay.potency_pct:g} % is not plausible",
+            f"enter the assay from the certificate of analysis, between {lo:g} and {hi:g} %",
+        )
     if assay.water_pct is None:
         return
     if assay.basis == "as_is":
-        raise InputError.at("water_pct", "an 'as is' potency already includes the water",
-                            "leave water_pct empty, or give the potency on the anhydrous basis")  # fmt: skip
+        raise InputError.at(
+            "water_pct",
+            "an 'as is' potency already includes the water",
+            "leave water_pct empty, or give the potency on the anhydrous basis",
+        )
     wlo, whi = COA_WATER_PLAUSIBLE_PCT.value
     if not wlo <= assay.water_pct <= whi:
-        raise InputError.at("water_pct", f"a CoA water content of {assay.water_pct:g} % is not plausible",
-                            f"enter the water (Karl Fischer) from the CoA, between {wlo:g} and {whi:g} %")  # fmt: skip
+        raise InputError.at(
+            "water_pct",
+            f"a CoA water content of {assay.water_pct:g} % is not plausible",
+            f"enter the water (Karl Fischer) from the CoA, between {wlo:g} and {whi:g} %",
+        )
 
 
 def salt_fraction(*, api: ApiSource, assay: Assay) -> float:

@@ -64,7 +64,9 @@ __all__ = [
     "storage_text",
 ]
 
-BudCategory = Literal["aqueous_nonpreserved", "aqueous_preserved", "nonaqueous_liquid", "nonaqueous_solid"]  # fmt: skip
+BudCategory = Literal[
+    "aqueous_nonpreserved", "aqueous_preserved", "nonaqueous_liquid", "nonaqueous_solid"
+]
 Storage = Literal["refrigerator", "room"]
 AQUEOUS: frozenset[str] = frozenset({"aqueous_nonpreserved", "aqueous_preserved"})
 
@@ -84,34 +86,44 @@ USP795_STORAGE: dict[str, Fact[tuple[str, ...]]] = {
     "nonaqueous_solid": Fact(("room", "refrigerator"), unit="", sources=("usp-795-2023",)),
 }
 EXTENDED_BUD_MAX_D = Fact(
-    180, unit="d", sources=("usp-795-2023",),
+    180,
+    unit="d",
+    sources=("usp-795-2023",),
     note="Ceiling of a BUD extended with CNSP-specific stability data (stability-indicating assay; "
     "antimicrobial-effectiveness testing too when aqueous). Read in secondary summaries and the "
     "issue-25 review, not in the chapter; the older 'up to 1 year with data' is not used.",
-)  # fmt: skip
+)
 BUD_DAY_ONE_IS_COMPOUNDING_DAY = Fact(
-    True, unit="", sources=("ldn-assumption",),
+    True,
+    unit="",
+    sources=("ldn-assumption",),
     note="A date-only BUD of N days ends on compounding date + N - 1, so use never runs past "
     "N x 24 h from compounding. Conservative by up to one day.",
-)  # fmt: skip
+)
 REFRIGERATOR_C = Fact((2, 8), unit="°C", sources=("usp-659",), note="Refrigerator.")
 CONTROLLED_ROOM_C = Fact(
     (20, 25), unit="°C", sources=("usp-659",), note="Controlled room temperature."
 )
 LIQUID_STABILITY_FRIDGE_D = Fact(
-    60, unit="d", sources=("fawcett-1997",),
+    60,
+    unit="d",
+    sources=("fawcett-1997",),
     note="1 mg/mL validated formula at 4 C in amber bottles (the authors' dating). Chemistry only, "
     "no antimicrobial-effectiveness data: it can shorten the USP <795> limit, not extend it.",
-)  # fmt: skip
+)
 LIQUID_STABILITY_ROOM_D = Fact(
-    30, unit="d", sources=("fawcett-1997",),
+    30,
+    unit="d",
+    sources=("fawcett-1997",),
     note="1 mg/mL validated formula at 25 C (the authors' dating); shortens 35 to 30 days.",
-)  # fmt: skip
+)
 CAPSULE_STABILITY_D = Fact(
-    360, unit="d", sources=("ijpc-2018-ldn-capsules",),
+    360,
+    unit="d",
+    sources=("ijpc-2018-ldn-capsules",),
     note="LDN in Avicel 90-110 % of label for 360 days at room temperature, protected from light "
     "(abstract; assay method not stated there). Does not lift the 180-day ceiling.",
-)  # fmt: skip
+)
 
 
 def storage_text(storage: Storage) -> str:
@@ -142,15 +154,27 @@ class StabilityStudy:
 
 
 LIQUID_STUDIES: tuple[StabilityStudy, ...] = (
-    StabilityStudy("fawcett-1997", LIQUID_STABILITY_FRIDGE_D.value, "refrigerator",
-                   note="chemistry only; no antimicrobial-effectiveness data"),
-    StabilityStudy("fawcett-1997", LIQUID_STABILITY_ROOM_D.value, "room",
-                   note="chemistry only; no antimicrobial-effectiveness data"),
-)  # fmt: skip
+    StabilityStudy(
+        "fawcett-1997",
+        LIQUID_STABILITY_FRIDGE_D.value,
+        "refrigerator",
+        note="chemistry only; no antimicrobial-effectiveness data",
+    ),
+    StabilityStudy(
+        "fawcett-1997",
+        LIQUID_STABILITY_ROOM_D.value,
+        "room",
+        note="chemistry only; no antimicrobial-effectiveness data",
+    ),
+)
 CAPSULE_STUDIES: tuple[StabilityStudy, ...] = (
-    StabilityStudy("ijpc-2018-ldn-capsules", CAPSULE_STABILITY_D.value, "room",
-                   note="abstract only; assay method not stated"),
-)  # fmt: skip
+    StabilityStudy(
+        "ijpc-2018-ldn-capsules",
+        CAPSULE_STABILITY_D.value,
+        "room",
+        note="abstract only; assay method not stated",
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +186,11 @@ class Component:
     expires_on: date | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "lot": self.lot,
-                "expires_on": self.expires_on.isoformat() if self.expires_on else None}  # fmt: skip
+        return {
+            "name": self.name,
+            "lot": self.lot,
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +205,14 @@ class BeyondUse:
     source_ids: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"category": self.category, "storage": self.storage, "days": self.days,
-                "last_day": self.last_day.isoformat(), "basis": list(self.basis), "source_ids": list(self.source_ids)}  # fmt: skip
+        return {
+            "category": self.category,
+            "storage": self.storage,
+            "days": self.days,
+            "last_day": self.last_day.isoformat(),
+            "basis": list(self.basis),
+            "source_ids": list(self.source_ids),
+        }
 
 
 def beyond_use(
@@ -199,8 +232,11 @@ def beyond_use(
         )
     allowed = USP795_STORAGE[category].value
     if storage not in allowed:
-        raise InputError.at("storage", f"a {category.replace('_', ' ')} preparation must be stored in the {' or '.join(allowed)}",
-                            f"store it {storage_text('refrigerator')}")  # fmt: skip
+        raise InputError.at(
+            "storage",
+            f"a {category.replace('_', ' ')} preparation must be stored in the {' or '.join(allowed)}",
+            f"store it {storage_text('refrigerator')}",
+        )
     table = USP795_BUD_D[category].value
     days = table
     basis = [
@@ -211,8 +247,10 @@ def beyond_use(
     extending = [s for s in relevant if s.extends(category)]
     if extending:
         days = max(min(s.days, EXTENDED_BUD_MAX_D.value) for s in extending)
-        basis.append(f"CNSP-specific stability data ({', '.join(sorted({s.source_id for s in extending}))}) "
-                     f"extend it to {days} days (ceiling {EXTENDED_BUD_MAX_D.value} days).")  # fmt: skip
+        basis.append(
+            f"CNSP-specific stability data ({', '.join(sorted({s.source_id for s in extending}))}) "
+            f"extend it to {days} days (ceiling {EXTENDED_BUD_MAX_D.value} days)."
+        )
     for s in relevant:
         sources.append(s.source_id)
         if s.days < days:
@@ -222,7 +260,9 @@ def beyond_use(
             )
         elif not s.extends(category):
             why = s.note or "not CNSP-specific stability-indicating data"
-            basis.append(f"Stability data ({s.source_id}, {storage}): {s.days} days, {why} — no extension beyond {days} days.")  # fmt: skip
+            basis.append(
+                f"Stability data ({s.source_id}, {storage}): {s.days} days, {why} — no extension beyond {days} days."
+            )
     last = compounded_on + timedelta(days=days - 1)
     basis.append(
         f"Day 1 is the compounding day: {days} days = {compounded_on.isoformat()} to {last.isoformat()}."
@@ -232,13 +272,18 @@ def beyond_use(
     for i, c in dated:
         assert c.expires_on is not None
         if c.expires_on < compounded_on:
-            raise InputError.at(f"components[{i}].expires_on", f"{c.name} (lot {c.lot or '?'}) expired on {c.expires_on.isoformat()}",
-                                "use an in-date lot")  # fmt: skip
+            raise InputError.at(
+                f"components[{i}].expires_on",
+                f"{c.name} (lot {c.lot or '?'}) expired on {c.expires_on.isoformat()}",
+                "use an in-date lot",
+            )
     if dated:
         i, first = min(dated, key=lambda ic: ic[1].expires_on or date.max)
         assert first.expires_on is not None
         if first.expires_on < last:
             last = first.expires_on
             days = (last - compounded_on).days + 1
-            basis.append(f"Earliest component expiry: {first.name} (lot {first.lot or '?'}) on {last.isoformat()} — the BUD may not be later.")  # fmt: skip
+            basis.append(
+                f"Earliest component expiry: {first.name} (lot {first.lot or '?'}) on {last.isoformat()} — the BUD may not be later."
+            )
     return BeyondUse(category, storage, days, last, tuple(basis), tuple(dict.fromkeys(sources)))

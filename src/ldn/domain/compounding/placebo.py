@@ -32,8 +32,13 @@ def placebo_batch(
     fill = active.fill
     blend = count * fill.fill_mg
     name = fill.filler_name
-    bud = beyond_use(category="nonaqueous_solid", storage="room", compounded_on=compounded_on,
-                     studies=CAPSULE_STUDIES, components=components)  # fmt: skip
+    bud = beyond_use(
+        category="nonaqueous_solid",
+        storage="room",
+        compounded_on=compounded_on,
+        studies=CAPSULE_STUDIES,
+        components=components,
+    )
     steps = (
         f"Use the same lot of {name} and the same size #{fill.size} shells (same colour) as the active bottle.",
         f"Calibrate as for the active batch: the fill is {fill.fill_mg:g} mg per capsule (the active capsules' fill).",
@@ -48,7 +53,27 @@ def placebo_batch(
         "Verification: a second person checks that the bottle letters match the sealed allocation.",
     )
     storage = f"{storage_text('room')}, tight light-resistant container"
-    return BatchRecord("capsule", "placebo", count, "capsules", (Ingredient(name, round(blend, 1), "mg", "placebo fill"),),
-                       steps, compounded_on, bud.last_day, storage, "", 0.0, 0.0,
-                       tuple(dict.fromkeys((*bud.source_ids, *active.source_ids))), checks, bud, fill, None, blend, 0.0,
-                       0.0, "", tuple(components))  # fmt: skip
+    return BatchRecord(
+        "capsule",
+        "placebo",
+        count,
+        "capsules",
+        (Ingredient(name, round(blend, 1), "mg", "placebo fill"),),
+        steps,
+        compounded_on,
+        bud.last_day,
+        storage,
+        "",
+        0.0,
+        0.0,
+        tuple(dict.fromkeys((*bud.source_ids, *active.source_ids))),
+        checks,
+        bud,
+        fill,
+        None,
+        blend,
+        0.0,
+        0.0,
+        "",
+        tuple(components),
+    )

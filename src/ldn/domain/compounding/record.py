@@ -61,20 +61,51 @@ class BatchRecord:
     def as_dict(self) -> dict[str, Any]:
         fill = self.fill
         w = self.weighing
-        return {"form": self.form, "strength": self.strength, "units": self.units, "unit_name": self.unit_name,
-                "ingredients": [{"name": i.name, "quantity": i.quantity, "unit": i.unit, "note": i.note} for i in self.ingredients],
-                "steps": list(self.steps), "checks": list(self.checks), "compounded_on": self.compounded_on.isoformat(),
-                "beyond_use": self.beyond_use.isoformat(), "storage": self.storage, "label": self.label,
-                "api_salt_mg": self.api_salt_mg, "api_base_mg": round(self.api_base_mg, 3), "active_mg": round(self.active_mg, 3),
-                "blend_mg": round(self.blend_mg, 1), "overage": {"pct": self.overage_pct, "reason": self.overage_reason},
-                "bud": self.bud.as_dict() if self.bud else None,
-                "capsule": None if fill is None else {"size": fill.size, "volume_ml": fill.volume_ml, "filler": fill.filler,
-                                                     "bulk_density_g_ml": list(fill.density_g_ml), "fill_mg": fill.fill_mg,
-                                                     "fill_volume_ml": round(fill.fill_volume_ml, 4), "calibrated": fill.calibrated},
-                "weighing": None if w is None else {"balance": w.balance.name, "min_weight_mg": w.balance.min_weight_mg,
-                                                   "basis": w.balance.basis, "method": "aliquot" if w.aliquot else "direct",
-                                                   "active_mg": round(w.active_mg, 3), "portion_mg": round(w.portion_mg, 3)},
-                "components": [c.as_dict() for c in self.components], "source_ids": list(self.source_ids)}  # fmt: skip
+        return {
+            "form": self.form,
+            "strength": self.strength,
+            "units": self.units,
+            "unit_name": self.unit_name,
+            "ingredients": [
+                {"name": i.name, "quantity": i.quantity, "unit": i.unit, "note": i.note}
+                for i in self.ingredients
+            ],
+            "steps": list(self.steps),
+            "checks": list(self.checks),
+            "compounded_on": self.compounded_on.isoformat(),
+            "beyond_use": self.beyond_use.isoformat(),
+            "storage": self.storage,
+            "label": self.label,
+            "api_salt_mg": self.api_salt_mg,
+            "api_base_mg": round(self.api_base_mg, 3),
+            "active_mg": round(self.active_mg, 3),
+            "blend_mg": round(self.blend_mg, 1),
+            "overage": {"pct": self.overage_pct, "reason": self.overage_reason},
+            "bud": self.bud.as_dict() if self.bud else None,
+            "capsule": None
+            if fill is None
+            else {
+                "size": fill.size,
+                "volume_ml": fill.volume_ml,
+                "filler": fill.filler,
+                "bulk_density_g_ml": list(fill.density_g_ml),
+                "fill_mg": fill.fill_mg,
+                "fill_volume_ml": round(fill.fill_volume_ml, 4),
+                "calibrated": fill.calibrated,
+            },
+            "weighing": None
+            if w is None
+            else {
+                "balance": w.balance.name,
+                "min_weight_mg": w.balance.min_weight_mg,
+                "basis": w.balance.basis,
+                "method": "aliquot" if w.aliquot else "direct",
+                "active_mg": round(w.active_mg, 3),
+                "portion_mg": round(w.portion_mg, 3),
+            },
+            "components": [c.as_dict() for c in self.components],
+            "source_ids": list(self.source_ids),
+        }
 
     def as_markdown(self) -> str:
         rows = "\n".join(
@@ -94,23 +125,30 @@ class BatchRecord:
         if self.fill:
             f = self.fill
             lo, hi = f.capacity_mg
-            fill = (f"Capsule: size #{f.size} ({f.volume_ml:g} mL), {f.filler_name} (bulk density {f.density_g_ml[0]:g}-{f.density_g_ml[1]:g} g/mL); "
-                    f"fill {f.fill_mg:g} mg blend per capsule ({'calibrated' if f.calibrated else 'planned at the lowest density'}; "
-                    f"{f.fill_volume_ml:.3f} mL at the lowest density, shell {f.volume_ml:g} mL; shell holds {lo:.0f}-{hi:.0f} mg). "
-                    f"Blend {self.blend_mg:.1f} mg for {self.units} capsules.\n\n")  # fmt: skip
+            fill = (
+                f"Capsule: size #{f.size} ({f.volume_ml:g} mL), {f.filler_name} (bulk density {f.density_g_ml[0]:g}-{f.density_g_ml[1]:g} g/mL); "
+                f"fill {f.fill_mg:g} mg blend per capsule ({'calibrated' if f.calibrated else 'planned at the lowest density'}; "
+                f"{f.fill_volume_ml:.3f} mL at the lowest density, shell {f.volume_ml:g} mL; shell holds {lo:.0f}-{hi:.0f} mg). "
+                f"Blend {self.blend_mg:.1f} mg for {self.units} capsules.\n\n"
+            )
         weigh = ""
         if self.weighing:
             b = self.weighing.balance
             weigh = f"Balance: {b.name}, minimum weight {b.min_weight_mg:g} mg ({b.basis}).\n\n"
-        overage = (f"Overage: {self.overage_pct:g} % of the blend ({self.overage_reason}).\n\n" if self.overage_pct else
-                   "No overage is included.\n\n")  # fmt: skip
-        return (f"## Batch record: naltrexone HCl {self.strength} {self.form}, {self.units} {self.unit_name}\n\n"
-                f"Compounded: {self.compounded_on.isoformat()} · Beyond-use date: **{self.beyond_use.isoformat()}** · Storage: {self.storage}\n\n"
-                f"Active: {self.api_salt_mg:g} mg naltrexone hydrochloride = {self.api_base_mg:.2f} mg naltrexone base.\n\n"
-                f"{fill}{weigh}{overage}"
-                f"| ingredient | quantity | note |\n|---|---|---|\n{rows}\n\n### Steps\n\n{steps}\n\n"
-                f"### Quality checks\n\n{checks}\n\n### Beyond-use date\n\n{bud}\n\n"
-                f"### Record\n\n| component | lot | expiry | weighed / measured |\n|---|---|---|---|\n{record}\n\n"
-                "Balance id: ________  Compounded by: ________  Verified by: ________  Actual yield: ________\n\n"
-                f"### Label\n\n```\n{self.label}\n```\n\nSources: {', '.join(self.source_ids)}. "
-                "Check against your pharmacy's SOPs and local rules.\n")  # fmt: skip
+        overage = (
+            f"Overage: {self.overage_pct:g} % of the blend ({self.overage_reason}).\n\n"
+            if self.overage_pct
+            else "No overage is included.\n\n"
+        )
+        return (
+            f"## Batch record: naltrexone HCl {self.strength} {self.form}, {self.units} {self.unit_name}\n\n"
+            f"Compounded: {self.compounded_on.isoformat()} · Beyond-use date: **{self.beyond_use.isoformat()}** · Storage: {self.storage}\n\n"
+            f"Active: {self.api_salt_mg:g} mg naltrexone hydrochloride = {self.api_base_mg:.2f} mg naltrexone base.\n\n"
+            f"{fill}{weigh}{overage}"
+            f"| ingredient | quantity | note |\n|---|---|---|\n{rows}\n\n### Steps\n\n{steps}\n\n"
+            f"### Quality checks\n\n{checks}\n\n### Beyond-use date\n\n{bud}\n\n"
+            f"### Record\n\n| component | lot | expiry | weighed / measured |\n|---|---|---|---|\n{record}\n\n"
+            "Balance id: ________  Compounded by: ________  Verified by: ________  Actual yield: ________\n\n"
+            f"### Label\n\n```\n{self.label}\n```\n\nSources: {', '.join(self.source_ids)}. "
+            "Check against your pharmacy's SOPs and local rules.\n"
+        )

@@ -52,23 +52,31 @@ Form = Literal["capsule", "liquid"]
 
 LIQUID_CONC_MG_ML = Fact(1.0, unit="mg/mL", sources=("fawcett-1997",))
 TITRATION_CAPSULE_STRENGTHS_MG = Fact(
-    (0.5, 1.5), unit="mg", sources=("norland-ldn-order-sheet",),
+    (0.5, 1.5),
+    unit="mg",
+    sources=("norland-ldn-order-sheet",),
     note="Capsules of 0.5 and 1.5 mg for a titration in 0.5 mg steps.",
-)  # fmt: skip
+)
 MAX_STRENGTHS_ONE_PER_DOSE = Fact(
-    3, unit="strengths", sources=("ldn-assumption",),
+    3,
+    unit="strengths",
+    sources=("ldn-assumption",),
     note="Up to three strengths are made one capsule per dose; beyond that the titration doses are "
     "combined from the cited 0.5 and 1.5 mg capsules (fewer batches, fewer weighings).",
-)  # fmt: skip
+)
 MIN_SUPPLY_D = Fact(
-    30, unit="d", sources=("ldn-assumption",),
+    30,
+    unit="d",
+    sources=("ldn-assumption",),
     note="Shortest supply ldn plans: when the assessment date is less than 30 days after the first "
     "day to supply (a plan started in the past), ldn supplies 30 days of the current doses.",
-)  # fmt: skip
+)
 MAX_CAPSULES_PER_DOSE = Fact(
-    4, unit="capsules", sources=("ldn-assumption",),
+    4,
+    unit="capsules",
+    sources=("ldn-assumption",),
     note="Most capsules ldn asks a patient to take for one dose (4 mg = 1.5 + 1.5 + 0.5 + 0.5).",
-)  # fmt: skip
+)
 
 
 def liquid_dose_ml(*, dose_mg: float) -> float:
@@ -141,10 +149,16 @@ class Fill:
         return f"{self.volume_ml:g} mL (needs {self.need_ml:g} mL)"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"number": self.number, "compound_on": self.compound_on.isoformat(), "first_day": self.first_day.isoformat(),
-                "last_day": self.last_day.isoformat(), "beyond_use": self.beyond_use.isoformat(),
-                "capsules": [{"strength_mg": s, "count": n} for s, n in self.capsules],
-                "volume_ml": self.volume_ml, "need_ml": round(self.need_ml, 3)}  # fmt: skip
+        return {
+            "number": self.number,
+            "compound_on": self.compound_on.isoformat(),
+            "first_day": self.first_day.isoformat(),
+            "last_day": self.last_day.isoformat(),
+            "beyond_use": self.beyond_use.isoformat(),
+            "capsules": [{"strength_mg": s, "count": n} for s, n in self.capsules],
+            "volume_ml": self.volume_ml,
+            "need_ml": round(self.need_ml, 3),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +185,23 @@ class Supply:
         return dict(sorted(total.items()))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"form": self.form, "first_day": self.first_day.isoformat(), "through": self.through.isoformat(),
-                "bud_days": self.bud_days, "refills": self.refills,
-                "combinations": [{"dose_mg": c.dose_mg, "dose_ml": liquid_dose_ml(dose_mg=c.dose_mg) if self.form == "liquid" else None,
-                                  "capsules": [{"strength_mg": s, "count": n} for s, n in c.capsules]} for c in self.combinations],
-                "fills": [f.as_dict() for f in self.fills], "source_ids": list(self.source_ids)}  # fmt: skip
+        return {
+            "form": self.form,
+            "first_day": self.first_day.isoformat(),
+            "through": self.through.isoformat(),
+            "bud_days": self.bud_days,
+            "refills": self.refills,
+            "combinations": [
+                {
+                    "dose_mg": c.dose_mg,
+                    "dose_ml": liquid_dose_ml(dose_mg=c.dose_mg) if self.form == "liquid" else None,
+                    "capsules": [{"strength_mg": s, "count": n} for s, n in c.capsules],
+                }
+                for c in self.combinations
+            ],
+            "fills": [f.as_dict() for f in self.fills],
+            "source_ids": list(self.source_ids),
+        }
 
     def as_markdown(self) -> str:
         if self.form == "liquid":
@@ -187,13 +213,21 @@ class Supply:
         else:
             doses = "\n".join(f"| {c.dose_mg:g} mg | {c.describe()} |" for c in self.combinations)
             head = "| dose | capsules per dose |\n|---|---|\n"
-        fills = "\n".join(f"| {f.number} | {f.compound_on.isoformat()} | {f.first_day.isoformat()} to {f.last_day.isoformat()} ({f.days} d) | "
-                          f"{f.describe()} | {f.beyond_use.isoformat()} |" for f in self.fills)  # fmt: skip
-        refills = ("One fill covers the schedule to the assessment date." if not self.refills else
-                   f"{self.refills} refill(s): each is compounded on its date, because the beyond-use date ({self.bud_days} days) ends before the assessment date.")  # fmt: skip
-        return (f"## Supply to the assessment date\n\nDoses from {self.first_day.isoformat()} to {self.through.isoformat()} "
-                f"(the assessment date, inclusive).\n\n{head}{doses}\n\n"
-                f"| fill | compound on | covers | quantity | beyond-use date |\n|---|---|---|---|---|\n{fills}\n\n{refills}\n")  # fmt: skip
+        fills = "\n".join(
+            f"| {f.number} | {f.compound_on.isoformat()} | {f.first_day.isoformat()} to {f.last_day.isoformat()} ({f.days} d) | "
+            f"{f.describe()} | {f.beyond_use.isoformat()} |"
+            for f in self.fills
+        )
+        refills = (
+            "One fill covers the schedule to the assessment date."
+            if not self.refills
+            else f"{self.refills} refill(s): each is compounded on its date, because the beyond-use date ({self.bud_days} days) ends before the assessment date."
+        )
+        return (
+            f"## Supply to the assessment date\n\nDoses from {self.first_day.isoformat()} to {self.through.isoformat()} "
+            f"(the assessment date, inclusive).\n\n{head}{doses}\n\n"
+            f"| fill | compound on | covers | quantity | beyond-use date |\n|---|---|---|---|---|\n{fills}\n\n{refills}\n"
+        )
 
 
 def plan_supply(
@@ -215,8 +249,11 @@ def plan_supply(
     first = max(plan.start, compounded_on)
     end = through or max(plan.assessment_date, first + timedelta(days=MIN_SUPPLY_D.value - 1))
     if end < first:
-        raise InputError.at("through", f"{end.isoformat()} is before the first dose to supply ({first.isoformat()})",
-                            "give a later date, e.g. the assessment date")  # fmt: skip
+        raise InputError.at(
+            "through",
+            f"{end.isoformat()} is before the first dose to supply ({first.isoformat()})",
+            "give a later date, e.g. the assessment date",
+        )
     where: Storage = storage or ("room" if form == "capsule" else "refrigerator")
     if form == "capsule":
         bud = beyond_use(
@@ -226,7 +263,12 @@ def plan_supply(
             studies=CAPSULE_STUDIES,
         )
     else:
-        bud = beyond_use(category="aqueous_preserved", storage=where, compounded_on=compounded_on, studies=LIQUID_STUDIES)  # fmt: skip
+        bud = beyond_use(
+            category="aqueous_preserved",
+            storage=where,
+            compounded_on=compounded_on,
+            studies=LIQUID_STUDIES,
+        )
     doses = [s.dose_mg for s in plan.steps if s.start <= end]
     combos = strength_combinations(doses)
     by_dose = {c.dose_mg: c for c in combos}
@@ -248,8 +290,18 @@ def plan_supply(
             d += timedelta(days=1)
         per_tablet_ml = TABLET_STRENGTH_MG.value / LIQUID_CONC_MG_ML.value
         volume = math.ceil(need / per_tablet_ml - 1e-9) * per_tablet_ml if form == "liquid" else 0.0
-        fills.append(Fill(len(fills) + 1, compound, day, last, compound + timedelta(days=bud.days - 1),
-                          tuple(sorted(caps.items())) if form == "capsule" else (), volume, need if form == "liquid" else 0.0))  # fmt: skip
+        fills.append(
+            Fill(
+                len(fills) + 1,
+                compound,
+                day,
+                last,
+                compound + timedelta(days=bud.days - 1),
+                tuple(sorted(caps.items())) if form == "capsule" else (),
+                volume,
+                need if form == "liquid" else 0.0,
+            )
+        )
         compound = day = last + timedelta(days=1)
     return Supply(
         form,

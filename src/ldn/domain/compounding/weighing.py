@@ -51,21 +51,29 @@ __all__ = [
 ]
 
 CLASS_III_SENSITIVITY_MG = Fact(
-    6.0, unit="mg", sources=("usp-1176",),
+    6.0,
+    unit="mg",
+    sources=("usp-1176",),
     note="Sensitivity requirement of a Class III (formerly Class A) prescription balance.",
-)  # fmt: skip
+)
 WEIGHING_MAX_ERROR_PCT = Fact(
-    5.0, unit="%", sources=("usp-1176",),
+    5.0,
+    unit="%",
+    sources=("usp-1176",),
     note="Largest error tolerated in one weighing in compounding; MWQ = SR / 5 % = 120 mg.",
-)  # fmt: skip
+)
 USP41_REPEATABILITY_LIMIT_PCT = Fact(
-    0.10, unit="% (2 s / m)", sources=("usp-41",),
+    0.10,
+    unit="% (2 s / m)",
+    sources=("usp-41",),
     note="Twice the standard deviation over the smallest net weight; m_min = 2000 s.",
-)  # fmt: skip
+)
 USP41_MIN_SD_PER_READABILITY = Fact(
-    0.41, unit="x readability d", sources=("usp-41", "sartorius-usp41-summary"),
+    0.41,
+    unit="x readability d",
+    sources=("usp-41", "sartorius-usp41-summary"),
     note="A standard deviation below 0.41 d is replaced by 0.41 d: m_min >= 820 d.",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +89,13 @@ class Balance:
 def class_iii_balance() -> Balance:
     """Class III torsion prescription balance: ``MWQ = SR / (5 %)`` (USP <1176>)."""
     mwq = CLASS_III_SENSITIVITY_MG.value / (WEIGHING_MAX_ERROR_PCT.value / 100.0)
-    return Balance("Class III (Class A) prescription balance", round(mwq, 6),
-                   f"USP <1176>: sensitivity {CLASS_III_SENSITIVITY_MG.value:g} mg, at most "
-                   f"{WEIGHING_MAX_ERROR_PCT.value:g} % error", ("usp-1176",))  # fmt: skip
+    return Balance(
+        "Class III (Class A) prescription balance",
+        round(mwq, 6),
+        f"USP <1176>: sensitivity {CLASS_III_SENSITIVITY_MG.value:g} mg, at most "
+        f"{WEIGHING_MAX_ERROR_PCT.value:g} % error",
+        ("usp-1176",),
+    )
 
 
 def electronic_balance(
@@ -97,10 +109,15 @@ def electronic_balance(
     floor_sd = USP41_MIN_SD_PER_READABILITY.value * readability_mg
     sd = max(repeatability_sd_mg or 0.0, floor_sd)
     m_min = 2.0 * sd / (USP41_REPEATABILITY_LIMIT_PCT.value / 100.0)
-    basis = (f"USP <41>: 2 s / m <= {USP41_REPEATABILITY_LIMIT_PCT.value:g} % with s = {sd:g} mg"
-             + ("" if repeatability_sd_mg else " (0.41 d; use your balance's measured s)"))  # fmt: skip
-    return Balance(name or f"electronic balance, readability {readability_mg:g} mg", round(m_min, 6), basis,
-                   ("usp-41", "sartorius-usp41-summary"))  # fmt: skip
+    basis = f"USP <41>: 2 s / m <= {USP41_REPEATABILITY_LIMIT_PCT.value:g} % with s = {sd:g} mg" + (
+        "" if repeatability_sd_mg else " (0.41 d; use your balance's measured s)"
+    )
+    return Balance(
+        name or f"electronic balance, readability {readability_mg:g} mg",
+        round(m_min, 6),
+        basis,
+        ("usp-41", "sartorius-usp41-summary"),
+    )
 
 
 BALANCES: dict[str, Balance] = {
@@ -114,8 +131,11 @@ def resolve_balance(balance: Balance | str) -> Balance:
     """A :class:`Balance`, or one of :data:`BALANCES` by name."""
     if isinstance(balance, Balance):
         if balance.min_weight_mg <= 0:
-            raise InputError.at("balance", "the balance's minimum weight must be positive",
-                                "use the minimum weight from your balance's USP <41> repeatability test")  # fmt: skip
+            raise InputError.at(
+                "balance",
+                "the balance's minimum weight must be positive",
+                "use the minimum weight from your balance's USP <41> repeatability test",
+            )
         return balance
     if balance not in BALANCES:
         raise InputError.at(
@@ -153,12 +173,16 @@ class WeighingPlan:
     def steps(self, *, active: str, diluent: str) -> tuple[str, ...]:
         b = self.balance
         if self.aliquot is None:
-            return (f"Weigh {self.active_mg:.1f} mg {active} on the {b.name} (minimum weight {b.min_weight_mg:g} mg); record the weight.",)  # fmt: skip
+            return (
+                f"Weigh {self.active_mg:.1f} mg {active} on the {b.name} (minimum weight {b.min_weight_mg:g} mg); record the weight.",
+            )
         a = self.aliquot
-        return (f"{self.active_mg:.2f} mg of {active} is below the minimum weight of the {b.name} ({b.min_weight_mg:g} mg): use the aliquot method.",
-                f"Weigh {a.stock_mg:.1f} mg {active} (trituration stock); record the weight.",
-                f"Weigh {a.diluent_mg:.1f} mg {diluent}; triturate the stock with it by geometric dilution to {a.total_mg:.1f} mg of uniform powder (1 in {a.total_mg / a.stock_mg:.2f}).",
-                f"Weigh {a.aliquot_mg:.1f} mg of the trituration: it carries {self.active_mg:.2f} mg {active}. Discard the rest of the trituration (record it).")  # fmt: skip
+        return (
+            f"{self.active_mg:.2f} mg of {active} is below the minimum weight of the {b.name} ({b.min_weight_mg:g} mg): use the aliquot method.",
+            f"Weigh {a.stock_mg:.1f} mg {active} (trituration stock); record the weight.",
+            f"Weigh {a.diluent_mg:.1f} mg {diluent}; triturate the stock with it by geometric dilution to {a.total_mg:.1f} mg of uniform powder (1 in {a.total_mg / a.stock_mg:.2f}).",
+            f"Weigh {a.aliquot_mg:.1f} mg of the trituration: it carries {self.active_mg:.2f} mg {active}. Discard the rest of the trituration (record it).",
+        )
 
 
 def plan_weighing(
@@ -172,7 +196,10 @@ def plan_weighing(
         return WeighingPlan(active_mg, balance)
     stock = float(math.ceil(m - 1e-9)) if stock_mg is None else stock_mg
     if stock < m:
-        raise InputError.at("tablet_mass_mg", f"the stock powder ({stock:.1f} mg) is below the minimum weight {m:g} mg",
-                            "crush more tablets, or use a balance with a smaller minimum weight")  # fmt: skip
+        raise InputError.at(
+            "tablet_mass_mg",
+            f"the stock powder ({stock:.1f} mg) is below the minimum weight {m:g} mg",
+            "crush more tablets, or use a balance with a smaller minimum weight",
+        )
     total = max(float(math.ceil(m * stock / active_mg - 1e-9)), stock + math.ceil(m - 1e-9))
     return WeighingPlan(active_mg, balance, Aliquot(stock, total, active_mg * total / stock))

@@ -35,16 +35,24 @@ __all__ = [
     "outcome_answer",
 ]
 
-VIVID_DREAMS_RR = Fact((2.41, 1.77, 3.28), unit="risk ratio (95% CI)", sources=("annmedsurg-2025",),
-                       note="Pooled fibromyalgia RCTs (external meta-analysis).")  # fmt: skip
+VIVID_DREAMS_RR = Fact(
+    (2.41, 1.77, 3.28),
+    unit="risk ratio (95% CI)",
+    sources=("annmedsurg-2025",),
+    note="Pooled fibromyalgia RCTs (external meta-analysis).",
+)
 HEADACHE_RR = Fact(
     (1.68, 0.84, 3.36),
     unit="risk ratio (95% CI)",
     sources=("annmedsurg-2025",),
     note="Not significant.",
 )
-SAE_NOT_INCREASED = Fact("no increase in serious adverse events vs placebo", unit="", sources=("bolton-2019",),
-                         note="89 naltrexone RCTs, all doses.")  # fmt: skip
+SAE_NOT_INCREASED = Fact(
+    "no increase in serious adverse events vs placebo",
+    unit="",
+    sources=("bolton-2019",),
+    note="89 naltrexone RCTs, all doses.",
+)
 EXTERNAL_FM_POOLS = Fact(
     (("vatvani-2024", "MD -0.86 (-1.20 to -0.51) NRS, 4 RCTs, search to May 2024"),
      ("annmedsurg-2025", "SMD -0.61 (-1.14 to -0.08), 5 RCTs"),
@@ -70,8 +78,16 @@ CONDITIONS = (
     "migraine",
     "any",
 )
-SOF_OUTCOMES = ("pain_intensity", "pain_interference", "function", "global_impression", "qol_pain",
-                "responders_30", "adverse_events", "dropouts")  # fmt: skip
+SOF_OUTCOMES = (
+    "pain_intensity",
+    "pain_interference",
+    "function",
+    "global_impression",
+    "qol_pain",
+    "responders_30",
+    "adverse_events",
+    "dropouts",
+)
 PAIN_FAMILY = ("pain_intensity", "pain_interference", "qol_pain")
 
 
@@ -101,8 +117,11 @@ class OutcomeAnswer:
 
     @property
     def scale(self) -> str:
-        return {"responders_30": "risk difference (LDN - placebo, negative = more responders on LDN)",
-                "adverse_events": "log risk ratio", "dropouts": "log risk ratio"}.get(self.outcome, "SMD")  # fmt: skip
+        return {
+            "responders_30": "risk difference (LDN - placebo, negative = more responders on LDN)",
+            "adverse_events": "log risk ratio",
+            "dropouts": "log risk ratio",
+        }.get(self.outcome, "SMD")
 
     def nrs(self) -> tuple[float, float, float] | None:
         """Estimate and CI in NRS points (pain intensity only)."""
@@ -129,26 +148,41 @@ class OutcomeAnswer:
         parts = []
         if self.per100:
             pl, ldn, lo, hi = self.per100
-            parts.append(f"about {ldn:.0f} in 100 people on LDN would have at least 30% less pain ({lo:.0f} to {hi:.0f}), "
-                         f"against {pl:.0f} in 100 on placebo (re-expressed from the pooled effect with the placebo "
-                         "rate of the trial(s) that report it)")  # fmt: skip
+            parts.append(
+                f"about {ldn:.0f} in 100 people on LDN would have at least 30% less pain ({lo:.0f} to {hi:.0f}), "
+                f"against {pl:.0f} in 100 on placebo (re-expressed from the pooled effect with the placebo "
+                "rate of the trial(s) that report it)"
+            )
         elif self.outcome == "pain_intensity" and self.meta is not None:
-            parts.append("no trial of this condition reports placebo responder rates: "
-                         "'how many in 100' cannot be given")  # fmt: skip
+            parts.append(
+                "no trial of this condition reports placebo responder rates: "
+                "'how many in 100' cannot be given"
+            )
         return "; ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
         m, c, nrs = self.meta, self.certainty, self.nrs()
-        return {"condition": self.condition, "outcome": self.outcome, "outcome_label": OUTCOMES[self.outcome],
-                "k": self.k, "n_patients": self.n_patients, "scale": self.scale,
-                "interval_method": interval_method(self.k) if self.k else None,
-                "pooled": m.as_dict() if m else None, "effect": self.effect_text(),
-                "nrs_points": list(nrs) if nrs else None,
-                "per_100": dict(zip(("placebo", "ldn", "low", "high"), self.per100, strict=True)) if self.per100 else None,
-                "certainty": c.level if c else None, "certainty_detail": c.as_dict() if c else None,
-                "statement": self.statement, "trials": [e.id for e in self.rows],
-                "not_pooled": [{"trial": t, "reason": r} for t, r in self.not_pooled],
-                "bayes": self.bayes.as_dict() if self.bayes else None}  # fmt: skip
+        return {
+            "condition": self.condition,
+            "outcome": self.outcome,
+            "outcome_label": OUTCOMES[self.outcome],
+            "k": self.k,
+            "n_patients": self.n_patients,
+            "scale": self.scale,
+            "interval_method": interval_method(self.k) if self.k else None,
+            "pooled": m.as_dict() if m else None,
+            "effect": self.effect_text(),
+            "nrs_points": list(nrs) if nrs else None,
+            "per_100": dict(zip(("placebo", "ldn", "low", "high"), self.per100, strict=True))
+            if self.per100
+            else None,
+            "certainty": c.level if c else None,
+            "certainty_detail": c.as_dict() if c else None,
+            "statement": self.statement,
+            "trials": [e.id for e in self.rows],
+            "not_pooled": [{"trial": t, "reason": r} for t, r in self.not_pooled],
+            "bayes": self.bayes.as_dict() if self.bayes else None,
+        }
 
 
 def _placebo_responders(data: DataSet, condition: str) -> float | None:
@@ -161,13 +195,22 @@ def _placebo_responders(data: DataSet, condition: str) -> float | None:
 
 def _missing(data: DataSet, condition: str, outcome: str) -> list[str]:
     family = PAIN_FAMILY if outcome in PAIN_FAMILY else (outcome,)
-    return [f"{e.id} ({OUTCOMES[e.row['outcome']]}: {e.row['reason']})"
-            for o in family for e in data.select(condition, o) if not e.poolable]  # fmt: skip
+    return [
+        f"{e.id} ({OUTCOMES[e.row['outcome']]}: {e.row['reason']})"
+        for o in family
+        for e in data.select(condition, o)
+        if not e.poolable
+    ]
 
 
-def outcome_answer(condition: str, outcome: str = "pain_intensity", *, data: DataSet | None = None,
-                   method: str = "REML", extra_rob: dict[tuple[str, str], RobJudgement] | None = None
-                   ) -> OutcomeAnswer:  # fmt: skip
+def outcome_answer(
+    condition: str,
+    outcome: str = "pain_intensity",
+    *,
+    data: DataSet | None = None,
+    method: str = "REML",
+    extra_rob: dict[tuple[str, str], RobJudgement] | None = None,
+) -> OutcomeAnswer:
     """One condition and one outcome: pool (or one trial), GRADE and the statement."""
     data = data or dataset()
     rows = poolable(condition, outcome=outcome, data=data)
@@ -192,8 +235,15 @@ def outcome_answer(condition: str, outcome: str = "pain_intensity", *, data: Dat
         if (j := judgement(row[0].id, outcome, extra_rob)) is not None and j.overall != "high"
     ]
     without_high = pool(kept, method=method) if 2 <= len(kept) < len(rows) else None
-    cert = assess(exts, [y for _, y, _ in rows], meta, condition=condition, without_high=without_high,
-                  missing=_missing(data, condition, outcome) if continuous else (), extra_rob=extra_rob)  # fmt: skip
+    cert = assess(
+        exts,
+        [y for _, y, _ in rows],
+        meta,
+        condition=condition,
+        without_high=without_high,
+        missing=_missing(data, condition, outcome) if continuous else (),
+        extra_rob=extra_rob,
+    )
     text = statement(condition, outcome, cert.level, meta.estimate)
     per100 = None
     placebo = _placebo_responders(data, condition) if outcome == "pain_intensity" else None
@@ -264,30 +314,53 @@ class ConditionAnswer:
         p = self.primary
         head = p.statement
         if p.meta is not None:
-            head += (f" {p.k} trial(s), {p.n_patients} people: {p.effect_text()}"
-                     f" ({interval_method(p.k)}).")  # fmt: skip
+            head += (
+                f" {p.k} trial(s), {p.n_patients} people: {p.effect_text()}"
+                f" ({interval_method(p.k)})."
+            )
             if p.meaning():
                 head += f" In other words: {p.meaning()}."
-        others = [o.statement for o in self.outcomes if o.outcome != "pain_intensity" and o.meta is not None
-                  and o.outcome in CONTINUOUS]  # fmt: skip
+        others = [
+            o.statement
+            for o in self.outcomes
+            if o.outcome != "pain_intensity" and o.meta is not None and o.outcome in CONTINUOUS
+        ]
         return " ".join([head, *others, self.stamp])
 
     def as_dict(self) -> dict[str, Any]:
         p = self.primary
         nrs = p.nrs()
-        return {"condition": self.condition, "version": self.version, "last_searched": self.last_searched,
-                "k": p.k, "n_patients": p.n_patients, "pooled": p.meta.as_dict() if p.meta else None,
-                "interval_method": interval_method(p.k) if p.k else None,
-                "bayes": p.bayes.as_dict() if p.bayes else None,
-                "nrs_points": None if nrs is None else dict(zip(("estimate", "ci_low", "ci_high"), nrs, strict=True)),
-                "certainty": self.certainty, "certainty_reasons": list(self.reasons), "statement": p.statement,
-                "outcomes": [o.as_dict() for o in self.outcomes], "adverse_events": list(self.adverse_events),
-                "article_claim": self.article_claim, "trials": list(self.trial_ids), "source_ids": list(self.source_ids),
-                "summary": self.plain()}  # fmt: skip
+        return {
+            "condition": self.condition,
+            "version": self.version,
+            "last_searched": self.last_searched,
+            "k": p.k,
+            "n_patients": p.n_patients,
+            "pooled": p.meta.as_dict() if p.meta else None,
+            "interval_method": interval_method(p.k) if p.k else None,
+            "bayes": p.bayes.as_dict() if p.bayes else None,
+            "nrs_points": None
+            if nrs is None
+            else dict(zip(("estimate", "ci_low", "ci_high"), nrs, strict=True)),
+            "certainty": self.certainty,
+            "certainty_reasons": list(self.reasons),
+            "statement": p.statement,
+            "outcomes": [o.as_dict() for o in self.outcomes],
+            "adverse_events": list(self.adverse_events),
+            "article_claim": self.article_claim,
+            "trials": list(self.trial_ids),
+            "source_ids": list(self.source_ids),
+            "summary": self.plain(),
+        }
 
 
-def answer(condition: str, *, method: str = "REML", data: DataSet | None = None,
-           extra_rob: dict[tuple[str, str], RobJudgement] | None = None) -> ConditionAnswer:  # fmt: skip
+def answer(
+    condition: str,
+    *,
+    method: str = "REML",
+    data: DataSet | None = None,
+    extra_rob: dict[tuple[str, str], RobJudgement] | None = None,
+) -> ConditionAnswer:
     if condition not in CONDITIONS:
         raise InputError.at(
             "--condition",
@@ -299,9 +372,11 @@ def answer(condition: str, *, method: str = "REML", data: DataSet | None = None,
         outcome_answer(condition, o, data=data, method=method, extra_rob=extra_rob)
         for o in SOF_OUTCOMES
     )
-    ae = (f"vivid dreams more common on LDN: RR {VIVID_DREAMS_RR.value[0]} ({VIVID_DREAMS_RR.value[1]}-{VIVID_DREAMS_RR.value[2]}) (external meta-analysis)",
-          f"headache: RR {HEADACHE_RR.value[0]} ({HEADACHE_RR.value[1]}-{HEADACHE_RR.value[2]}), not significant (external meta-analysis)",
-          f"serious adverse events: {SAE_NOT_INCREASED.value} (naltrexone at all doses)")  # fmt: skip
+    ae = (
+        f"vivid dreams more common on LDN: RR {VIVID_DREAMS_RR.value[0]} ({VIVID_DREAMS_RR.value[1]}-{VIVID_DREAMS_RR.value[2]}) (external meta-analysis)",
+        f"headache: RR {HEADACHE_RR.value[0]} ({HEADACHE_RR.value[1]}-{HEADACHE_RR.value[2]}), not significant (external meta-analysis)",
+        f"serious adverse events: {SAE_NOT_INCREASED.value} (naltrexone at all doses)",
+    )
     in_cond = [t for t in data.trials if condition == "any" or t.condition == condition]
     used = {e.source_id for o in outs for e in o.rows}
     srcs = tuple(
@@ -311,5 +386,14 @@ def answer(condition: str, *, method: str = "REML", data: DataSet | None = None,
             | {"annmedsurg-2025", "bolton-2019", "seed-article"}
         )
     )
-    return ConditionAnswer(condition, outs[0], outs, data.version, data.last_searched, ae,
-                           ARTICLE_CLAIMS.get(condition, ""), tuple(t.label for t in in_cond), srcs)  # fmt: skip
+    return ConditionAnswer(
+        condition,
+        outs[0],
+        outs,
+        data.version,
+        data.last_searched,
+        ae,
+        ARTICLE_CLAIMS.get(condition, ""),
+        tuple(t.label for t in in_cond),
+        srcs,
+    )

@@ -25,8 +25,12 @@ from ldn.domain.mixtures import normal_mixture_quantile
 
 __all__ = ["BayesResult", "bayes_random_effects"]
 
-TAU_PRIOR_SCALE_SMD = Fact(0.5, unit="SMD", sources=("roever-2021",),
-                           note="Half-normal(0.5) prior on tau: a weakly informative default for standardized effects.")  # fmt: skip
+TAU_PRIOR_SCALE_SMD = Fact(
+    0.5,
+    unit="SMD",
+    sources=("roever-2021",),
+    note="Half-normal(0.5) prior on tau: a weakly informative default for standardized effects.",
+)
 
 
 def _halfnorm_logpdf(x: np.ndarray, *, scale: float) -> np.ndarray:
@@ -49,9 +53,17 @@ class BayesResult:
     tau_prior_scale: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"mu_mean": self.mu_mean, "mu_sd": self.mu_sd, "mu_ci": list(self.mu_ci), "predictive_mean": self.predictive_mean,
-                "predictive_sd": self.predictive_sd, "predictive_ci": list(self.predictive_ci), "tau_median": self.tau_median,
-                "p_mu_below_zero": self.p_mu_below_zero, "tau_prior": f"half-normal({self.tau_prior_scale:g})"}  # fmt: skip
+        return {
+            "mu_mean": self.mu_mean,
+            "mu_sd": self.mu_sd,
+            "mu_ci": list(self.mu_ci),
+            "predictive_mean": self.predictive_mean,
+            "predictive_sd": self.predictive_sd,
+            "predictive_ci": list(self.predictive_ci),
+            "tau_median": self.tau_median,
+            "p_mu_below_zero": self.p_mu_below_zero,
+            "tau_prior": f"half-normal({self.tau_prior_scale:g})",
+        }
 
 
 def bayes_random_effects(
@@ -67,8 +79,12 @@ def bayes_random_effects(
     w = 1 / (v[None, :] + t2)
     sw = w.sum(axis=1)
     m = (w * y[None, :]).sum(axis=1) / sw
-    logp = (_halfnorm_logpdf(tau, scale=tau_scale) - 0.5 * np.log(sw) - 0.5 * np.log(v[None, :] + t2).sum(axis=1)
-            - 0.5 * (w * (y[None, :] - m[:, None]) ** 2).sum(axis=1))  # fmt: skip
+    logp = (
+        _halfnorm_logpdf(tau, scale=tau_scale)
+        - 0.5 * np.log(sw)
+        - 0.5 * np.log(v[None, :] + t2).sum(axis=1)
+        - 0.5 * (w * (y[None, :] - m[:, None]) ** 2).sum(axis=1)
+    )
     p = np.exp(logp - logp.max())
     p /= p.sum()
     s2 = 1 / sw
@@ -78,9 +94,16 @@ def bayes_random_effects(
     sd_mu, sd_pred = np.sqrt(s2), np.sqrt(s2 + tau**2)
     cdf_tau = np.cumsum(p)
     return BayesResult(
-        mu_mean, float(np.sqrt(mu_var)),
+        mu_mean,
+        float(np.sqrt(mu_var)),
         (normal_mixture_quantile(p, m, sd_mu, 0.025), normal_mixture_quantile(p, m, sd_mu, 0.975)),
-        mu_mean, float(np.sqrt(pred_var)),
-        (normal_mixture_quantile(p, m, sd_pred, 0.025), normal_mixture_quantile(p, m, sd_pred, 0.975)),
-        float(tau[np.searchsorted(cdf_tau, 0.5)]), float(np.sum(p * special.ndtr((0 - m) / sd_mu))), tau_scale,
-    )  # fmt: skip
+        mu_mean,
+        float(np.sqrt(pred_var)),
+        (
+            normal_mixture_quantile(p, m, sd_pred, 0.025),
+            normal_mixture_quantile(p, m, sd_pred, 0.975),
+        ),
+        float(tau[np.searchsorted(cdf_tau, 0.5)]),
+        float(np.sum(p * special.ndtr((0 - m) / sd_mu))),
+        tau_scale,
+    )

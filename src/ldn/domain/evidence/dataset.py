@@ -38,8 +38,17 @@ from ldn.domain.evidence.effect_sizes import (
     smd_from_md_p_and_d,
 )
 
-__all__ = ["CONTINUOUS", "OUTCOMES", "DataSet", "Extraction", "Trial", "dataset", "load_trials",
-           "outcome_rows", "poolable"]  # fmt: skip
+__all__ = [
+    "CONTINUOUS",
+    "OUTCOMES",
+    "DataSet",
+    "Extraction",
+    "Trial",
+    "dataset",
+    "load_trials",
+    "outcome_rows",
+    "poolable",
+]
 
 #: outcome domains, each pooled on its own ("like with like"); pain intensity is the primary one
 OUTCOMES = {
@@ -55,10 +64,22 @@ OUTCOMES = {
     "other": "other",
 }
 CONTINUOUS = ("pain_intensity", "pain_interference", "function", "global_impression", "qol_pain")
-METHODS = ("smd_from_md_ci_and_d", "smd_from_md_p_and_d", "smd_paired_p", "rd_from_pct",
-           "rr_from_counts", "none")  # fmt: skip
-TEXT_SOURCES = ("full_text", "registry_results", "abstract", "abstract+registry",
-                "abstract+registry_results", "secondary_report")  # fmt: skip
+METHODS = (
+    "smd_from_md_ci_and_d",
+    "smd_from_md_p_and_d",
+    "smd_paired_p",
+    "rd_from_pct",
+    "rr_from_counts",
+    "none",
+)
+TEXT_SOURCES = (
+    "full_text",
+    "registry_results",
+    "abstract",
+    "abstract+registry",
+    "abstract+registry_results",
+    "secondary_report",
+)
 VERIFICATIONS = ("verified", "secondary", "unverified")
 
 
@@ -131,24 +152,34 @@ class Extraction:
         if self.row["poolable"] != "yes" or method == "none":
             return None
         if method == "smd_from_md_ci_and_d":
-            md, var_md = md_from_ci(estimate=self._f("estimate"), ci_low=self._f("ci_low"),
-                                    ci_high=self._f("ci_high"))  # fmt: skip
+            md, var_md = md_from_ci(
+                estimate=self._f("estimate"), ci_low=self._f("ci_low"), ci_high=self._f("ci_high")
+            )
             d = abs(self._f("reported_smd"))
             scale = abs(d / md)
             return math.copysign(d, md), var_md * scale * scale
         if method == "smd_from_md_p_and_d":
-            return smd_from_md_p_and_d(md=self._f("estimate"), p_two_sided=self._f("p_value"),
-                                       d=self._f("reported_smd"))  # fmt: skip
+            return smd_from_md_p_and_d(
+                md=self._f("estimate"), p_two_sided=self._f("p_value"), d=self._f("reported_smd")
+            )
         if method == "smd_paired_p":
-            return paired_smd_from_p(p_two_sided=self._f("p_value"), n=int(self.row["n_paired"]),
-                                     direction=int(self.row["direction"]), r=r)  # fmt: skip
+            return paired_smd_from_p(
+                p_two_sided=self._f("p_value"),
+                n=int(self.row["n_paired"]),
+                direction=int(self.row["direction"]),
+                r=r,
+            )
         n1, n2 = int(self.row["n_ldn"]), int(self.row["n_control"])
         if method == "rd_from_pct":  # improvement: more on LDN is better, so negate
             p1, p2 = self._f("pct_ldn") / 100, self._f("pct_control") / 100
             return -(p1 - p2), p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
         if method == "rr_from_counts":
-            return log_risk_ratio(events1=int(self.row["events_ldn"]), n1=n1,
-                                  events2=int(self.row["events_control"]), n2=n2)  # fmt: skip
+            return log_risk_ratio(
+                events1=int(self.row["events_ldn"]),
+                n1=n1,
+                events2=int(self.row["events_control"]),
+                n2=n2,
+            )
         raise ValueError(f"{self.id}/{self.row['outcome']}: unknown method {method!r}")
 
     def smd(self, *, r: float = CROSSOVER_CORRELATION.value) -> tuple[float, float] | None:
@@ -164,21 +195,39 @@ class DataSet:
     version: str
     last_searched: str
 
-    def with_rows(self, trials: Iterable[dict[str, str]], outcomes: Iterable[dict[str, str]],
-                  *, version: str | None = None) -> DataSet:  # fmt: skip
+    def with_rows(
+        self,
+        trials: Iterable[dict[str, str]],
+        outcomes: Iterable[dict[str, str]],
+        *,
+        version: str | None = None,
+    ) -> DataSet:
         """A copy with further studies and outcome rows (``ldn evidence add``)."""
         new = tuple(Trial(dict(t)) for t in trials)
         by_id = {t.label: t for t in (*self.trials, *new)}
         extra = tuple(Extraction(dict(o), by_id[o["study_id"]]) for o in outcomes)
-        return DataSet((*self.trials, *new), (*self.outcomes, *extra),
-                       version or f"{self.version}+local", self.last_searched)  # fmt: skip
+        return DataSet(
+            (*self.trials, *new),
+            (*self.outcomes, *extra),
+            version or f"{self.version}+local",
+            self.last_searched,
+        )
 
-    def select(self, condition: str | None = None, outcome: str = "pain_intensity", *,
-               comparator: str = "placebo") -> list[Extraction]:  # fmt: skip
+    def select(
+        self,
+        condition: str | None = None,
+        outcome: str = "pain_intensity",
+        *,
+        comparator: str = "placebo",
+    ) -> list[Extraction]:
         """Extractions of one outcome (all, poolable or not) in a condition ('any' = all)."""
-        return [e for e in self.outcomes
-                if e.row["outcome"] == outcome and e.study.comparator == comparator
-                and (condition in (None, "any") or e.study.condition == condition)]  # fmt: skip
+        return [
+            e
+            for e in self.outcomes
+            if e.row["outcome"] == outcome
+            and e.study.comparator == comparator
+            and (condition in (None, "any") or e.study.condition == condition)
+        ]
 
 
 def _text(name: str) -> str:
@@ -206,9 +255,14 @@ def outcome_rows() -> tuple[Extraction, ...]:
     return dataset().outcomes
 
 
-def poolable(condition: str | None = None, *, outcome: str = "pain_intensity",
-             r: float = CROSSOVER_CORRELATION.value, data: DataSet | None = None,
-             comparator: str = "placebo") -> list[tuple[Extraction, float, float]]:  # fmt: skip
+def poolable(
+    condition: str | None = None,
+    *,
+    outcome: str = "pain_intensity",
+    r: float = CROSSOVER_CORRELATION.value,
+    data: DataSet | None = None,
+    comparator: str = "placebo",
+) -> list[tuple[Extraction, float, float]]:
     """Randomized LDN-alone trials of one outcome vs ``comparator`` in a condition, with the
     effect and its variance; never mixes outcomes, and never mixes comparators."""
     out = []

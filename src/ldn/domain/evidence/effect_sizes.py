@@ -33,8 +33,12 @@ __all__ = [
     "z_from_p",
 ]
 
-CROSSOVER_CORRELATION = Fact(0.5, unit="r", sources=("ldn-assumption", "elbourne-2002"),
-                             note="Within-person correlation for crossover trials when not reported; change with --correlation.")  # fmt: skip
+CROSSOVER_CORRELATION = Fact(
+    0.5,
+    unit="r",
+    sources=("ldn-assumption", "elbourne-2002"),
+    note="Within-person correlation for crossover trials when not reported; change with --correlation.",
+)
 
 
 def md_from_ci(

@@ -41,20 +41,36 @@ from ldn.domain.nof1.prior import MCID_NRS
 __all__ = ["LEVELS", "Certainty", "Downgrade", "assess", "important_smd", "statement", "thresholds"]
 
 LEVELS = ("high", "moderate", "low", "very low")
-NRS_SD_POINTS = Fact(1.48, unit="NRS points per SMD", sources=("bruun-2024",),
-                     note="Implied SD of NRS change in FINAL: MD 0.34 / d 0.23. Used only to translate SMDs into NRS points.")  # fmt: skip
-TRIVIAL_SMD = Fact(0.2, unit="SMD", sources=("ldn-assumption", "santesso-2020"),
-                   note="Point estimates smaller than 0.2 SD are stated as 'little or no difference' (Cohen's 'small' effect as the boundary).")  # fmt: skip
-OPTIMAL_INFORMATION_SIZE = Fact(400, unit="participants", sources=("guyatt-2011-grade",),
-                                note="GRADE rule of thumb for a continuous outcome: fewer participants in the pool is serious imprecision.")  # fmt: skip
+NRS_SD_POINTS = Fact(
+    1.48,
+    unit="NRS points per SMD",
+    sources=("bruun-2024",),
+    note="Implied SD of NRS change in FINAL: MD 0.34 / d 0.23. Used only to translate SMDs into NRS points.",
+)
+TRIVIAL_SMD = Fact(
+    0.2,
+    unit="SMD",
+    sources=("ldn-assumption", "santesso-2020"),
+    note="Point estimates smaller than 0.2 SD are stated as 'little or no difference' (Cohen's 'small' effect as the boundary).",
+)
+OPTIMAL_INFORMATION_SIZE = Fact(
+    400,
+    unit="participants",
+    sources=("guyatt-2011-grade",),
+    note="GRADE rule of thumb for a continuous outcome: fewer participants in the pool is serious imprecision.",
+)
 NAMES = {
     "any": "people with any of these painful conditions",
     "crohns_disease": "Crohn's disease",
     "multiple_sclerosis": "multiple sclerosis",
     "diabetic_neuropathy": "painful diabetic neuropathy",
 }
-RD_TRIVIAL = Fact(0.05, unit="risk difference", sources=("ldn-assumption",),
-                  note="Fewer than 5 more (or fewer) in 100 is stated as 'little or no difference'; 10 in 100 is the important difference.")  # fmt: skip
+RD_TRIVIAL = Fact(
+    0.05,
+    unit="risk difference",
+    sources=("ldn-assumption",),
+    note="Fewer than 5 more (or fewer) in 100 is stated as 'little or no difference'; 10 in 100 is the important difference.",
+)
 SUBJECTS = {
     "pain_intensity": "pain",
     "pain_interference": "how much pain interferes with daily life",
@@ -97,12 +113,18 @@ class Certainty:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "downgrades": [d.as_dict() for d in self.downgrades],
-                "notes": list(self.notes)}  # fmt: skip
+        return {
+            "level": self.level,
+            "downgrades": [d.as_dict() for d in self.downgrades],
+            "notes": list(self.notes),
+        }
 
 
-def _rob(rows: Sequence[Extraction], weights: Sequence[float],
-         extra: dict[tuple[str, str], RobJudgement] | None) -> Downgrade:  # fmt: skip
+def _rob(
+    rows: Sequence[Extraction],
+    weights: Sequence[float],
+    extra: dict[tuple[str, str], RobJudgement] | None,
+) -> Downgrade:
     not_low = high = 0.0
     names: list[str] = []
     for e, w in zip(rows, weights, strict=True):
@@ -115,8 +137,9 @@ def _rob(rows: Sequence[Extraction], weights: Sequence[float],
     return Downgrade("risk of bias", 2 if high >= 0.5 else 1 if not_low >= 0.5 else 0, text)
 
 
-def _inconsistency(y: Sequence[float], meta: MetaResult, without_high: MetaResult | None,
-                   high_ids: Sequence[str]) -> tuple[Downgrade, str | None]:  # fmt: skip
+def _inconsistency(
+    y: Sequence[float], meta: MetaResult, without_high: MetaResult | None, high_ids: Sequence[str]
+) -> tuple[Downgrade, str | None]:
     if meta.k < 2:
         return Downgrade("inconsistency", 0, "one trial"), "one trial: consistency cannot be judged"
     both = min(y) < 0 < max(y)
@@ -140,8 +163,10 @@ def _imprecision(meta: MetaResult, n: int, outcome: str) -> Downgrade:
     crosses = lo < 0 < hi and (lo < -mid or hi > mid)
     small = n < OPTIMAL_INFORMATION_SIZE.value
     lv = 2 if benefit_and_harm or (meta.k == 1 and n < 100) else 1 if crosses or small else 0
-    parts = [f"{n} participants" + (f" (< {OPTIMAL_INFORMATION_SIZE.value})" if small else ""),
-             f"95% CI {lo:.2f} to {hi:.2f}"]  # fmt: skip
+    parts = [
+        f"{n} participants" + (f" (< {OPTIMAL_INFORMATION_SIZE.value})" if small else ""),
+        f"95% CI {lo:.2f} to {hi:.2f}",
+    ]
     if benefit_and_harm:
         parts.append("includes both an important benefit and an important harm")
     elif crosses:
@@ -149,9 +174,16 @@ def _imprecision(meta: MetaResult, n: int, outcome: str) -> Downgrade:
     return Downgrade("imprecision", lv, "; ".join(parts))
 
 
-def assess(rows: Sequence[Extraction], y: Sequence[float], meta: MetaResult, *, condition: str,
-           missing: Sequence[str] = (), without_high: MetaResult | None = None,
-           extra_rob: dict[tuple[str, str], RobJudgement] | None = None) -> Certainty:  # fmt: skip
+def assess(
+    rows: Sequence[Extraction],
+    y: Sequence[float],
+    meta: MetaResult,
+    *,
+    condition: str,
+    missing: Sequence[str] = (),
+    without_high: MetaResult | None = None,
+    extra_rob: dict[tuple[str, str], RobJudgement] | None = None,
+) -> Certainty:
     """GRADE certainty for one pool (or one trial shown alone); ``without_high`` is the same pool
     without the trials at high risk of bias (to tell heterogeneity explained by bias)."""
     notes: list[str] = []
@@ -212,14 +244,22 @@ def _verb(estimate: float, outcome: str) -> tuple[str, str]:
     return f"{word}s", word
 
 
-def statement(condition: str, outcome: str, certainty: str | None, estimate: float | None, *,
-              comparator: str = "placebo") -> str:  # fmt: skip
+def statement(
+    condition: str,
+    outcome: str,
+    certainty: str | None,
+    estimate: float | None,
+    *,
+    comparator: str = "placebo",
+) -> str:
     """A Cochrane-style sentence for one condition and outcome (estimate: negative = better)."""
     cond = NAMES.get(condition, condition.replace("_", " "))
     subject = SUBJECTS.get(outcome, outcome.replace("_", " "))
     if certainty is None or estimate is None:
-        return (f"No randomized {comparator}-controlled trial gives a usable result for {subject} in "
-                f"{cond}: the evidence does not allow an answer.")  # fmt: skip
+        return (
+            f"No randomized {comparator}-controlled trial gives a usable result for {subject} in "
+            f"{cond}: the evidence does not allow an answer."
+        )
     if certainty == "very low":
         return f"The evidence is very uncertain about the effect of LDN on {subject} in {cond} (very low-certainty evidence)."
     third, inf = _verb(estimate, outcome)

@@ -121,8 +121,9 @@ def profile(z: np.ndarray, u: np.ndarray, t: float | np.ndarray) -> Profile:
         om = 1.0 - w / s[:, None]  # 1 - p_i >= 1/2 for every i but i0
         om[:, i0] = (w[:, :i0].sum(-1) + w[:, i0 + 1 :].sum(-1)) / s
         we = w * e
-        parts.append((s, mu, (we * e).sum(-1), (we * we).sum(-1), (w * om).sum(-1),
-                      np.log(u + tt).sum(-1)))  # fmt: skip
+        parts.append(
+            (s, mu, (we * e).sum(-1), (we * we).sum(-1), (w * om).sum(-1), np.log(u + tt).sum(-1))
+        )
     return Profile(*(np.concatenate(c) for c in zip(*parts, strict=True)))
 
 
@@ -180,8 +181,9 @@ def solve_q_gen(z: np.ndarray, u: np.ndarray, target: float) -> Fit:
     while _q_t2(z, u, hi)[0] > target:
         hi *= 2.0
     try:
-        root = optimize.brentq(lambda x: _q_t2(z, u, x)[0] - target, 0.0, hi, xtol=1e-300,
-                               rtol=1e-14, maxiter=500)  # fmt: skip
+        root = optimize.brentq(
+            lambda x: _q_t2(z, u, x)[0] - target, 0.0, hi, xtol=1e-300, rtol=1e-14, maxiter=500
+        )
     except (RuntimeError, ValueError) as exc:
         return Fit(t, False, f"Q_gen(tau^2) = {target:.6g} was not solved ({exc})")
     return Fit(float(root))
@@ -265,8 +267,11 @@ def _global(z: np.ndarray, u: np.ndarray, method: str, g: np.ndarray) -> Fit:
     notes = []
     for j in np.flatnonzero((sc[:-1] > 0) & (sc[1:] <= 0)):
         try:
-            root = float(optimize.brentq(lambda t: at(t)[0], g[j], g[j + 1], xtol=1e-300,
-                                         rtol=1e-15, maxiter=200))  # fmt: skip
+            root = float(
+                optimize.brentq(
+                    lambda t: at(t)[0], g[j], g[j + 1], xtol=1e-300, rtol=1e-15, maxiter=200
+                )
+            )
         except RuntimeError as exc:  # pragma: no cover - Brent converges on a bracket
             notes.append(f"Brent's method failed on [{g[j]:.3g}, {g[j + 1]:.3g}]: {exc}")
             continue
@@ -276,15 +281,26 @@ def _global(z: np.ndarray, u: np.ndarray, method: str, g: np.ndarray) -> Fit:
     if ll[top] > best_ll + 1e-12 * (1.0 + abs(float(ll[top]))):
         # a maximum the score's sign changes did not bracket (two sign changes in one interval)
         lo, hi = float(g[max(top - 1, 0)]), float(g[min(top + 1, len(g) - 1)])
-        r = optimize.minimize_scalar(lambda t: -at(t)[1], bounds=(lo, hi), method="bounded",
-                                     options={"xatol": 1e-14 * max(hi, 1e-300)})  # fmt: skip
+        r = optimize.minimize_scalar(
+            lambda t: -at(t)[1],
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-14 * max(hi, 1e-300)},
+        )
         if -float(r.fun) >= best_ll:
             best_ll, tau2 = -float(r.fun), float(r.x)
     return _checked(z, u, method, tau2, notes, best_ll, float(ll.max()))
 
 
-def _checked(z: np.ndarray, u: np.ndarray, method: str, tau2: float, notes: list[str],
-             best_ll: float = math.inf, grid_max: float = -math.inf) -> Fit:  # fmt: skip
+def _checked(
+    z: np.ndarray,
+    u: np.ndarray,
+    method: str,
+    tau2: float,
+    notes: list[str],
+    best_ll: float = math.inf,
+    grid_max: float = -math.inf,
+) -> Fit:
     """The score is ~0 at an interior maximum (<= 0 at the boundary) and no grid point is higher
     (when the full search compared them)."""
     p = profile(z, u, tau2)

@@ -101,8 +101,9 @@ def _clenshaw(c: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _cell(z: np.ndarray, u: np.ndarray, a: float, b: float, idx: np.ndarray, method: str,
-          k: int) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+def _cell(
+    z: np.ndarray, u: np.ndarray, a: float, b: float, idx: np.ndarray, method: str, k: int
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Chebyshev coefficients on [a, b] of f, ll, mu, s, q for the studies idx, and a bad mask."""
     vals: dict[str, list[np.ndarray]] = {n: [] for n in ("f", "ll", "mu", "s", "q")}
     bad = np.zeros(len(idx), dtype=bool)

@@ -64,10 +64,20 @@ class ConditionEvidence:
         return f"{n} randomized trial{'s' if n != 1 else ''} (vs {vs}): {self.statement} {self.stamp}".strip()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"condition": self.condition, "review_condition": self.review_condition, "trials": list(self.trials),
-                "comparators": list(self.comparators), "outcome": self.outcome, "direction": self.direction,
-                "certainty": self.certainty, "statement": self.statement, "suggests_benefit": self.suggests_benefit,
-                "sentence": self.sentence(), "source_ids": list(self.source_ids), "stamp": self.stamp}  # fmt: skip
+        return {
+            "condition": self.condition,
+            "review_condition": self.review_condition,
+            "trials": list(self.trials),
+            "comparators": list(self.comparators),
+            "outcome": self.outcome,
+            "direction": self.direction,
+            "certainty": self.certainty,
+            "statement": self.statement,
+            "suggests_benefit": self.suggests_benefit,
+            "sentence": self.sentence(),
+            "source_ids": list(self.source_ids),
+            "stamp": self.stamp,
+        }
 
 
 @lru_cache(maxsize=1)
@@ -87,9 +97,19 @@ def condition_evidence(code: str) -> ConditionEvidence:
     d = _stored()["conditions"].get(code)
     if d is None:
         return compute_outlook(code)
-    return ConditionEvidence(d["condition"], d["review_condition"], tuple(d["trials"]), tuple(d["comparators"]),
-                             d["outcome"], d["direction"], d["certainty"], d["statement"], d["suggests_benefit"],
-                             tuple(d["source_ids"]), d["stamp"])  # fmt: skip
+    return ConditionEvidence(
+        d["condition"],
+        d["review_condition"],
+        tuple(d["trials"]),
+        tuple(d["comparators"]),
+        d["outcome"],
+        d["direction"],
+        d["certainty"],
+        d["statement"],
+        d["suggests_benefit"],
+        tuple(d["source_ids"]),
+        d["stamp"],
+    )
 
 
 def outlook_table(codes: list[str]) -> dict[str, Any]:
@@ -97,8 +117,11 @@ def outlook_table(codes: list[str]) -> dict[str, Any]:
     from ldn.domain.evidence.dataset import dataset
 
     data = dataset()
-    return {"version": data.version, "last_searched": data.last_searched,
-            "conditions": {c: compute_outlook(c).as_dict() for c in codes}}  # fmt: skip
+    return {
+        "version": data.version,
+        "last_searched": data.last_searched,
+        "conditions": {c: compute_outlook(c).as_dict() for c in codes},
+    }
 
 
 @lru_cache(maxsize=64)
@@ -111,30 +134,75 @@ def compute_outlook(code: str) -> ConditionEvidence:
     data = dataset()
     stamp = f"Evidence review {data.version}, searched {data.last_searched}."
     if review is None:
-        return ConditionEvidence(code, None, (), (), None, "no randomized trial", None,
-                                 "no randomized trial in ldn's review", False, _REVIEW_SOURCE, stamp)  # fmt: skip
+        return ConditionEvidence(
+            code,
+            None,
+            (),
+            (),
+            None,
+            "no randomized trial",
+            None,
+            "no randomized trial in ldn's review",
+            False,
+            _REVIEW_SOURCE,
+            stamp,
+        )
     ans = answer(review)
     trials = [t for t in data.trials if t.condition == review]
     comparators = tuple(sorted({t.comparator for t in trials}))
     pooled = next(
         (o for o in ans.outcomes if o.outcome in PAIN_FAMILY and o.meta is not None), None
     )
-    active = [e for e in data.outcomes if e.study.condition == review and e.study.comparator != "placebo"
-              and e.row["outcome"] == "pain_intensity"]  # fmt: skip
+    active = [
+        e
+        for e in data.outcomes
+        if e.study.condition == review
+        and e.study.comparator != "placebo"
+        and e.row["outcome"] == "pain_intensity"
+    ]
     srcs = tuple(sorted({t.source_id for t in trials} | set(_REVIEW_SOURCE)))
     if pooled is not None and pooled.meta is not None:
         m = pooled.meta
-        direction = ("favours LDN" if m.ci_high < 0 else "favours placebo" if m.ci_low > 0
-                     else "no clear difference")  # fmt: skip
+        direction = (
+            "favours LDN"
+            if m.ci_high < 0
+            else "favours placebo"
+            if m.ci_low > 0
+            else "no clear difference"
+        )
         cert = pooled.certainty.level if pooled.certainty else None
-        return ConditionEvidence(code, review, tuple(t.label for t in trials), comparators, pooled.outcome, direction,
-                                 cert, pooled.statement, direction == "favours LDN", srcs, stamp)  # fmt: skip
+        return ConditionEvidence(
+            code,
+            review,
+            tuple(t.label for t in trials),
+            comparators,
+            pooled.outcome,
+            direction,
+            cert,
+            pooled.statement,
+            direction == "favours LDN",
+            srcs,
+            stamp,
+        )
     if active and any(e.row["direction"] == "0" for e in active):
         vs = active[0].study.comparator
-        text = (f"LDN was comparable to {vs} for pain in one crossover trial (an active comparator, not placebo; "
-                "the sign of the difference is not reported in the abstract; certainty not rated).")  # fmt: skip
-        return ConditionEvidence(code, review, tuple(t.label for t in trials), comparators, "pain_intensity",
-                                 f"comparable to {vs}", None, text, True, srcs, stamp)  # fmt: skip
+        text = (
+            f"LDN was comparable to {vs} for pain in one crossover trial (an active comparator, not placebo; "
+            "the sign of the difference is not reported in the abstract; certainty not rated)."
+        )
+        return ConditionEvidence(
+            code,
+            review,
+            tuple(t.label for t in trials),
+            comparators,
+            "pain_intensity",
+            f"comparable to {vs}",
+            None,
+            text,
+            True,
+            srcs,
+            stamp,
+        )
     reasons = "; ".join(
         f"{t}: {r}"
         for o in ans.outcomes
@@ -142,5 +210,16 @@ def compute_outlook(code: str) -> ConditionEvidence:
         if o.outcome in ("pain_intensity", *PAIN_FAMILY)
     )
     text = ans.primary.statement + (f" ({reasons})" if reasons else "")
-    return ConditionEvidence(code, review, tuple(t.label for t in trials), comparators, None, "not reported",
-                             None, text, False, srcs, stamp)  # fmt: skip
+    return ConditionEvidence(
+        code,
+        review,
+        tuple(t.label for t in trials),
+        comparators,
+        None,
+        "not reported",
+        None,
+        text,
+        False,
+        srcs,
+        stamp,
+    )

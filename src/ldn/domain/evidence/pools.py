@@ -56,10 +56,14 @@ class Sensitivity:
 
     def as_dict(self) -> dict[str, Any]:
         r = self.result
-        return {"analysis": self.label, "k": self.k,
-                "estimate": None if r is None else r.estimate, "ci_low": None if r is None else r.ci_low,
-                "ci_high": None if r is None else r.ci_high,
-                "interval": interval_method(self.k) if self.k else None}  # fmt: skip
+        return {
+            "analysis": self.label,
+            "k": self.k,
+            "estimate": None if r is None else r.estimate,
+            "ci_low": None if r is None else r.ci_low,
+            "ci_high": None if r is None else r.ci_high,
+            "interval": interval_method(self.k) if self.k else None,
+        }
 
     def text(self) -> str:
         r = self.result
@@ -73,8 +77,13 @@ def _low_rob(e: Extraction) -> bool:
     return j is not None and j.overall == "low"
 
 
-def sensitivity_pools(condition: str, outcome: str = "pain_intensity", *, data: DataSet | None = None,
-                      method: str = "REML") -> list[Sensitivity]:  # fmt: skip
+def sensitivity_pools(
+    condition: str,
+    outcome: str = "pain_intensity",
+    *,
+    data: DataSet | None = None,
+    method: str = "REML",
+) -> list[Sensitivity]:
     """The pre-stated sensitivity analyses for one condition and outcome."""
     base = poolable(condition, outcome=outcome, data=data)
     filters: list[tuple[str, Callable[[Extraction], bool]]] = [

@@ -38,6 +38,11 @@ def population_prior(condition: str) -> PopulationPrior:
         )
     s = NRS_SD_POINTS.value
     b = ans.bayes
-    return PopulationPrior(b.predictive_mean * s, b.predictive_sd * s, condition, ans.k,
-                           f"predictive distribution of a new trial's effect, {ans.k} trial(s), SMD x {s} NRS points",
-                           (*ans.source_ids, *NRS_SD_POINTS.sources))  # fmt: skip
+    return PopulationPrior(
+        b.predictive_mean * s,
+        b.predictive_sd * s,
+        condition,
+        ans.k,
+        f"predictive distribution of a new trial's effect, {ans.k} trial(s), SMD x {s} NRS points",
+        (*ans.source_ids, *NRS_SD_POINTS.sources),
+    )

@@ -67,14 +67,22 @@ class PrismaCounts:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        return {"identified": self.identified, "total_identified": self.total_identified,
-                "duplicates_removed": self.duplicates, "screened": self.screened,
-                "excluded_at_screening": self.excluded_screening, "screening_reasons": self.screening_reasons,
-                "sought_for_retrieval": self.sought, "not_retrieved": self.not_retrieved,
-                "assessed_for_eligibility": self.assessed, "excluded_with_reasons": self.excluded_eligibility,
-                "ongoing": self.ongoing, "included_reports": self.included_reports,
-                "included_studies": self.included_studies,
-                "studies_in_meta_analysis": self.studies_in_meta_analysis}  # fmt: skip
+        return {
+            "identified": self.identified,
+            "total_identified": self.total_identified,
+            "duplicates_removed": self.duplicates,
+            "screened": self.screened,
+            "excluded_at_screening": self.excluded_screening,
+            "screening_reasons": self.screening_reasons,
+            "sought_for_retrieval": self.sought,
+            "not_retrieved": self.not_retrieved,
+            "assessed_for_eligibility": self.assessed,
+            "excluded_with_reasons": self.excluded_eligibility,
+            "ongoing": self.ongoing,
+            "included_reports": self.included_reports,
+            "included_studies": self.included_studies,
+            "studies_in_meta_analysis": self.studies_in_meta_analysis,
+        }
 
 
 @lru_cache(maxsize=1)
@@ -120,9 +128,17 @@ def prisma_counts(rows: tuple[dict[str, str], ...] | None = None) -> PrismaCount
     )
     included = [r for r in assessed if r["eligibility"] == "include"]
     return PrismaCounts(
-        identified, duplicates, len(screened), len(excluded), dict(Counter(_short(r["screen_reason"]) for r in excluded)),
-        len(sought), len(not_retrieved), len(assessed), dict(excl),
-        sum(1 for r in assessed if r["eligibility"] == "ongoing"), len(included),
+        identified,
+        duplicates,
+        len(screened),
+        len(excluded),
+        dict(Counter(_short(r["screen_reason"]) for r in excluded)),
+        len(sought),
+        len(not_retrieved),
+        len(assessed),
+        dict(excl),
+        sum(1 for r in assessed if r["eligibility"] == "ongoing"),
+        len(included),
         len({r["study_id"] for r in included}),
         len({r["study_id"] for r in included if r["synthesis"] == "meta_analysis"}),
-    )  # fmt: skip
+    )

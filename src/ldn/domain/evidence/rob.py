@@ -41,22 +41,35 @@ class RobJudgement:
         return max((lvl for _, lvl, _ in self.domains), key=LEVELS.index)
 
     def as_dict(self) -> dict[str, object]:
-        return {"study_id": self.study_id, "outcome": self.outcome, "overall": self.overall,
-                "overall_reason": self.overall_reason,
-                "domains": [{"domain": d, "name": DOMAINS[d], "judgement": lvl, "reason": why}
-                            for d, lvl, why in self.domains]}  # fmt: skip
+        return {
+            "study_id": self.study_id,
+            "outcome": self.outcome,
+            "overall": self.overall,
+            "overall_reason": self.overall_reason,
+            "domains": [
+                {"domain": d, "name": DOMAINS[d], "judgement": lvl, "reason": why}
+                for d, lvl, why in self.domains
+            ],
+        }
 
 
 def _parse(row: dict[str, str]) -> RobJudgement:
-    return RobJudgement(row["study_id"], row["outcome"],
-                        tuple((d, row[d], row[f"{d}_reason"]) for d in DOMAINS),
-                        row["overall"], row["overall_reason"])  # fmt: skip
+    return RobJudgement(
+        row["study_id"],
+        row["outcome"],
+        tuple((d, row[d], row[f"{d}_reason"]) for d in DOMAINS),
+        row["overall"],
+        row["overall_reason"],
+    )
 
 
 def check(j: RobJudgement) -> list[str]:
     """Problems with one judgement (empty when it follows the rules)."""
-    out = [f"{j.study_id}/{j.outcome} {d}: {lvl!r} is not one of {LEVELS}"
-           for d, lvl, _ in j.domains if lvl not in LEVELS]  # fmt: skip
+    out = [
+        f"{j.study_id}/{j.outcome} {d}: {lvl!r} is not one of {LEVELS}"
+        for d, lvl, _ in j.domains
+        if lvl not in LEVELS
+    ]
     out += [
         f"{j.study_id}/{j.outcome} {d}: no reason" for d, _, why in j.domains if not why.strip()
     ]
@@ -75,8 +88,9 @@ def load_rob() -> dict[tuple[str, str], RobJudgement]:
     return {(j.study_id, j.outcome): j for j in map(_parse, csv.DictReader(io.StringIO(text)))}
 
 
-def judgement(study_id: str, outcome: str, extra: dict[tuple[str, str], RobJudgement] | None = None
-              ) -> RobJudgement | None:  # fmt: skip
+def judgement(
+    study_id: str, outcome: str, extra: dict[tuple[str, str], RobJudgement] | None = None
+) -> RobJudgement | None:
     """The RoB 2 judgement for a study's outcome, or None when none was made."""
     return (extra or {}).get((study_id, outcome)) or load_rob().get((study_id, outcome))
 

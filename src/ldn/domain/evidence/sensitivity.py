@@ -77,10 +77,16 @@ def leave_one_out(
         crit = float(special.ndtri((1 + level) / 2))
     est = c + s * f.mu
     return [
-        LeaveOneOut(str(labels[i]), float(est[i]), float(est[i] - crit * se[i]),
-                    float(est[i] + crit * se[i]), float(f.tau2[i]) * s**2, bool(f.converged[i]))
+        LeaveOneOut(
+            str(labels[i]),
+            float(est[i]),
+            float(est[i] - crit * se[i]),
+            float(est[i] + crit * se[i]),
+            float(f.tau2[i]) * s**2,
+            bool(f.converged[i]),
+        )
         for i in range(k)
-    ]  # fmt: skip
+    ]
 
 
 def cumulative(

@@ -11,10 +11,18 @@ from ldn.domain.instruments.base import InstrumentResult, InstrumentSpec
 INSTRUMENTS: dict[str, InstrumentSpec[Any]] = {
     s.id: s
     for s in (
-        acr_fibromyalgia.SPEC_2016, acr_fibromyalgia.SPEC_2011, acr_fibromyalgia.SPEC_2010,
-        ichd3.SPEC, nociplastic.SPEC, csi.SPEC, fiqr.SPEC, midas.SPEC, pgic.SPEC, nrs.SPEC,
+        acr_fibromyalgia.SPEC_2016,
+        acr_fibromyalgia.SPEC_2011,
+        acr_fibromyalgia.SPEC_2010,
+        ichd3.SPEC,
+        nociplastic.SPEC,
+        csi.SPEC,
+        fiqr.SPEC,
+        midas.SPEC,
+        pgic.SPEC,
+        nrs.SPEC,
     )
-}  # fmt: skip
+}
 
 #: instruments whose licence forbids or does not clearly allow reproducing item text, and the
 #: licensed instruments ldn names but does not implement
@@ -28,8 +36,11 @@ def get_instrument(instrument_id: str) -> InstrumentSpec[Any]:
     try:
         return INSTRUMENTS[instrument_id]
     except KeyError:
-        raise InputError.at("INSTRUMENT", f"unknown instrument {instrument_id!r}",
-                            f"use one of: {', '.join(INSTRUMENTS)}") from None  # fmt: skip
+        raise InputError.at(
+            "INSTRUMENT",
+            f"unknown instrument {instrument_id!r}",
+            f"use one of: {', '.join(INSTRUMENTS)}",
+        ) from None
 
 
 __all__ = [

@@ -40,15 +40,23 @@ FM2010_WPI_LOW_RANGE = Fact(
     (3, 6), unit="WPI", sources=("wolfe-2010", "wolfe-2011"), note="WPI 3-6 with SS >= 9"
 )
 FM_SSS_WITH_LOW_WPI = Fact(9, unit="SSS", sources=("wolfe-2010", "wolfe-2016"))
-FM2016_GENERALIZED_REGIONS = Fact(4, unit="of 5 regions", sources=("wolfe-2016",),
-                                  note="Jaw, chest and abdomen do not count toward a region.")  # fmt: skip
+FM2016_GENERALIZED_REGIONS = Fact(
+    4,
+    unit="of 5 regions",
+    sources=("wolfe-2016",),
+    note="Jaw, chest and abdomen do not count toward a region.",
+)
 FM_MIN_DURATION_MONTHS = Fact(3, unit="months", sources=("wolfe-2010", "wolfe-2016"))
 PSD_CATEGORIES = Fact(
     ((0, "none"), (4, "mild"), (8, "moderate"), (12, "severe"), (20, "very severe")),
     unit="lower bound of category, FS points", sources=("wolfe-2015",),
 )  # fmt: skip
-FS_2011_SCREEN = Fact(13, unit="FS points", sources=("wolfe-2011",),
-                      note="FS >= 13 best separated criteria-positive patients (sens 96.6 %, spec 91.8 %).")  # fmt: skip
+FS_2011_SCREEN = Fact(
+    13,
+    unit="FS points",
+    sources=("wolfe-2011",),
+    note="FS >= 13 best separated criteria-positive patients (sens 96.6 %, spec 91.8 %).",
+)
 
 #: WPI areas that do not count toward the 2016 generalized-pain regions
 _NOT_GENERALIZED = frozenset({"jaw_left", "jaw_right", "chest", "abdomen"})
@@ -130,9 +138,19 @@ def _result(
         "2016": ("wolfe-2016", "wolfe-2015"),
     }[version]
     return InstrumentResult(
-        f"acr_{version}", fs, psd_category(fs), ids,
-        {"criteria_met": met, "wpi": w, "sss": s, "fs": fs, "psd_category": psd_category(fs), **extra},
-    )  # fmt: skip
+        f"acr_{version}",
+        fs,
+        psd_category(fs),
+        ids,
+        {
+            "criteria_met": met,
+            "wpi": w,
+            "sss": s,
+            "fs": fs,
+            "psd_category": psd_category(fs),
+            **extra,
+        },
+    )
 
 
 def score_2016(a: Acr2016Answers) -> InstrumentResult:
@@ -177,12 +195,33 @@ def score_2010(a: Acr2010Answers) -> InstrumentResult:
 
 
 _LOGIC = "Published criteria: logic implemented, text paraphrased with attribution."
-SPEC_2016 = InstrumentSpec(id="acr_2016", name="ACR 2016 fibromyalgia criteria (WPI, SSS, FS/PSD)", answers=Acr2016Answers,
-                           scorer=score_2016, source_ids=("wolfe-2016", "wolfe-2015"), licence="logic_only",
-                           licence_note=_LOGIC, item_text_shipped=True)  # fmt: skip
-SPEC_2011 = InstrumentSpec(id="acr_2011", name="ACR 2010/2011 self-report modification (survey criteria)", answers=Acr2011Answers,
-                           scorer=score_2011, source_ids=("wolfe-2011", "wolfe-2015"), licence="logic_only",
-                           licence_note=_LOGIC, item_text_shipped=True)  # fmt: skip
-SPEC_2010 = InstrumentSpec(id="acr_2010", name="ACR 2010 preliminary fibromyalgia criteria", answers=Acr2010Answers,
-                           scorer=score_2010, source_ids=("wolfe-2010", "wolfe-2015"), licence="logic_only",
-                           licence_note=_LOGIC, item_text_shipped=True)  # fmt: skip
+SPEC_2016 = InstrumentSpec(
+    id="acr_2016",
+    name="ACR 2016 fibromyalgia criteria (WPI, SSS, FS/PSD)",
+    answers=Acr2016Answers,
+    scorer=score_2016,
+    source_ids=("wolfe-2016", "wolfe-2015"),
+    licence="logic_only",
+    licence_note=_LOGIC,
+    item_text_shipped=True,
+)
+SPEC_2011 = InstrumentSpec(
+    id="acr_2011",
+    name="ACR 2010/2011 self-report modification (survey criteria)",
+    answers=Acr2011Answers,
+    scorer=score_2011,
+    source_ids=("wolfe-2011", "wolfe-2015"),
+    licence="logic_only",
+    licence_note=_LOGIC,
+    item_text_shipped=True,
+)
+SPEC_2010 = InstrumentSpec(
+    id="acr_2010",
+    name="ACR 2010 preliminary fibromyalgia criteria",
+    answers=Acr2010Answers,
+    scorer=score_2010,
+    source_ids=("wolfe-2010", "wolfe-2015"),
+    licence="logic_only",
+    licence_note=_LOGIC,
+    item_text_shipped=True,
+)

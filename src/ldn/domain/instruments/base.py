@@ -64,8 +64,11 @@ class InstrumentSpec(Generic[A]):
 
     def validate(self, raw: object, *, loc: str = "") -> A:
         if not isinstance(raw, Mapping):
-            raise InputError.at(loc or "(answers)", "answers must be a mapping of item: value",
-                                f"see `ldn instruments` for the items of {self.id}")  # fmt: skip
+            raise InputError.at(
+                loc or "(answers)",
+                "answers must be a mapping of item: value",
+                f"see `ldn instruments` for the items of {self.id}",
+            )
         try:
             return self.answers.model_validate(dict(raw))
         except ValidationError as exc:

@@ -57,8 +57,12 @@ def score(a: Answers) -> InstrumentResult:
 
 
 SPEC = InstrumentSpec(
-    id="csi", name="Central Sensitization Inventory (part A)", answers=CsiAnswers, scorer=score,
-    source_ids=SOURCES, licence="unknown",
+    id="csi",
+    name="Central Sensitization Inventory (part A)",
+    answers=CsiAnswers,
+    scorer=score,
+    source_ids=SOURCES,
+    licence="unknown",
     licence_note="Licence not established; item text not shipped — enter answers by item number q1..q25.",
     item_text_shipped=False,
-)  # fmt: skip
+)

@@ -29,14 +29,20 @@ FIQR_DOMAIN_DIVISORS = Fact(
 )
 SOURCES = ("bennett-2009", "salaffi-2018")
 
-_ITEMS = {"function": [f"f{i}" for i in range(1, 10)], "overall": ["o1", "o2"],
-          "symptoms": [f"s{i}" for i in range(1, 11)]}  # fmt: skip
+_ITEMS = {
+    "function": [f"f{i}" for i in range(1, 10)],
+    "overall": ["o1", "o2"],
+    "symptoms": [f"s{i}" for i in range(1, 11)],
+}
 FiqrAnswers: type[Answers] = create_model(  # type: ignore[call-overload]
     "FiqrAnswers",
     __base__=Answers,
-    **{k: (float | None, Field(default=None, ge=0, le=10, description=f"FIQR item {k}, 0-10"))
-       for items in _ITEMS.values() for k in items},
-)  # fmt: skip
+    **{
+        k: (float | None, Field(default=None, ge=0, le=10, description=f"FIQR item {k}, 0-10"))
+        for items in _ITEMS.values()
+        for k in items
+    },
+)
 
 
 def state(total: float) -> str:
@@ -51,8 +57,11 @@ def score(a: Answers) -> InstrumentResult:
     missing = {d: [k for k in items if values[k] is None] for d, items in _ITEMS.items()}
     if len(missing["function"]) >= 2 or missing["overall"] or missing["symptoms"]:
         first = (missing["overall"] + missing["symptoms"] + missing["function"])[0]
-        raise InputError.at(first, "too many FIQR items missing (invalid if >= 2 function items or any overall or symptom item is missing)",
-                            "answer every overall and symptom item and at least 8 of 9 function items")  # fmt: skip
+        raise InputError.at(
+            first,
+            "too many FIQR items missing (invalid if >= 2 function items or any overall or symptom item is missing)",
+            "answer every overall and symptom item and at least 8 of 9 function items",
+        )
     sums: dict[str, float] = {}
     for domain, items in _ITEMS.items():
         answered = [values[k] for k in items if values[k] is not None]
@@ -65,14 +74,25 @@ def score(a: Answers) -> InstrumentResult:
     )
     total = function + overall + symptoms
     return InstrumentResult(
-        "fiqr", round(total, 2), state(total), SOURCES,
-        {"function": round(function, 2), "overall": round(overall, 2), "symptoms": round(symptoms, 2)},
-    )  # fmt: skip
+        "fiqr",
+        round(total, 2),
+        state(total),
+        SOURCES,
+        {
+            "function": round(function, 2),
+            "overall": round(overall, 2),
+            "symptoms": round(symptoms, 2),
+        },
+    )
 
 
 SPEC = InstrumentSpec(
-    id="fiqr", name="Revised Fibromyalgia Impact Questionnaire", answers=FiqrAnswers, scorer=score,
-    source_ids=SOURCES, licence="unknown",
+    id="fiqr",
+    name="Revised Fibromyalgia Impact Questionnaire",
+    answers=FiqrAnswers,
+    scorer=score,
+    source_ids=SOURCES,
+    licence="unknown",
     licence_note="FIQR licence terms not established (FIQ: free academic/clinical, commercial via MAPI); item text not shipped.",
     item_text_shipped=False,
-)  # fmt: skip
+)

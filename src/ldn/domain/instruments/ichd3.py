@@ -40,8 +40,12 @@ AURA_MIN_CHARACTERISTICS = Fact(
 TTH_MIN_EPISODES = Fact(
     10, unit="episodes", sources=SOURCES, note="2.1 A, 2.2 A, 2.3 A (episodes fulfilling B-D)"
 )
-TTH_EPISODIC_DURATION_H = Fact((0.5, 168.0), unit="h", sources=SOURCES,
-                               note="2.1 B and 2.2 B: 30 minutes to 7 days; 2.3 B: hours to days, or unremitting")  # fmt: skip
+TTH_EPISODIC_DURATION_H = Fact(
+    (0.5, 168.0),
+    unit="h",
+    sources=SOURCES,
+    note="2.1 B and 2.2 B: 30 minutes to 7 days; 2.3 B: hours to days, or unremitting",
+)
 CHRONIC_HEADACHE_DAYS = Fact(15, unit="days/month", sources=SOURCES, note="1.3 A and 8.2 A")
 CHRONIC_MIGRAINE_DAYS = Fact(8, unit="days/month", sources=SOURCES, note="1.3 C")
 CHRONIC_MIN_MONTHS = Fact(3, unit="months (more than)", sources=SOURCES)
@@ -65,10 +69,12 @@ MOH_NAMES = {
 #: drug classes (ldn.domain.medicines) by ICHD-3 8.2 subtype; a product with analgesics of two
 #: or more ingredients counts as one combination analgesic (8.2.5), not as each ingredient
 MOH_CLASSES = {
-    "8.2.1": {"ergotamine"}, "8.2.2": {"triptan"}, "8.2.3": {"simple_analgesic"},
+    "8.2.1": {"ergotamine"},
+    "8.2.2": {"triptan"},
+    "8.2.3": {"simple_analgesic"},
     "8.2.4": set(OPIOID_CLASSES - {"opioid_antidiarrhoeal"}),
     "8.2.5": {"combination_analgesic"},
-}  # fmt: skip
+}
 _DAYS = Field(ge=0, le=31)
 
 
@@ -166,11 +172,21 @@ def classify(a: Ichd3Answers, use: MohUse | None = None) -> InstrumentResult:
     excluded = a.better_accounted_for_by_another_diagnosis
     features = _migraine_features(a)
     mo = features and a.attacks_lifetime >= MIG_MIN_ATTACKS.value and not excluded
-    ma = (a.aura and a.aura_fully_reversible and a.aura_attacks >= AURA_MIN_ATTACKS.value
-          and a.aura_characteristics >= AURA_MIN_CHARACTERISTICS.value and not excluded)  # fmt: skip
+    ma = (
+        a.aura
+        and a.aura_fully_reversible
+        and a.aura_attacks >= AURA_MIN_ATTACKS.value
+        and a.aura_characteristics >= AURA_MIN_CHARACTERISTICS.value
+        and not excluded
+    )
     chronic_period = a.months_with_this_frequency > CHRONIC_MIN_MONTHS.value
-    cm = (a.headache_days_per_month >= CHRONIC_HEADACHE_DAYS.value and chronic_period
-          and a.migraine_days_per_month >= CHRONIC_MIGRAINE_DAYS.value and (mo or ma) and not excluded)  # fmt: skip
+    cm = (
+        a.headache_days_per_month >= CHRONIC_HEADACHE_DAYS.value
+        and chronic_period
+        and a.migraine_days_per_month >= CHRONIC_MIGRAINE_DAYS.value
+        and (mo or ma)
+        and not excluded
+    )
     tth: str | None = None
     chronic_tth = a.headache_days_per_month >= CHRONIC_HEADACHE_DAYS.value and chronic_period
     if not cm and not excluded and _tth_features(a, chronic=chronic_tth):
@@ -191,14 +207,31 @@ def classify(a: Ichd3Answers, use: MohUse | None = None) -> InstrumentResult:
         diagnoses.append(tth)
     moh = moh_subtypes(a.headache_days_per_month, bool(diagnoses), use) if use else []
     diagnoses += moh
-    category = "chronic migraine" if cm else "migraine" if (mo or ma) else "probable migraine" if probable else (
-        "tension-type headache" if tth else "no ICHD-3 migraine diagnosis")  # fmt: skip
+    category = (
+        "chronic migraine"
+        if cm
+        else "migraine"
+        if (mo or ma)
+        else "probable migraine"
+        if probable
+        else ("tension-type headache" if tth else "no ICHD-3 migraine diagnosis")
+    )
     return InstrumentResult(
-        "ichd3", None, category, SOURCES,
-        {"diagnoses": diagnoses, "migraine_without_aura": mo, "migraine_with_aura": ma, "chronic_migraine": cm,
-         "probable_migraine": probable, "tension_type": tth, "medication_overuse": moh,
-         "medication_overuse_names": [MOH_NAMES[c] for c in moh]},
-    )  # fmt: skip
+        "ichd3",
+        None,
+        category,
+        SOURCES,
+        {
+            "diagnoses": diagnoses,
+            "migraine_without_aura": mo,
+            "migraine_with_aura": ma,
+            "chronic_migraine": cm,
+            "probable_migraine": probable,
+            "tension_type": tth,
+            "medication_overuse": moh,
+            "medication_overuse_names": [MOH_NAMES[c] for c in moh],
+        },
+    )
 
 
 def score(a: Ichd3Answers) -> InstrumentResult:
@@ -206,7 +239,12 @@ def score(a: Ichd3Answers) -> InstrumentResult:
 
 
 SPEC = InstrumentSpec(
-    id="ichd3", name="ICHD-3 migraine, tension-type and medication-overuse headache", answers=Ichd3Answers,
-    scorer=score, source_ids=SOURCES, licence="logic_only",
-    licence_note="ICHD-3 is freely accessible (IHS); rules implemented, text not reproduced.", item_text_shipped=True,
-)  # fmt: skip
+    id="ichd3",
+    name="ICHD-3 migraine, tension-type and medication-overuse headache",
+    answers=Ichd3Answers,
+    scorer=score,
+    source_ids=SOURCES,
+    licence="logic_only",
+    licence_note="ICHD-3 is freely accessible (IHS); rules implemented, text not reproduced.",
+    item_text_shipped=True,
+)

@@ -57,8 +57,12 @@ def score(a: MidasAnswers) -> InstrumentResult:
 
 
 SPEC = InstrumentSpec(
-    id="midas", name="Migraine Disability Assessment", answers=MidasAnswers, scorer=score,
-    source_ids=SOURCES, licence="unknown",
+    id="midas",
+    name="Migraine Disability Assessment",
+    answers=MidasAnswers,
+    scorer=score,
+    source_ids=SOURCES,
+    licence="unknown",
     licence_note="Licence not established; item text not shipped — enter day counts q1..q5.",
     item_text_shipped=False,
-)  # fmt: skip
+)

@@ -55,18 +55,33 @@ def score(a: NociplasticAnswers) -> InstrumentResult:
         "6_comorbidity": bool(a.comorbidities),
     }
     possible = all(criteria[k] for k in list(criteria)[:4])
-    grade = "probable" if possible and criteria["5_history_hypersensitivity"] and criteria["6_comorbidity"] else (
-        "possible" if possible else "unlikely")  # fmt: skip
+    grade = (
+        "probable"
+        if possible and criteria["5_history_hypersensitivity"] and criteria["6_comorbidity"]
+        else ("possible" if possible else "unlikely")
+    )
     return InstrumentResult(
-        "nociplastic", None, grade, SOURCES,
-        {"grade": grade, "criteria": criteria, "failed": [k for k, v in list(criteria.items())[:4] if not v],
-         "explained_by_nociceptive": not a.not_entirely_explained_by_nociceptive,
-         "explained_by_neuropathic": not a.not_entirely_explained_by_neuropathic},
-    )  # fmt: skip
+        "nociplastic",
+        None,
+        grade,
+        SOURCES,
+        {
+            "grade": grade,
+            "criteria": criteria,
+            "failed": [k for k, v in list(criteria.items())[:4] if not v],
+            "explained_by_nociceptive": not a.not_entirely_explained_by_nociceptive,
+            "explained_by_neuropathic": not a.not_entirely_explained_by_neuropathic,
+        },
+    )
 
 
 SPEC = InstrumentSpec(
-    id="nociplastic", name="IASP nociplastic pain criteria and grading (Kosek 2021)", answers=NociplasticAnswers,
-    scorer=score, source_ids=SOURCES, licence="logic_only",
-    licence_note="Published clinical criteria; logic implemented.", item_text_shipped=True,
-)  # fmt: skip
+    id="nociplastic",
+    name="IASP nociplastic pain criteria and grading (Kosek 2021)",
+    answers=NociplasticAnswers,
+    scorer=score,
+    source_ids=SOURCES,
+    licence="logic_only",
+    licence_note="Published clinical criteria; logic implemented.",
+    item_text_shipped=True,
+)

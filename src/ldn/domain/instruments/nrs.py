@@ -67,6 +67,12 @@ def score(a: NrsAnswers) -> InstrumentResult:
 
 
 SPEC = InstrumentSpec(
-    id="nrs", name="Pain intensity NRS 0-10 (IMMPACT change thresholds)", answers=NrsAnswers, scorer=score,
-    source_ids=SOURCES, licence="free", licence_note="Generic 0-10 scale; no owner.", item_text_shipped=True,
-)  # fmt: skip
+    id="nrs",
+    name="Pain intensity NRS 0-10 (IMMPACT change thresholds)",
+    answers=NrsAnswers,
+    scorer=score,
+    source_ids=SOURCES,
+    licence="free",
+    licence_note="Generic 0-10 scale; no owner.",
+    item_text_shipped=True,
+)

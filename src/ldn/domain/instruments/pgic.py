@@ -20,10 +20,12 @@ LABELS: dict[int, str] = {
     5: "minimally worse", 6: "much worse", 7: "very much worse",
 }  # fmt: skip
 PGIC_MEANINGFUL_MAX = Fact(
-    2, unit="PGIC points", sources=("dworkin-2008", "ninds-pgic"),
+    2,
+    unit="PGIC points",
+    sources=("dworkin-2008", "ninds-pgic"),
     note="'Much improved' or better counts as a moderately important improvement (IMMPACT; the "
     "'much' vs 'moderately' wording is unverified).",
-)  # fmt: skip
+)
 SOURCES = ("ninds-pgic", "dworkin-2008")
 
 
@@ -42,6 +44,12 @@ def score(a: PgicAnswers) -> InstrumentResult:
 
 
 SPEC = InstrumentSpec(
-    id="pgic", name="Patient Global Impression of Change", answers=PgicAnswers, scorer=score,
-    source_ids=SOURCES, licence="free", licence_note="Public domain (NINDS CDE).", item_text_shipped=True,
-)  # fmt: skip
+    id="pgic",
+    name="Patient Global Impression of Change",
+    answers=PgicAnswers,
+    scorer=score,
+    source_ids=SOURCES,
+    licence="free",
+    licence_note="Public domain (NINDS CDE).",
+    item_text_shipped=True,
+)

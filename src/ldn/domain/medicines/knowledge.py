@@ -51,29 +51,77 @@ __all__ = [
 
 DrugClass = Literal[
     # opioids: every class here holds an opioid receptor agonist (see OPIOID_CLASSES)
-    "opioid_full_agonist", "opioid_long_acting", "tramadol", "tapentadol", "codeine",
-    "methadone", "buprenorphine", "opioid_agonist_antagonist", "opioid_antitussive",
-    "opioid_antidiarrhoeal", "opioid_like", "opioid_unspecified",
+    "opioid_full_agonist",
+    "opioid_long_acting",
+    "tramadol",
+    "tapentadol",
+    "codeine",
+    "methadone",
+    "buprenorphine",
+    "opioid_agonist_antagonist",
+    "opioid_antitussive",
+    "opioid_antidiarrhoeal",
+    "opioid_like",
+    "opioid_unspecified",
     # antagonists
-    "naltrexone", "opioid_antagonist", "pamora",
+    "naltrexone",
+    "opioid_antagonist",
+    "pamora",
     # screen-relevant non-opioids
-    "thioridazine", "disulfiram", "triptan", "ergotamine", "simple_analgesic",
-    "analgesic_adjuvant", "levothyroxine", "immunosuppressant",
+    "thioridazine",
+    "disulfiram",
+    "triptan",
+    "ergotamine",
+    "simple_analgesic",
+    "analgesic_adjuvant",
+    "levothyroxine",
+    "immunosuppressant",
     # recognised, no screen rule of their own
-    "antidepressant", "gabapentinoid", "muscle_relaxant", "anticonvulsant",
-    "migraine_preventive", "cgrp_antagonist", "benzodiazepine", "sleep_medicine",
-    "antihistamine", "antiemetic", "supplement", "cannabinoid", "corticosteroid", "dmard",
-    "gastrointestinal", "cardiovascular", "antidiabetic", "hormone", "antipsychotic",
-    "stimulant", "antitussive_non_opioid", "decongestant", "local_anaesthetic",
+    "antidepressant",
+    "gabapentinoid",
+    "muscle_relaxant",
+    "anticonvulsant",
+    "migraine_preventive",
+    "cgrp_antagonist",
+    "benzodiazepine",
+    "sleep_medicine",
+    "antihistamine",
+    "antiemetic",
+    "supplement",
+    "cannabinoid",
+    "corticosteroid",
+    "dmard",
+    "gastrointestinal",
+    "cardiovascular",
+    "antidiabetic",
+    "hormone",
+    "antipsychotic",
+    "stimulant",
+    "antitussive_non_opioid",
+    "decongestant",
+    "local_anaesthetic",
     "other_recognised",
-]  # fmt: skip
+]
 ALL_CLASSES: frozenset[str] = frozenset(get_args(DrugClass))
 
 Form = Literal[
-    "tablet", "er_tablet", "capsule", "er_capsule", "liquid", "patch", "film",
-    "sublingual_tablet", "nasal_spray", "injection", "depot_injection", "implant",
-    "suppository", "lozenge", "powder", "topical",
-]  # fmt: skip
+    "tablet",
+    "er_tablet",
+    "capsule",
+    "er_capsule",
+    "liquid",
+    "patch",
+    "film",
+    "sublingual_tablet",
+    "nasal_spray",
+    "injection",
+    "depot_injection",
+    "implant",
+    "suppository",
+    "lozenge",
+    "powder",
+    "topical",
+]
 FORMS: frozenset[str] = frozenset(get_args(Form))
 #: forms that release an opioid over days (patches) or weeks (depots, implants) or a day (ER)
 LONG_ACTING_FORMS: frozenset[str] = frozenset(
@@ -211,17 +259,29 @@ def _load(
             if key == "product":
                 for p in raw:
                     where = f"{fname}: product {p.get('names')}"
-                    products.append(Product(_tuple(p.get("names"), where), _tuple(p.get("ingredients"), where),
-                                            str(p.get("form", "")), _tuple(p.get("markets"), where),
-                                            _tuple(p.get("sources"), where), _tuple(p.get("atc"), where)))  # fmt: skip
+                    products.append(
+                        Product(
+                            _tuple(p.get("names"), where),
+                            _tuple(p.get("ingredients"), where),
+                            str(p.get("form", "")),
+                            _tuple(p.get("markets"), where),
+                            _tuple(p.get("sources"), where),
+                            _tuple(p.get("atc"), where),
+                        )
+                    )
                 continue
             if key in ingredients:
                 raise ValueError(f"{fname}: ingredient {key!r} defined twice")
             where = f"{fname}: [{key}]"
             rx = raw.get("rxcui")
-            ingredients[key] = Ingredient(key, _tuple(raw.get("classes"), where), _tuple(raw.get("synonyms"), where),
-                                          _tuple(raw.get("atc"), where), str(rx) if rx is not None else None,
-                                          _tuple(raw.get("sources"), where))  # fmt: skip
+            ingredients[key] = Ingredient(
+                key,
+                _tuple(raw.get("classes"), where),
+                _tuple(raw.get("synonyms"), where),
+                _tuple(raw.get("atc"), where),
+                str(rx) if rx is not None else None,
+                _tuple(raw.get("sources"), where),
+            )
     return KnowledgeBase.build(ingredients, tuple(products))
 
 

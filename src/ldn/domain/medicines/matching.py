@@ -140,8 +140,11 @@ class MedicineMatch:
     @property
     def analgesic_ingredients(self) -> tuple[str, ...]:
         kb = knowledge_base()
-        return tuple(i for i in self.ingredients if i in kb.ingredients
-                     and set(kb.ingredients[i].classes) & _ANALGESIC)  # fmt: skip
+        return tuple(
+            i
+            for i in self.ingredients
+            if i in kb.ingredients and set(kb.ingredients[i].classes) & _ANALGESIC
+        )
 
     def explanation(self) -> str:
         """One line a clinician can check, e.g. ``'Percocet' → oxycodone + paracetamol (product, US label)``."""
@@ -153,13 +156,30 @@ class MedicineMatch:
         return text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "status": self.status, "ingredients": list(self.ingredients),
-                "classes": sorted(self.classes), "form": self.form, "contains_opioid": self.contains_opioid,
-                "contains_naltrexone": self.contains_naltrexone, "long_acting": self.long_acting,
-                "unread": list(self.unread), "explanation": self.explanation(),
-                "matched": [{"text": p.text, "how": p.how, "target": p.target, "ingredients": list(p.ingredients),
-                             "markets": list(p.markets), "source_ids": list(p.source_ids)} for p in self.parts],
-                "source_ids": list(self.source_ids)}  # fmt: skip
+        return {
+            "query": self.query,
+            "status": self.status,
+            "ingredients": list(self.ingredients),
+            "classes": sorted(self.classes),
+            "form": self.form,
+            "contains_opioid": self.contains_opioid,
+            "contains_naltrexone": self.contains_naltrexone,
+            "long_acting": self.long_acting,
+            "unread": list(self.unread),
+            "explanation": self.explanation(),
+            "matched": [
+                {
+                    "text": p.text,
+                    "how": p.how,
+                    "target": p.target,
+                    "ingredients": list(p.ingredients),
+                    "markets": list(p.markets),
+                    "source_ids": list(p.source_ids),
+                }
+                for p in self.parts
+            ],
+            "source_ids": list(self.source_ids),
+        }
 
 
 def _part(kb: KnowledgeBase, text: str, entry: Ingredient | Product, how: Any) -> MatchPart:
@@ -195,8 +215,9 @@ def _spelling(word: str) -> str | None:
     if len(word) < 5 or any(c.isdigit() for c in word):
         return None  # "tylenol3" must not be read as "tylenol": a digit can name another product
     limit = 2 if len(word) >= 8 else 1
-    hits = extract(word, _single_word_names(), scorer=DamerauLevenshtein.distance,
-                   score_cutoff=limit, limit=10)  # fmt: skip
+    hits = extract(
+        word, _single_word_names(), scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=10
+    )
     if not hits:
         return None
     best = min(h[1] for h in hits)
@@ -218,16 +239,23 @@ _UNITS = frozenset({"mg", "mcg", "ug", "g", "ml", "iu", "units", "unit", "%", "m
 def _numbered_opioid_prefixes() -> frozenset[tuple[str, ...]]:
     """Names that, followed by a number, name an opioid product ("tylenol" of "tylenol 3")."""
     kb = knowledge_base()
-    return frozenset(k[:-1] for k, e in kb.by_name.items()
-                     if len(k) > 1 and k[-1].isdigit() and kb.classes_of(e) & OPIOID_CLASSES)  # fmt: skip
+    return frozenset(
+        k[:-1]
+        for k, e in kb.by_name.items()
+        if len(k) > 1 and k[-1].isdigit() and kb.classes_of(e) & OPIOID_CLASSES
+    )
 
 
 @lru_cache(maxsize=1)
 def _opioid_prefixes() -> frozenset[tuple[str, ...]]:
     """Every proper prefix of an opioid product's name ("robaxisal" of "robaxisal c")."""
     kb = knowledge_base()
-    return frozenset(k[:j] for k, e in kb.by_name.items() if kb.classes_of(e) & OPIOID_CLASSES
-                     for j in range(1, len(k)))  # fmt: skip
+    return frozenset(
+        k[:j]
+        for k, e in kb.by_name.items()
+        if kb.classes_of(e) & OPIOID_CLASSES
+        for j in range(1, len(k))
+    )
 
 
 def _bare_number_at(words: list[str], i: int) -> bool:
@@ -291,8 +319,12 @@ def identify(
     ingredients = tuple(dict.fromkeys(i for p in parts for i in p.ingredients))
     classes = {c for i in ingredients for c in kb.ingredients[i].classes}
     classes |= {p.target for p in parts if p.how == "code_group"}
-    forms = [kb_form for p in parts if p.how in ("product", "spelling", "code")
-             if (kb_form := _product_form(kb, p)) is not None]  # fmt: skip
+    forms = [
+        kb_form
+        for p in parts
+        if p.how in ("product", "spelling", "code")
+        if (kb_form := _product_form(kb, p)) is not None
+    ]
     form = _longest_lasting([*forms, text_form, "patch" if route == "transdermal" else None])
     status: Status = "unrecognised" if not parts else ("partial" if unread else "recognised")
     return MedicineMatch(

@@ -84,8 +84,15 @@ class DeltaPosterior:
         return float(optimize.brentq(lambda v: self.cdf(v) - q, lo, hi, xtol=1e-12, rtol=1e-12))
 
 
-def delta_posterior(day: np.ndarray, pain_nrs: np.ndarray, on_ldn: np.ndarray, *, prior: NormalPrior, trend: bool = True,
-                    grid: QuadratureGrid = DEFAULT_GRID) -> DeltaPosterior:  # fmt: skip
+def delta_posterior(
+    day: np.ndarray,
+    pain_nrs: np.ndarray,
+    on_ldn: np.ndarray,
+    *,
+    prior: NormalPrior,
+    trend: bool = True,
+    grid: QuadratureGrid = DEFAULT_GRID,
+) -> DeltaPosterior:
     """Integrate the closed-form conditional posterior of delta over the (rho, log sigma) grid:
     weight_ij ∝ a_i b_j p(y | rho_i, sigma_j) (trapezoid weights a, b; flat priors on the grid)."""
     t = np.asarray(day, dtype=np.float64)
@@ -131,15 +138,38 @@ class Nof1Result:
     warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"delta_mean": self.delta_mean, "delta_sd": self.delta_sd, "delta_ci_low": self.delta_ci_low,
-                "delta_ci_high": self.delta_ci_high, "p_benefit": self.p_benefit, "p_clinically_meaningful": self.p_clinically_meaningful,
-                "mcid_nrs": self.mcid_nrs, "rho_mean": self.rho_mean, "sigma_mean": self.sigma_mean, "n_days": self.n_days,
-                "prior": {"mean": self.prior.mean, "sd": self.prior.sd, "label": self.prior.label, "source_ids": list(self.prior.source_ids)},
-                "frequentist": self.frequentist, "warnings": list(self.warnings), "conclusion": self.conclusion}  # fmt: skip
+        return {
+            "delta_mean": self.delta_mean,
+            "delta_sd": self.delta_sd,
+            "delta_ci_low": self.delta_ci_low,
+            "delta_ci_high": self.delta_ci_high,
+            "p_benefit": self.p_benefit,
+            "p_clinically_meaningful": self.p_clinically_meaningful,
+            "mcid_nrs": self.mcid_nrs,
+            "rho_mean": self.rho_mean,
+            "sigma_mean": self.sigma_mean,
+            "n_days": self.n_days,
+            "prior": {
+                "mean": self.prior.mean,
+                "sd": self.prior.sd,
+                "label": self.prior.label,
+                "source_ids": list(self.prior.source_ids),
+            },
+            "frequentist": self.frequentist,
+            "warnings": list(self.warnings),
+            "conclusion": self.conclusion,
+        }
 
 
-def conclusion_text(*, p_benefit: float, p_meaningful: float, mean: float, lo: float, hi: float,
-                    warnings: tuple[str, ...] = ()) -> str:  # fmt: skip
+def conclusion_text(
+    *,
+    p_benefit: float,
+    p_meaningful: float,
+    mean: float,
+    lo: float,
+    hi: float,
+    warnings: tuple[str, ...] = (),
+) -> str:
     size = f"pain about {abs(mean):.1f} points {'lower' if mean < 0 else 'higher'} on LDN (95% interval {-hi:.1f} to {-lo:.1f} points lower)"
     if p_benefit >= 0.95 and p_meaningful >= 0.5:
         text = f"LDN very likely helps you: {size}."
@@ -171,11 +201,20 @@ def frequentist_check(
             diffs.append(float(on.mean() - off.mean()))
     d = np.array(diffs)
     if len(d) < 2:
-        return {"mean_difference": float(d.mean()) if len(d) else float("nan"), "cycles": float(len(d))}  # fmt: skip
+        return {
+            "mean_difference": float(d.mean()) if len(d) else float("nan"),
+            "cycles": float(len(d)),
+        }
     se = float(d.std(ddof=1) / np.sqrt(len(d)))
     tval = float(d.mean() / se) if se > 0 else float("inf")
-    return {"mean_difference": float(d.mean()), "se": se, "t": tval, "df": float(len(d) - 1),
-            "p_two_sided": float(2 * stats.t.sf(abs(tval), len(d) - 1)), "cycles": float(len(d))}  # fmt: skip
+    return {
+        "mean_difference": float(d.mean()),
+        "se": se,
+        "t": tval,
+        "df": float(len(d) - 1),
+        "p_two_sided": float(2 * stats.t.sf(abs(tval), len(d) - 1)),
+        "cycles": float(len(d)),
+    }
 
 
 def diary_warnings(day: np.ndarray, on_ldn: np.ndarray, period: np.ndarray) -> tuple[str, ...]:
@@ -187,23 +226,38 @@ def diary_warnings(day: np.ndarray, on_ldn: np.ndarray, period: np.ndarray) -> t
         1 for c in set(cyc.tolist()) if len(set(on_ldn[cyc == c].tolist())) == 2
     )  # cycles with LDN and placebo days
     if both < MIN_CYCLES.value:
-        out.append(f"Only {both} cycle{'' if both == 1 else 's'} had analysed days on both LDN and placebo. A change over time "
-                   "(the condition easing or worsening, the season, expectation) cannot be told apart from an effect of LDN, "
-                   f"and so few periods give the trial little power: treat the result as provisional and complete at least "
-                   f"{MIN_CYCLES.value} cycles.")  # fmt: skip
-        out.append(f"No frequentist check: it compares LDN and placebo period means within cycles and needs at least "
-                   f"{MIN_CYCLES.value} cycles with both.")  # fmt: skip
+        out.append(
+            f"Only {both} cycle{'' if both == 1 else 's'} had analysed days on both LDN and placebo. A change over time "
+            "(the condition easing or worsening, the season, expectation) cannot be told apart from an effect of LDN, "
+            f"and so few periods give the trial little power: treat the result as provisional and complete at least "
+            f"{MIN_CYCLES.value} cycles."
+        )
+        out.append(
+            f"No frequentist check: it compares LDN and placebo period means within cycles and needs at least "
+            f"{MIN_CYCLES.value} cycles with both."
+        )
     spans = [np.ptp(day[period == p]) + 1 for p in set(np.asarray(period).tolist())]
     span = int(sum(spans))
     if len(day) < SPARSE_LOGGED_FRACTION * span:
-        out.append(f"Sparse diary: pain was logged on {len(day)} of the {span} days between the first and the last logged day of each "
-                   f"period ({len(day) / span:.0%}). The missing days are bridged by the autocorrelation model, but the "
-                   "trial carries less information than a daily diary: the interval is wider and the power lower.")  # fmt: skip
+        out.append(
+            f"Sparse diary: pain was logged on {len(day)} of the {span} days between the first and the last logged day of each "
+            f"period ({len(day) / span:.0%}). The missing days are bridged by the autocorrelation model, but the "
+            "trial carries less information than a daily diary: the interval is wider and the power lower."
+        )
     return tuple(out)
 
 
-def analyse_series(day: np.ndarray, pain_nrs: np.ndarray, on_ldn: np.ndarray, period: np.ndarray, *, prior: NormalPrior,
-                   trend: bool = True, mcid_nrs: float = MCID_NRS.value, grid: QuadratureGrid = DEFAULT_GRID) -> Nof1Result:  # fmt: skip
+def analyse_series(
+    day: np.ndarray,
+    pain_nrs: np.ndarray,
+    on_ldn: np.ndarray,
+    period: np.ndarray,
+    *,
+    prior: NormalPrior,
+    trend: bool = True,
+    mcid_nrs: float = MCID_NRS.value,
+    grid: QuadratureGrid = DEFAULT_GRID,
+) -> Nof1Result:
     """Posterior of delta from analysed days ``day`` (integer day numbers from the trial start,
     increasing; any gaps), pain on each (NRS), on LDN (1) or placebo (0), and period index."""
     t = np.asarray(day, dtype=np.float64)
@@ -221,6 +275,22 @@ def analyse_series(day: np.ndarray, pain_nrs: np.ndarray, on_ldn: np.ndarray, pe
     lo, hi = post.quantile(0.025), post.quantile(0.975)
     p_benefit, p_meaningful = post.cdf(0.0), post.cdf(-mcid_nrs)
     warnings = diary_warnings(t, x, per)
-    text = conclusion_text(p_benefit=p_benefit, p_meaningful=p_meaningful, mean=mean, lo=lo, hi=hi, warnings=warnings)  # fmt: skip
-    return Nof1Result(mean, sd, lo, hi, p_benefit, p_meaningful, mcid_nrs, post.rho_mean, post.sigma_mean_nrs, len(t),
-                      prior, frequentist_check(y, x, per), text, warnings)  # fmt: skip
+    text = conclusion_text(
+        p_benefit=p_benefit, p_meaningful=p_meaningful, mean=mean, lo=lo, hi=hi, warnings=warnings
+    )
+    return Nof1Result(
+        mean,
+        sd,
+        lo,
+        hi,
+        p_benefit,
+        p_meaningful,
+        mcid_nrs,
+        post.rho_mean,
+        post.sigma_mean_nrs,
+        len(t),
+        prior,
+        frequentist_check(y, x, per),
+        text,
+        warnings,
+    )

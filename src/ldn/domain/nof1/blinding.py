@@ -32,8 +32,16 @@ class Allocation:
         return "B" if self.ldn_bottle == "A" else "A"
 
     def canonical(self) -> str:
-        return json.dumps({"ldn_bottle": self.ldn_bottle, "placebo_bottle": self.placebo_bottle, "seed": self.seed, "trial_id": self.trial_id},
-                          sort_keys=True, separators=(",", ":"))  # fmt: skip
+        return json.dumps(
+            {
+                "ldn_bottle": self.ldn_bottle,
+                "placebo_bottle": self.placebo_bottle,
+                "seed": self.seed,
+                "trial_id": self.trial_id,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return json.loads(self.canonical())  # type: ignore[no-any-return]

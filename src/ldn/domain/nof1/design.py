@@ -39,8 +39,12 @@ DEFAULT_PERIOD_DAYS = Fact(
     sources=("younger-2009", "ldn-assumption"),
     note="Slow onset of LDN; 4-week periods.",
 )
-DEFAULT_RUN_IN_DAYS = Fact(14, unit="d", sources=("openfda-naltrexone-label-2023", "younger-2009", "ldn-assumption"),
-                           note="Discarded at the start of each period: onset and carry-over (6BN t1/2 13 h).")  # fmt: skip
+DEFAULT_RUN_IN_DAYS = Fact(
+    14,
+    unit="d",
+    sources=("openfda-naltrexone-label-2023", "younger-2009", "ldn-assumption"),
+    note="Discarded at the start of each period: onset and carry-over (6BN t1/2 13 h).",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +71,37 @@ class TrialDesign:
 
     def public_dict(self) -> dict[str, Any]:
         """What patient and clinician may see: bottles and dates, never the contents."""
-        return {"start": self.start.isoformat(), "cycles": self.cycles, "period_days": self.period_days, "run_in_days": self.run_in_days,
-                "periods": [{"index": p.index, "cycle": p.cycle, "bottle": p.bottle, "start": p.start.isoformat(), "end": p.end.isoformat(),
-                             "analysed_from": p.analysed_from.isoformat()} for p in self.periods]}  # fmt: skip
+        return {
+            "start": self.start.isoformat(),
+            "cycles": self.cycles,
+            "period_days": self.period_days,
+            "run_in_days": self.run_in_days,
+            "periods": [
+                {
+                    "index": p.index,
+                    "cycle": p.cycle,
+                    "bottle": p.bottle,
+                    "start": p.start.isoformat(),
+                    "end": p.end.isoformat(),
+                    "analysed_from": p.analysed_from.isoformat(),
+                }
+                for p in self.periods
+            ],
+        }
 
     @classmethod
     def from_public(cls, d: dict[str, Any]) -> TrialDesign:
-        periods = tuple(Period(p["index"], p["cycle"], p["bottle"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]),
-                               date.fromisoformat(p["analysed_from"])) for p in d["periods"])  # fmt: skip
+        periods = tuple(
+            Period(
+                p["index"],
+                p["cycle"],
+                p["bottle"],
+                date.fromisoformat(p["start"]),
+                date.fromisoformat(p["end"]),
+                date.fromisoformat(p["analysed_from"]),
+            )
+            for p in d["periods"]
+        )
         return cls(
             date.fromisoformat(d["start"]),
             int(d["cycles"]),
@@ -84,8 +111,14 @@ class TrialDesign:
         )
 
 
-def design_trial(*, start: date, seed: int, cycles: int = DEFAULT_CYCLES.value, period_days: int = DEFAULT_PERIOD_DAYS.value,
-                 run_in_days: int = DEFAULT_RUN_IN_DAYS.value) -> tuple[TrialDesign, tuple[str, ...]]:  # fmt: skip
+def design_trial(
+    *,
+    start: date,
+    seed: int,
+    cycles: int = DEFAULT_CYCLES.value,
+    period_days: int = DEFAULT_PERIOD_DAYS.value,
+    run_in_days: int = DEFAULT_RUN_IN_DAYS.value,
+) -> tuple[TrialDesign, tuple[str, ...]]:
     """The public design and the secret per-period bottle order. Bottle A and B are the two
     preparations; within each cycle one period gets A and the other B, in random order."""
     if cycles < MIN_CYCLES.value:

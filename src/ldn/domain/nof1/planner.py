@@ -38,8 +38,16 @@ class PowerResult:
     decision_rule: str
 
 
-def simulate_trial(*, delta: float, cycles: int, period_days: int, run_in_days: int, rho: float, sigma: float,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def simulate_trial(
+    *,
+    delta: float,
+    cycles: int,
+    period_days: int,
+    run_in_days: int,
+    rho: float,
+    sigma: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     design, order = design_trial(
         start=date(2000, 1, 3),
         seed=int(rng.integers(2**31)),
@@ -68,8 +76,18 @@ def simulate_trial(*, delta: float, cycles: int, period_days: int, run_in_days: 
     return t, y, x, np.array(p_all)
 
 
-def plan_power(*, delta_true: float, cycles: int = 3, period_days: int = 28, run_in_days: int = 14, rho: float = 0.4,
-               sigma: float = 1.0, n_sims: int = 200, seed: int = 1, prior: NormalPrior | None = None) -> PowerResult:  # fmt: skip
+def plan_power(
+    *,
+    delta_true: float,
+    cycles: int = 3,
+    period_days: int = 28,
+    run_in_days: int = 14,
+    rho: float = 0.4,
+    sigma: float = 1.0,
+    n_sims: int = 200,
+    seed: int = 1,
+    prior: NormalPrior | None = None,
+) -> PowerResult:
     prior = prior or sceptical_prior()
     rng = np.random.default_rng(seed)
     shape = {
@@ -88,5 +106,13 @@ def plan_power(*, delta_true: float, cycles: int = 3, period_days: int = 28, run
     for _ in range(n_sims):  # effect and null trials interleaved on one random stream
         hits += concludes_benefit(delta_true)
         false_hits += concludes_benefit(0.0)
-    return PowerResult(delta_true, cycles, period_days, run_in_days, n_sims, hits / n_sims, false_hits / n_sims,
-                       f"conclude 'LDN helps' when P(delta < 0) >= {DECISION_P}")  # fmt: skip
+    return PowerResult(
+        delta_true,
+        cycles,
+        period_days,
+        run_in_days,
+        n_sims,
+        hits / n_sims,
+        false_hits / n_sims,
+        f"conclude 'LDN helps' when P(delta < 0) >= {DECISION_P}",
+    )

@@ -8,10 +8,18 @@ from ldn.domain.facts import Fact
 
 __all__ = ["NormalPrior", "evidence_prior", "sceptical_prior"]
 
-SCEPTICAL_SD_NRS = Fact(1.0, unit="NRS points", sources=("ldn-assumption", "dworkin-2008"),
-                        note="Sceptical default N(0, 1): centred on no effect; effects beyond 2 points (IMMPACT 'moderate') a priori unlikely.")  # fmt: skip
-MCID_NRS = Fact(1.0, unit="NRS points", sources=("dworkin-2008", "ldn-assumption"),
-                note="Smallest change worth having: IMMPACT 'minimally important' is a 10-20 % decrease, about 1 point at a baseline of 5-7.")  # fmt: skip
+SCEPTICAL_SD_NRS = Fact(
+    1.0,
+    unit="NRS points",
+    sources=("ldn-assumption", "dworkin-2008"),
+    note="Sceptical default N(0, 1): centred on no effect; effects beyond 2 points (IMMPACT 'moderate') a priori unlikely.",
+)
+MCID_NRS = Fact(
+    1.0,
+    unit="NRS points",
+    sources=("dworkin-2008", "ldn-assumption"),
+    note="Smallest change worth having: IMMPACT 'minimally important' is a 10-20 % decrease, about 1 point at a baseline of 5-7.",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,5 +14,10 @@ __all__ = ["pool_trials"]
 def pool_trials(
     results: Sequence[Nof1Result], labels: Sequence[str], *, method: str = "REML"
 ) -> MetaResult:
-    return meta_analysis([r.delta_mean for r in results], [r.delta_sd**2 for r in results], method=method,
-                          hksj=len(results) >= 3, labels=labels)  # fmt: skip
+    return meta_analysis(
+        [r.delta_mean for r in results],
+        [r.delta_sd**2 for r in results],
+        method=method,
+        hksj=len(results) >= 3,
+        labels=labels,
+    )

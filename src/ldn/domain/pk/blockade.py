@@ -35,7 +35,9 @@ AFTER_H = 14 * 24.0
 UNCERTAINTY_DRAWS = 200
 
 
-def _curves(dose_mg: float, n_doses: int, pk: dict[str, np.ndarray], kon: np.ndarray, koff: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+def _curves(
+    dose_mg: float, n_doses: int, pk: dict[str, np.ndarray], kon: np.ndarray, koff: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
     dose_times = np.arange(n_doses, dtype=np.float64) * 24.0
     t = np.arange(0.0, dose_times[-1] + AFTER_H + 1e-9, DT_H)
     ir = impulse_response(**pk)
@@ -70,8 +72,14 @@ def _band(values: list[float | None], typical: float | None) -> dict[str, float 
     return {"typical": typical, "p5": lo, "median": mid, "p95": hi, "share_never": never / len(arr)}
 
 
-def blockade(dose_mg: float, *, steady_state: bool = False, draws: int = 200, seed: int = 1,
-             params: PkParameters | None = None) -> dict[str, Any]:  # fmt: skip
+def blockade(
+    dose_mg: float,
+    *,
+    steady_state: bool = False,
+    draws: int = 200,
+    seed: int = 1,
+    params: PkParameters | None = None,
+) -> dict[str, Any]:
     """Blockade summary of ``dose_mg`` once (or daily to day 28): typical value and 90 % band."""
     p = params or get_parameters("recommended")
     n_doses = STEADY_STATE_DAY if steady_state else 1
@@ -83,15 +91,24 @@ def blockade(dose_mg: float, *, steady_state: bool = False, draws: int = 200, se
     _, occ, _ = _curves(dose_mg, n_doses, pk, kon, koff)
     typical = _summaries(t, occ_typ, last)[0]
     rows = _summaries(t, occ, last)
-    out: dict[str, Any] = {"dose_mg": dose_mg, "regimen": f"once daily, day {n_doses}" if steady_state else "single dose",
-                           "draws": draws}  # fmt: skip
+    out: dict[str, Any] = {
+        "dose_mg": dose_mg,
+        "regimen": f"once daily, day {n_doses}" if steady_state else "single dose",
+        "draws": draws,
+    }
     for key in typical:
         out[key] = _band([r[key] for r in rows], typical[key])
     return out
 
 
-def occupancy_band(regimen: Regimen, p: PkParameters, times_h: np.ndarray, *, draws: int = UNCERTAINTY_DRAWS,
-                   seed: int = 1) -> dict[str, np.ndarray]:  # fmt: skip
+def occupancy_band(
+    regimen: Regimen,
+    p: PkParameters,
+    times_h: np.ndarray,
+    *,
+    draws: int = UNCERTAINTY_DRAWS,
+    seed: int = 1,
+) -> dict[str, np.ndarray]:
     """Mu occupancy (%) on ``times_h`` for a regimen: the typical patient and the 5th/50th/95th
     percentiles of draws from the fit's posterior (parameter uncertainty and between-study spread,
     not between-person variability), computed on a DT_H grid and interpolated."""

@@ -37,8 +37,15 @@ def _window_half_life(times_h: np.ndarray, conc: np.ndarray, window: tuple[float
     return float(-math.log(2) / np.polyfit(times_h[m], np.log(conc[m]), 1)[0])
 
 
-def curve_metrics(times_h: np.ndarray, conc: np.ndarray, *, analyte: str, auc_inf_ng_h_ml: float,
-                  terminal_half_life_h: float, window_h: tuple[float, float] = (0.0, 24.0)) -> dict[str, float]:  # fmt: skip
+def curve_metrics(
+    times_h: np.ndarray,
+    conc: np.ndarray,
+    *,
+    analyte: str,
+    auc_inf_ng_h_ml: float,
+    terminal_half_life_h: float,
+    window_h: tuple[float, float] = (0.0, 24.0),
+) -> dict[str, float]:
     """Metrics of one single-dose curve; AUC(0-inf) and the terminal half-life are passed in
     (analytic: sum_j c_j / rate_j, and ln 2 over the slowest disposition rate)."""
     i = int(np.argmax(conc))

@@ -207,14 +207,28 @@ def residues(numerator: list[FloatArray], rates: FloatArray) -> FloatArray:
 
 
 def impulse_response(
-    *, ka_per_h: FloatArray, v1_l: FloatArray, cl_l_per_h: FloatArray, q_l_per_h: FloatArray,
-    v2_l: FloatArray, phi: FloatArray, vm_l: FloatArray, clm_l_per_h: FloatArray,
-    qm_l_per_h: FloatArray, vm2_l: FloatArray,
-) -> ImpulseResponse:  # fmt: skip
+    *,
+    ka_per_h: FloatArray,
+    v1_l: FloatArray,
+    cl_l_per_h: FloatArray,
+    q_l_per_h: FloatArray,
+    v2_l: FloatArray,
+    phi: FloatArray,
+    vm_l: FloatArray,
+    clm_l_per_h: FloatArray,
+    qm_l_per_h: FloatArray,
+    vm2_l: FloatArray,
+) -> ImpulseResponse:
     """The exponentials and coefficients of both analytes for (P,) parameter arrays (module doc)."""
     ka = np.atleast_1d(np.asarray(ka_per_h, dtype=np.float64))
-    v1, cl, q, v2 = (np.broadcast_to(np.asarray(x, dtype=np.float64), ka.shape) for x in (v1_l, cl_l_per_h, q_l_per_h, v2_l))  # fmt: skip
-    ph, vm, clm, qm, vm2 = (np.broadcast_to(np.asarray(x, dtype=np.float64), ka.shape) for x in (phi, vm_l, clm_l_per_h, qm_l_per_h, vm2_l))  # fmt: skip
+    v1, cl, q, v2 = (
+        np.broadcast_to(np.asarray(x, dtype=np.float64), ka.shape)
+        for x in (v1_l, cl_l_per_h, q_l_per_h, v2_l)
+    )
+    ph, vm, clm, qm, vm2 = (
+        np.broadcast_to(np.asarray(x, dtype=np.float64), ka.shape)
+        for x in (phi, vm_l, clm_l_per_h, qm_l_per_h, vm2_l)
+    )
     k10 = cl / v1
     k12 = q / v1
     # Q = 0 is one compartment: k21 then only names a pole that cancels against the numerator, so it
@@ -239,8 +253,13 @@ def impulse_response(
     return ImpulseResponse(rates, ntx, bn)
 
 
-def superpose(grid: DoseGrid, doses_base_mg: FloatArray, rates: FloatArray, coefs: list[FloatArray],
-              out: list[FloatArray] | None = None) -> list[FloatArray]:  # fmt: skip
+def superpose(
+    grid: DoseGrid,
+    doses_base_mg: FloatArray,
+    rates: FloatArray,
+    coefs: list[FloatArray],
+    out: list[FloatArray] | None = None,
+) -> list[FloatArray]:
     """C(t) = sum_j c_j sum_i D_i exp(-rate_j (t - t_i)) for each coefficient array -> (P, T) each.
 
     ``out``: arrays (P, T) to write into, each written once in its own dtype: C-contiguous

@@ -64,15 +64,28 @@ OCCUPANCY_VALID_H = Fact(8.0, unit="h after dose", sources=("trostheim-2022", "r
 KON_PER_NM_H = Fact(
     0.0542,
     unit="1/(nM h)",
-    sources=("rabiner-2011", "trostheim-2022", "swiss-fachinfo-naltrexon", "lee-1988", "weerts-2008", "ldn-assumption"),
+    sources=(
+        "rabiner-2011",
+        "trostheim-2022",
+        "swiss-fachinfo-naltrexon",
+        "lee-1988",
+        "weerts-2008",
+        "ldn-assumption",
+    ),
     note="Apparent association rate, fitted; see docs/pk.md.",
-)  # fmt: skip
+)
 KOFF_PER_H = Fact(
     0.0149,
     unit="1/h",
-    sources=("rabiner-2011", "swiss-fachinfo-naltrexon", "lee-1988", "weerts-2008", "ldn-assumption"),
+    sources=(
+        "rabiner-2011",
+        "swiss-fachinfo-naltrexon",
+        "lee-1988",
+        "weerts-2008",
+        "ldn-assumption",
+    ),
     note="Apparent dissociation rate, fitted; see docs/pk.md.",
-)  # fmt: skip
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -115,9 +128,12 @@ def dose_occupancy(dose_mg: float) -> dict[str, float]:
 
 
 def binding_occupancy(
-    times_h: FloatArray, ntx_ng_ml: FloatArray, *, kon_per_nm_h: FloatArray | float,
+    times_h: FloatArray,
+    ntx_ng_ml: FloatArray,
+    *,
+    kon_per_nm_h: FloatArray | float,
     koff_per_h: FloatArray | float,
-) -> FloatArray:  # fmt: skip
+) -> FloatArray:
     """Fraction of mu receptors occupied (0-1) on the grid ``times_h`` for concentrations (P, T)
     of naltrexone in ng/mL; kon, koff scalars or (P,) arrays. Starts unoccupied at times_h[0].
 

@@ -31,8 +31,12 @@ from ldn.domain.pk.model import ImpulseResponse, impulse_response
 
 __all__ = ["PARAMETER_SETS", "SALT_TO_BASE", "PkParameters", "get_parameters"]
 
-SALT_TO_BASE = Fact(341.41 / 377.86, unit="mg base per mg HCl", sources=("dailymed-naltrexone-label",),
-                    note="Molar masses of C20H23NO4 and its hydrochloride.")  # fmt: skip
+SALT_TO_BASE = Fact(
+    341.41 / 377.86,
+    unit="mg base per mg HCl",
+    sources=("dailymed-naltrexone-label",),
+    note="Molar masses of C20H23NO4 and its hydrochloride.",
+)
 MW_NTX_G_MOL = Fact(341.41, unit="g/mol", sources=("dailymed-naltrexone-label",))
 MW_6BN_G_MOL = Fact(
     343.42, unit="g/mol", sources=("naltrexol-wiki",), note="6-beta-naltrexol C20H25NO4."
@@ -40,10 +44,21 @@ MW_6BN_G_MOL = Fact(
 
 _FIT = ("ldn-assumption",)
 _FIT_NOTE = "Fitted (tests/reference/pk/fit_pk.py, docs/pk.md); posterior SD {se}."
-_NTX_DATA = ("swiss-fachinfo-naltrexon", "openfda-naltrexone-label-2023", "chinese-be-naltrexone", "bertolotti-1997",
-             "wall-1981", "johnson-2010")  # fmt: skip
-_BN_DATA = ("swiss-fachinfo-naltrexon", "openfda-naltrexone-label-2023", "chinese-be-naltrexone", "bertolotti-1997",
-            "yancey-wrona-2011")  # fmt: skip
+_NTX_DATA = (
+    "swiss-fachinfo-naltrexon",
+    "openfda-naltrexone-label-2023",
+    "chinese-be-naltrexone",
+    "bertolotti-1997",
+    "wall-1981",
+    "johnson-2010",
+)
+_BN_DATA = (
+    "swiss-fachinfo-naltrexon",
+    "openfda-naltrexone-label-2023",
+    "chinese-be-naltrexone",
+    "bertolotti-1997",
+    "yancey-wrona-2011",
+)
 
 # ---- fitted set: values pasted from tests/reference/pk/fit_pk_output.json (a test compares) ----
 KA_PER_H = Fact(
@@ -61,18 +76,30 @@ Q_L_PER_H = Fact(
 V2_L = Fact(
     2589.0, unit="L (V2/F)", sources=(*_NTX_DATA, *_FIT), note=_FIT_NOTE.format(se="0.38 (log)")
 )
-PHI = Fact(0.8385, unit="fraction of 6BN formed in the first pass", sources=(*_BN_DATA, *_FIT),
-           note=_FIT_NOTE.format(se="1.46 (logit)"))  # fmt: skip
+PHI = Fact(
+    0.8385,
+    unit="fraction of 6BN formed in the first pass",
+    sources=(*_BN_DATA, *_FIT),
+    note=_FIT_NOTE.format(se="1.46 (logit)"),
+)
 VM_L = Fact(
     235.8,
     unit="L (per unit of 6BN formed)",
     sources=(*_BN_DATA, *_FIT),
     note=_FIT_NOTE.format(se="0.33 (log)"),
 )
-CLM_L_PER_H = Fact(35.67, unit="L/h (per unit of 6BN formed)", sources=(*_BN_DATA, *_FIT),
-                   note=_FIT_NOTE.format(se="0.20 (log)"))  # fmt: skip
-QM_L_PER_H = Fact(30.0, unit="L/h (per unit of 6BN formed)", sources=(*_BN_DATA, *_FIT),
-                  note=_FIT_NOTE.format(se="0.58 (log)"))  # fmt: skip
+CLM_L_PER_H = Fact(
+    35.67,
+    unit="L/h (per unit of 6BN formed)",
+    sources=(*_BN_DATA, *_FIT),
+    note=_FIT_NOTE.format(se="0.20 (log)"),
+)
+QM_L_PER_H = Fact(
+    30.0,
+    unit="L/h (per unit of 6BN formed)",
+    sources=(*_BN_DATA, *_FIT),
+    note=_FIT_NOTE.format(se="0.58 (log)"),
+)
 VM2_L = Fact(
     209.8,
     unit="L (per unit of 6BN formed)",
@@ -81,33 +108,54 @@ VM2_L = Fact(
 )
 
 # ---- the earlier one-compartment sets (hand-tuned; kept for comparison) ----
-OLD_KA_PER_H = Fact(3.0, unit="1/h", sources=("swiss-fachinfo-naltrexon", "ldn-assumption"),
-                    note="Chosen so Tmax is about 1 h with t1/2 4 h (label: peak within 1 h). Licko 1981 gives 0.72 /h from 3H data.")  # fmt: skip
+OLD_KA_PER_H = Fact(
+    3.0,
+    unit="1/h",
+    sources=("swiss-fachinfo-naltrexon", "ldn-assumption"),
+    note="Chosen so Tmax is about 1 h with t1/2 4 h (label: peak within 1 h). Licko 1981 gives 0.72 /h from 3H data.",
+)
 OLD_NTX_HALF_LIFE_H = Fact(
     4.0,
     unit="h",
     sources=("openfda-naltrexone-label-2023", "swiss-fachinfo-naltrexon"),
     note="Label mean; range 2-4 h early phase.",
 )
-OLD_NTX_V_L = Fact(2860.0, unit="L (V/F)", sources=("swiss-fachinfo-naltrexon", "ldn-assumption"),
-                   note="Tuned to Cmax 13.3 ng/mL at 50 mg with ka 3 /h and t1/2 4 h.")  # fmt: skip
+OLD_NTX_V_L = Fact(
+    2860.0,
+    unit="L (V/F)",
+    sources=("swiss-fachinfo-naltrexon", "ldn-assumption"),
+    note="Tuned to Cmax 13.3 ng/mL at 50 mg with ka 3 /h and t1/2 4 h.",
+)
 OLD_BN_HALF_LIFE_H = Fact(
     13.0,
     unit="h",
     sources=("openfda-naltrexone-label-2023", "swiss-fachinfo-naltrexon"),
     note="Label.",
 )
-OLD_BN_V_L = Fact(760.0, unit="L (Vm/fm)", sources=("bertolotti-1997", "ldn-assumption"),
-                  note="Tuned so the 6BN/NTX AUC(0-inf) ratio is about 12 (Bertolotti's 12.3 is an AUC(0-24) ratio).")  # fmt: skip
+OLD_BN_V_L = Fact(
+    760.0,
+    unit="L (Vm/fm)",
+    sources=("bertolotti-1997", "ldn-assumption"),
+    note="Tuned so the 6BN/NTX AUC(0-inf) ratio is about 12 (Bertolotti's 12.3 is an AUC(0-24) ratio).",
+)
 BN_HALF_LIFE_FAST_H = Fact(
     9.0,
     unit="h",
     sources=("chinese-be-naltrexone", "ldn-assumption"),
     note="Alternative: 6BN t1/2 7.6-9.9 h in the Chinese study.",
 )
-BN_V_FAST_L = Fact(520.0, unit="L (Vm/fm)", sources=("ldn-assumption",), note="Keeps the AUC ratio about 12 with t1/2 9 h.")  # fmt: skip
-CN_NTX_HALF_LIFE_H = Fact(2.0, unit="h", sources=("chinese-be-naltrexone", "ldn-assumption"),
-                          note="Effective t1/2 fitting AUC 65 and Cmax 17.2 ng/mL.")  # fmt: skip
+BN_V_FAST_L = Fact(
+    520.0,
+    unit="L (Vm/fm)",
+    sources=("ldn-assumption",),
+    note="Keeps the AUC ratio about 12 with t1/2 9 h.",
+)
+CN_NTX_HALF_LIFE_H = Fact(
+    2.0,
+    unit="h",
+    sources=("chinese-be-naltrexone", "ldn-assumption"),
+    note="Effective t1/2 fitting AUC 65 and Cmax 17.2 ng/mL.",
+)
 CN_NTX_V_L = Fact(1970.0, unit="L (V/F)", sources=("chinese-be-naltrexone", "ldn-assumption"))
 
 #: between-person variability (CV) — Bertolotti's AUC SD was about 50 % of the mean
@@ -155,14 +203,33 @@ class PkParameters:
         return math.log(2) / float(self.impulse().rates[0, 4])
 
     def with_values(self, name: str, **values: float) -> PkParameters:
-        return PkParameters(name, **{f.name: values.get(f.name, getattr(self, f.name)) for f in fields(self) if f.name != "name"})  # fmt: skip
+        return PkParameters(
+            name,
+            **{
+                f.name: values.get(f.name, getattr(self, f.name))
+                for f in fields(self)
+                if f.name != "name"
+            },
+        )
 
 
-def _one_compartment(name: str, *, ka: float, ntx_half_life_h: float, v_l: float, bn_half_life_h: float,
-                     vm_l: float) -> PkParameters:  # fmt: skip
+def _one_compartment(
+    name: str, *, ka: float, ntx_half_life_h: float, v_l: float, bn_half_life_h: float, vm_l: float
+) -> PkParameters:
     """The earlier model: no peripheral compartments, all 6BN formed in the first pass."""
-    return PkParameters(name, ka, v_l, v_l * math.log(2) / ntx_half_life_h, 0.0, 1.0, 1.0, vm_l,
-                        vm_l * math.log(2) / bn_half_life_h, 0.0, 1.0)  # fmt: skip
+    return PkParameters(
+        name,
+        ka,
+        v_l,
+        v_l * math.log(2) / ntx_half_life_h,
+        0.0,
+        1.0,
+        1.0,
+        vm_l,
+        vm_l * math.log(2) / bn_half_life_h,
+        0.0,
+        1.0,
+    )
 
 
 PARAMETER_SETS: dict[str, PkParameters] = {
@@ -188,5 +255,9 @@ def get_parameters(name: str) -> PkParameters:
         ) from None
 
 
-LINEAR_RANGE_MG = Fact((50, 200), unit="mg", sources=("meyer-1984",),
-                       note="Dose-proportionality shown from 50 to 200 mg; one study at 2.4 mg (Johnson 2010) below that.")  # fmt: skip
+LINEAR_RANGE_MG = Fact(
+    (50, 200),
+    unit="mg",
+    sources=("meyer-1984",),
+    note="Dose-proportionality shown from 50 to 200 mg; one study at 2.4 mg (Johnson 2010) below that.",
+)

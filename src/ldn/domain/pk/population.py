@@ -55,8 +55,12 @@ class Simulation:
 
     def occupancy(self) -> np.ndarray:
         """Mu-receptor occupancy (0-1) of every patient on the grid (binding model)."""
-        return binding_occupancy(self.times_h, self.ntx_ng_ml, kon_per_nm_h=self.params["kon_per_nm_h"],
-                                 koff_per_h=self.params["koff_per_h"])  # fmt: skip
+        return binding_occupancy(
+            self.times_h,
+            self.ntx_ng_ml,
+            kon_per_nm_h=self.params["kon_per_nm_h"],
+            koff_per_h=self.params["koff_per_h"],
+        )
 
 
 def _lognormal(
@@ -95,8 +99,18 @@ def sample_parameters(
     return out
 
 
-def simulate(regimen: Regimen, p: PkParameters, *, times_h: np.ndarray, n: int = 1, seed: int = -1, chunk: int = 2000,
-             dtype: type[np.floating] = np.float64, variability: bool = True, uncertainty: bool = False) -> Simulation:  # fmt: skip
+def simulate(
+    regimen: Regimen,
+    p: PkParameters,
+    *,
+    times_h: np.ndarray,
+    n: int = 1,
+    seed: int = -1,
+    chunk: int = 2000,
+    dtype: type[np.floating] = np.float64,
+    variability: bool = True,
+    uncertainty: bool = False,
+) -> Simulation:
     """Concentrations of both analytes for ``n`` patients (typical patient when ``seed < 0``)."""
     prm = sample_parameters(p, n=n, seed=seed, variability=variability, uncertainty=uncertainty)
     ntx = np.empty((n, len(times_h)), dtype=dtype)

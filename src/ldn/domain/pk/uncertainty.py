@@ -26,8 +26,15 @@ from ldn.domain.pk.parameters import PARAMETER_SETS, PkParameters
 __all__ = ["BETWEEN_STUDY_SD", "PD_LOG_COVARIANCE", "PK_LOG_COVARIANCE", "PK_ORDER", "draw"]
 
 PK_ORDER = tuple(f.name for f in fields(PkParameters) if f.name != "name")
-_SOURCES = ("swiss-fachinfo-naltrexon", "chinese-be-naltrexone", "bertolotti-1997", "johnson-2010", "wall-1981",
-            "yancey-wrona-2011", "ldn-assumption")  # fmt: skip
+_SOURCES = (
+    "swiss-fachinfo-naltrexon",
+    "chinese-be-naltrexone",
+    "bertolotti-1997",
+    "johnson-2010",
+    "wall-1981",
+    "yancey-wrona-2011",
+    "ldn-assumption",
+)
 
 PK_LOG_COVARIANCE = Fact(
     (
@@ -49,15 +56,21 @@ PK_LOG_COVARIANCE = Fact(
 PD_LOG_COVARIANCE = Fact(
     ((0.007825, 0.006071), (0.006071, 0.02304)),
     unit="covariance of log kon, log koff",
-    sources=("rabiner-2011", "swiss-fachinfo-naltrexon", "lee-1988", "weerts-2008", "ldn-assumption"),
+    sources=(
+        "rabiner-2011",
+        "swiss-fachinfo-naltrexon",
+        "lee-1988",
+        "weerts-2008",
+        "ldn-assumption",
+    ),
     note="Laplace approximation of the binding fit, conditional on the fitted pharmacokinetics.",
-)  # fmt: skip
+)
 BETWEEN_STUDY_SD = Fact(
     0.1736,
     unit="SD of log exposure between study populations",
     sources=_SOURCES,
     note="tau, estimated with the pharmacokinetic fit (profile likelihood); applied to predictions for a new population.",
-)  # fmt: skip
+)
 
 _SCALE = ("v1_l", "cl_l_per_h", "q_l_per_h", "v2_l", "vm_l", "clm_l_per_h", "qm_l_per_h", "vm2_l")
 
@@ -78,9 +91,13 @@ def _to_x(p: PkParameters) -> np.ndarray:
 
 
 def draw(
-    n: int, *, seed: int, pk: PkParameters | None = None, binding: BindingParameters | None = None,
+    n: int,
+    *,
+    seed: int,
+    pk: PkParameters | None = None,
+    binding: BindingParameters | None = None,
     between_study: bool = True,
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:  # fmt: skip
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """``n`` draws of the pharmacokinetic parameters (dict of (n,) arrays, keys PK_ORDER) and of
     kon, koff from the approximate posterior (optionally with the between-study spread)."""
     pk = pk or PARAMETER_SETS["recommended"]
@@ -97,6 +114,10 @@ def draw(
         factor = np.exp(rng.normal(0.0, BETWEEN_STUDY_SD.value, n))
         for k in _SCALE:
             out[k] = out[k] / factor
-    b = rng.multivariate_normal(np.log([binding.kon_per_nm_h, binding.koff_per_h]), np.asarray(PD_LOG_COVARIANCE.value),
-                                size=n, method="cholesky")  # fmt: skip
+    b = rng.multivariate_normal(
+        np.log([binding.kon_per_nm_h, binding.koff_per_h]),
+        np.asarray(PD_LOG_COVARIANCE.value),
+        size=n,
+        method="cholesky",
+    )
     return out, np.exp(b[:, 0]), np.exp(b[:, 1])

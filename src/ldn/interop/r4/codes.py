@@ -80,8 +80,17 @@ REQUIRED: dict[str, frozenset[str]] = {
 LOINC_EGFR = frozenset({"33914-3", "62238-1", "98979-8", "48642-3", "48643-1", "77147-7"})
 
 #: ldn dose units -> UCUM codes
-UCUM_UNITS = {"mg": "mg", "mcg": "ug", "g": "g", "mL": "mL", "mcg/h": "ug/h", "mg/mL": "mg/mL",
-              "drops": "{drop}", "tablet": "{tablet}", "capsule": "{capsule}"}  # fmt: skip
+UCUM_UNITS = {
+    "mg": "mg",
+    "mcg": "ug",
+    "g": "g",
+    "mL": "mL",
+    "mcg/h": "ug/h",
+    "mg/mL": "mg/mL",
+    "drops": "{drop}",
+    "tablet": "{tablet}",
+    "capsule": "{capsule}",
+}
 
 
 def ext(name: str) -> str:
@@ -89,6 +98,19 @@ def ext(name: str) -> str:
     return _EXT_BASE + name
 
 
-EXT = {n: ext(n) for n in ("age-years", "pregnant", "breastfeeding", "planning-pregnancy", "record-extras",
-                           "drug-class", "days-per-month", "months-of-regular-use", "answer-is-list",
-                           "last-dose-local", "medication-review")}  # fmt: skip
+EXT = {
+    n: ext(n)
+    for n in (
+        "age-years",
+        "pregnant",
+        "breastfeeding",
+        "planning-pregnancy",
+        "record-extras",
+        "drug-class",
+        "days-per-month",
+        "months-of-regular-use",
+        "answer-is-list",
+        "last-dose-local",
+        "medication-review",
+    )
+}

@@ -40,7 +40,7 @@ from ldn.interop.r4.codes import (
     UCUM,
     UCUM_UNITS,
     V2_0203,
-)  # fmt: skip
+)
 from ldn.interop.r4.validate import validated
 
 __all__ = [
@@ -119,8 +119,14 @@ def _medication(m: Medication, pid: str, rid: str) -> dict[str, Any]:
     ]
     if "naltrexone" in m.classes and not any(c["system"] == RXNORM for c in coding):
         # added by ldn for the EHR (userSelected false), not part of the record: the importer skips it
-        coding.append({"system": RXNORM, "code": RXNORM_NALTREXONE[0], "display": RXNORM_NALTREXONE[1],
-                       "userSelected": False})  # fmt: skip
+        coding.append(
+            {
+                "system": RXNORM,
+                "code": RXNORM_NALTREXONE[0],
+                "display": RXNORM_NALTREXONE[1],
+                "userSelected": False,
+            }
+        )
     if coding:
         concept["coding"] = coding
     dosage: dict[str, Any] = {
@@ -141,10 +147,14 @@ def _medication(m: Medication, pid: str, rid: str) -> dict[str, Any]:
     if m.review is not None:
         ext.append({"url": EXT["medication-review"], "valueString": m.review.model_dump_json()})
     res: dict[str, Any] = {
-        "resourceType": "MedicationStatement", "id": rid, "extension": ext,
+        "resourceType": "MedicationStatement",
+        "id": rid,
+        "extension": ext,
         "status": "stopped" if m.status == "stopped" else "active",
-        "medicationCodeableConcept": concept, "subject": reference(pid), "dosage": [dosage],
-    }  # fmt: skip
+        "medicationCodeableConcept": concept,
+        "subject": reference(pid),
+        "dosage": [dosage],
+    }
     if m.last_dose is not None:
         last = m.last_dose
         # FHIR needs a time zone on a time of day; ldn's last dose is local: the date goes in
@@ -158,15 +168,30 @@ def _medication(m: Medication, pid: str, rid: str) -> dict[str, Any]:
     return res
 
 
-def _observation(rid: str, pid: str, key: str, value: float, *, when: date | None, ldn_code: str = "",
-                 high: float | None = None, category: str = "") -> dict[str, Any]:  # fmt: skip
+def _observation(
+    rid: str,
+    pid: str,
+    key: str,
+    value: float,
+    *,
+    when: date | None,
+    ldn_code: str = "",
+    high: float | None = None,
+    category: str = "",
+) -> dict[str, Any]:
     code, display, unit = LOINC_CODES[key]
     coding = [{"system": LOINC, "code": code, "display": display}]
     if ldn_code:
         coding.append({"system": LDN_OBSERVATION, "code": ldn_code})
-    obs: dict[str, Any] = {"resourceType": "Observation", "id": rid, "status": "final",
-                           **({"category": _category(category)} if category else {}), "code": {"coding": coding},
-                           "subject": reference(pid), "valueQuantity": _quantity(value, unit, unit)}  # fmt: skip
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        **({"category": _category(category)} if category else {}),
+        "code": {"coding": coding},
+        "subject": reference(pid),
+        "valueQuantity": _quantity(value, unit, unit),
+    }
     if when is not None:
         obs["effectiveDateTime"] = when.isoformat()
     if high is not None:
@@ -203,8 +228,14 @@ def questionnaire_response_resource(
         if is_list:
             item["extension"] = [{"url": EXT["answer-is-list"], "valueBoolean": True}]
         items.append(item)
-    qr: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "id": rid, "status": "completed",
-                          "questionnaire": LDN_QUESTIONNAIRE + instrument, "subject": reference(pid), "item": items}  # fmt: skip
+    qr: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": rid,
+        "status": "completed",
+        "questionnaire": LDN_QUESTIONNAIRE + instrument,
+        "subject": reference(pid),
+        "item": items,
+    }
     if when is not None:
         qr["authored"] = when.isoformat()
     return qr
@@ -231,16 +262,26 @@ def record_resources(
     pid = fid or fhir_id(record.id)
     dumped = record.model_dump(mode="json")
     extras = {k: dumped[k] for k in EXTRAS_FIELDS}
-    patient_ext: list[dict[str, Any]] = [{"url": EXT["age-years"], "valueInteger": record.age_years},
-                                         {"url": EXT["record-extras"], "valueString": json.dumps(extras, sort_keys=True)}]  # fmt: skip
-    for flag, name in ((record.pregnant, "pregnant"), (record.breastfeeding, "breastfeeding"),
-                       (record.planning_pregnancy, "planning-pregnancy")):  # fmt: skip
+    patient_ext: list[dict[str, Any]] = [
+        {"url": EXT["age-years"], "valueInteger": record.age_years},
+        {"url": EXT["record-extras"], "valueString": json.dumps(extras, sort_keys=True)},
+    ]
+    for flag, name in (
+        (record.pregnant, "pregnant"),
+        (record.breastfeeding, "breastfeeding"),
+        (record.planning_pregnancy, "planning-pregnancy"),
+    ):
         if flag:
             patient_ext.append({"url": EXT[name], "valueBoolean": True})
     identifiers = [_identifier(RECORD_ID_SYSTEM, record.id)]
     identifiers += [_identifier(i.system, i.value, i.type) for i in record.identifiers]
-    patient: dict[str, Any] = {"resourceType": "Patient", "id": pid, "extension": patient_ext,
-                               "identifier": identifiers, "gender": record.sex}  # fmt: skip
+    patient: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": pid,
+        "extension": patient_ext,
+        "identifier": identifiers,
+        "gender": record.sex,
+    }
     if record.display_name:
         patient["name"] = [{"text": record.display_name}]
     if record.birth_date is not None:
@@ -284,8 +325,11 @@ def record_resources(
         out.append(weight)
     lt = record.liver_tests
     if lt is not None:
-        for key, value, uln in (("alt", lt.alt_u_per_l, lt.alt_uln_u_per_l), ("ast", lt.ast_u_per_l, lt.ast_uln_u_per_l),
-                                ("bilirubin", lt.bilirubin_umol_per_l, lt.bilirubin_uln_umol_per_l)):  # fmt: skip
+        for key, value, uln in (
+            ("alt", lt.alt_u_per_l, lt.alt_uln_u_per_l),
+            ("ast", lt.ast_u_per_l, lt.ast_uln_u_per_l),
+            ("bilirubin", lt.bilirubin_umol_per_l, lt.bilirubin_uln_umol_per_l),
+        ):
             if value is not None:
                 out.append(
                     _observation(
@@ -310,12 +354,23 @@ def record_resources(
         except LdnError:
             total = None
         if total is not None:
-            out.append({"resourceType": "Observation", "id": f"{pid}-total-{fhir_id(instrument)}", "status": "final",
-                        "category": _category("survey"),
-                        "code": {"coding": [{"system": LDN_OBSERVATION, "code": f"instrument-total-{instrument}"}],
-                                 "text": f"{spec.name if spec else instrument} total"},
-                        "subject": reference(pid), "valueQuantity": {"value": total},
-                        **({"effectiveDateTime": q.date.isoformat()} if q.date else {})})  # fmt: skip
+            out.append(
+                {
+                    "resourceType": "Observation",
+                    "id": f"{pid}-total-{fhir_id(instrument)}",
+                    "status": "final",
+                    "category": _category("survey"),
+                    "code": {
+                        "coding": [
+                            {"system": LDN_OBSERVATION, "code": f"instrument-total-{instrument}"}
+                        ],
+                        "text": f"{spec.name if spec else instrument} total",
+                    },
+                    "subject": reference(pid),
+                    "valueQuantity": {"value": total},
+                    **({"effectiveDateTime": q.date.isoformat()} if q.date else {}),
+                }
+            )
     return out
 
 

@@ -30,8 +30,13 @@ def _problems(exc: ValidationError, prefix: str) -> list[Problem]:
     for err in exc.errors(include_url=False):
         parts = [p for p in err["loc"] if p != "__root__"]
         loc = format_loc([prefix, *parts]) if prefix else format_loc(parts)
-        out.append(Problem(loc or prefix or "(resource)", str(err["msg"]).removeprefix("Value error, "),
-                           "see the FHIR R4 definition of this element (https://hl7.org/fhir/R4/)"))  # fmt: skip
+        out.append(
+            Problem(
+                loc or prefix or "(resource)",
+                str(err["msg"]).removeprefix("Value error, "),
+                "see the FHIR R4 definition of this element (https://hl7.org/fhir/R4/)",
+            )
+        )
     return out
 
 
@@ -44,17 +49,31 @@ def _model(kind: str) -> Any:
 
 def _check(resource: Any, loc: str, deep: Callable[[str], bool]) -> list[Problem]:
     if not isinstance(resource, dict):
-        return [Problem(loc, "a FHIR resource must be a JSON object", "send a JSON object with resourceType")]  # fmt: skip
+        return [
+            Problem(
+                loc, "a FHIR resource must be a JSON object", "send a JSON object with resourceType"
+            )
+        ]
     kind = resource.get("resourceType")
     if not isinstance(kind, str) or not kind:
-        return [Problem(f"{loc}.resourceType", "the resource has no resourceType",
-                        "name the resource type, e.g. \"resourceType\": \"Condition\"")]  # fmt: skip
+        return [
+            Problem(
+                f"{loc}.resourceType",
+                "the resource has no resourceType",
+                'name the resource type, e.g. "resourceType": "Condition"',
+            )
+        ]
     if kind != "Bundle" and not deep(kind):
         return []
     model = _model(kind)
     if model is None:
-        return [Problem(f"{loc}.resourceType", f"{kind!r} is not a FHIR R4 resource type",
-                        "check the spelling (https://hl7.org/fhir/R4/resourcelist.html)")]  # fmt: skip
+        return [
+            Problem(
+                f"{loc}.resourceType",
+                f"{kind!r} is not a FHIR R4 resource type",
+                "check the spelling (https://hl7.org/fhir/R4/resourcelist.html)",
+            )
+        ]
     problems: list[Problem] = []
     body = resource
     if kind == "Bundle":
@@ -67,8 +86,14 @@ def _check(resource: Any, loc: str, deep: Callable[[str], bool]) -> list[Problem
                 problems.append(Problem(where, "an entry needs a resource", "add entry.resource"))
                 continue
             problems += _check(entry["resource"], f"{where}.resource", deep)
-        body = {**resource, "entry": [{k: v for k, v in e.items() if k != "resource"}
-                                      for e in entries if isinstance(e, dict)]}  # fmt: skip
+        body = {
+            **resource,
+            "entry": [
+                {k: v for k, v in e.items() if k != "resource"}
+                for e in entries
+                if isinstance(e, dict)
+            ],
+        }
     try:
         model.model_validate(body)
     except ValidationError as exc:
@@ -90,7 +115,15 @@ def validated(
 
 def operation_outcome(problems: list[dict[str, str]], *, code: str = "invalid") -> dict[str, Any]:
     """An OperationOutcome with one issue per problem; ``expression`` names the element."""
-    return {"resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code,
-                       "diagnostics": f"{p['message']}" + (f" (fix: {p['fix']})" if p.get("fix") else ""),
-                       **({"expression": [p["loc"]]} if p.get("loc") else {})} for p in problems]}  # fmt: skip
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": code,
+                "diagnostics": f"{p['message']}" + (f" (fix: {p['fix']})" if p.get("fix") else ""),
+                **({"expression": [p["loc"]]} if p.get("loc") else {}),
+            }
+            for p in problems
+        ],
+    }

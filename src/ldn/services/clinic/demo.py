@@ -42,8 +42,13 @@ def examples_dir() -> Path:
     for parent in here.parents:
         if (parent / "examples" / "patients").is_dir():
             return parent / "examples"
-    raise DataFileError(Problem("examples", "the examples folder was not found",
-                                "run the demo from a source checkout of ldn"))  # fmt: skip
+    raise DataFileError(
+        Problem(
+            "examples",
+            "the examples folder was not found",
+            "run the demo from a source checkout of ldn",
+        )
+    )
 
 
 def _exists(clinic: Clinic) -> int | None:
@@ -90,8 +95,15 @@ def seed_demo(clinic: Clinic, *, cohort: bool = False) -> DemoLogins:
         ("pharmacist", "Demo Pharmacist"),
         ("admin", "Demo Admin"),
     ):
-        u = accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=logins[role], password=DEMO_PASSWORD,
-                                 role=role, display_name=name)  # fmt: skip
+        u = accounts.create_user(
+            clinic,
+            SYSTEM,
+            clinic_id=cid,
+            email=logins[role],
+            password=DEMO_PASSWORD,
+            role=role,
+            display_name=name,
+        )
         staff[role] = Actor(user_id=int(u["id"]), role=role, clinic_id=cid)  # type: ignore[arg-type]
     doc = staff["clinician"]
     ids: dict[str, int] = {}
@@ -108,8 +120,17 @@ def seed_demo(clinic: Clinic, *, cohort: bool = False) -> DemoLogins:
 
     anna = ids["fibromyalgia"]
     # Anna started in June: her plan matches the example titration diary (first dose 2026-06-15)
-    plans.create_plan(clinic, doc, anna, options={"schedule": "common", "form": "capsule",
-                                                  "start": date(2026, 6, 15), "allow_past": True})  # fmt: skip
+    plans.create_plan(
+        clinic,
+        doc,
+        anna,
+        options={
+            "schedule": "common",
+            "form": "capsule",
+            "start": date(2026, 6, 15),
+            "allow_past": True,
+        },
+    )
     rx = pharmacy.create_prescription(clinic, doc, anna)
     pharmacy.create_batch(clinic, staff["pharmacist"], int(rx["id"]), lot="DEMO-0001")
     plans.create_plan(
@@ -118,8 +139,16 @@ def seed_demo(clinic: Clinic, *, cohort: bool = False) -> DemoLogins:
     pharmacy.create_prescription(clinic, doc, ids["chronic-migraine-moh"])
     for e in parse_diary_csv((ex / "diary" / "titration-diary.csv").read_text(encoding="utf-8")):
         diary.record_diary(clinic, doc, anna, entry=e.model_dump(mode="json"), idempotency_key=None)
-    accounts.create_user(clinic, SYSTEM, clinic_id=cid, email=logins["patient"], password=DEMO_PASSWORD,
-                             role="patient", display_name="Anna (example)", patient_id=anna)  # fmt: skip
+    accounts.create_user(
+        clinic,
+        SYSTEM,
+        clinic_id=cid,
+        email=logins["patient"],
+        password=DEMO_PASSWORD,
+        role="patient",
+        display_name="Anna (example)",
+        patient_id=anna,
+    )
 
     carmen = ids["trial"]
     t = trials.create_clinic_trial(clinic, doc, carmen, start=date(2026, 3, 2), seed=2026)

@@ -84,8 +84,12 @@ def _with_meta(resource: dict[str, Any], updated: datetime) -> dict[str, Any]:
         json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()[:20]
     meta = {**(resource.get("meta") or {}), "versionId": digest, "lastUpdated": _instant(updated)}
-    return {"resourceType": resource["resourceType"], "id": resource["id"], "meta": meta,
-            **{k: v for k, v in body.items() if k not in ("resourceType", "id")}}  # fmt: skip
+    return {
+        "resourceType": resource["resourceType"],
+        "id": resource["id"],
+        "meta": meta,
+        **{k: v for k, v in body.items() if k not in ("resourceType", "id")},
+    }
 
 
 def _record_resources(tx: Tx, patient: Patient) -> list[dict[str, Any]]:
@@ -145,8 +149,15 @@ def _resources(tx: Tx, patient: Patient) -> list[dict[str, Any]]:
         .where(QuestionnaireRow.patient_id == patient.id)
         .order_by(QuestionnaireRow.id)
     ):
-        res = questionnaire_response({"id": q.id, "instrument": q.instrument, "answers": q.answers,
-                                      "taken_on": q.taken_on.isoformat()}, pid)  # fmt: skip
+        res = questionnaire_response(
+            {
+                "id": q.id,
+                "instrument": q.instrument,
+                "answers": q.answers,
+                "taken_on": q.taken_on.isoformat(),
+            },
+            pid,
+        )
         out.append(_with_meta(res, q.created_at))
     return out
 
@@ -216,11 +227,17 @@ def _patients_in_scope(tx: Tx, actor: Actor, ids: set[str] | None) -> list[Patie
 
 def _patient_stub(p: Patient, identifiers: list[tuple[str, str]]) -> dict[str, Any]:
     """What Patient search matches on, from the columns (the record is loaded for the page only)."""
-    return {"resourceType": "Patient", "id": str(p.id), "gender": p.sex or "unknown",
-            **({"birthDate": p.birth_date.isoformat()} if p.birth_date else {}),
-            **({"name": [{"family": p.family_key}]} if p.family_key else {}),
-            "identifier": [{"system": RECORD_ID_SYSTEM, "value": p.record_id},
-                           *({"system": s, "value": v} for s, v in identifiers)]}  # fmt: skip
+    return {
+        "resourceType": "Patient",
+        "id": str(p.id),
+        "gender": p.sex or "unknown",
+        **({"birthDate": p.birth_date.isoformat()} if p.birth_date else {}),
+        **({"name": [{"family": p.family_key}]} if p.family_key else {}),
+        "identifier": [
+            {"system": RECORD_ID_SYSTEM, "value": p.record_id},
+            *({"system": s, "value": v} for s, v in identifiers),
+        ],
+    }
 
 
 @use_case("patient.read")
@@ -252,8 +269,12 @@ def search_resources(tx: Tx, actor: Actor, query: SearchQuery) -> dict[str, Any]
             tx.audit(actor, "read", "fhir", "Patient search", patient_id=p.id)
         return {"total": len(stubs), "resources": resources}
     if scope is None and actor.role != "patient":
-        raise SearchError.at("patient", f"a {kind} search names the patient",
-                             f"add patient={{id}} (or subject, or _id), e.g. {kind}?patient=5", origin="search")  # fmt: skip
+        raise SearchError.at(
+            "patient",
+            f"a {kind} search names the patient",
+            f"add patient={{id}} (or subject, or _id), e.g. {kind}?patient=5",
+            origin="search",
+        )
     patients = _patients_in_scope(tx, actor, scope)
     found = []
     for p in patients:
@@ -265,19 +286,28 @@ def search_resources(tx: Tx, actor: Actor, query: SearchQuery) -> dict[str, Any]
 
 
 def _unreadable(exc: Exception) -> InputError:
-    return InputError.at("bundle", f"an element holds a value of the wrong type ({str(exc)[:200]})",
-                         "send numbers as numbers (valueQuantity.value, valueInteger) and dates as dates")  # fmt: skip
+    return InputError.at(
+        "bundle",
+        f"an element holds a value of the wrong type ({str(exc)[:200]})",
+        "send numbers as numbers (valueQuantity.value, valueInteger) and dates as dates",
+    )
 
 
 def _new_record_id(tx: Tx, clinic_id: int, wanted: str | None) -> str:
-    if wanted and tx.session.scalar(
-        select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.record_id == wanted)
-    ) is None:  # fmt: skip
+    if (
+        wanted
+        and tx.session.scalar(
+            select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.record_id == wanted)
+        )
+        is None
+    ):
         return wanted
     return f"fhir-{uuid.uuid4().hex[:12]}"
 
 
-@use_case("patient.write", retry_on_conflict=True)  # two imports of one new patient at once: the second matches
+@use_case(
+    "patient.write", retry_on_conflict=True
+)  # two imports of one new patient at once: the second matches
 def import_patient_bundle(
     tx: Tx,
     actor: Actor,
@@ -299,20 +329,31 @@ def import_patient_bundle(
         who = bundle_patient(bundle)
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
         raise _unreadable(exc) from None
-    match = match_patient(tx, actor.clinic_id, record_id=who.record_id, identifiers=who.identifiers,
-                          family=who.family, birth_date=who.birth_date, sex=who.sex)  # fmt: skip
+    match = match_patient(
+        tx,
+        actor.clinic_id,
+        record_id=who.record_id,
+        identifiers=who.identifiers,
+        family=who.family,
+        birth_date=who.birth_date,
+        sex=who.sex,
+    )
     patient: Patient | None = None
     matched_on = ""
     if confirm_patient is not None:
         patient = authorize(tx, actor, "patient.write", confirm_patient)
         if match.patient is not None and match.patient.id != patient.id:
-            raise ConflictError(f"the Bundle's {match.matched_on} names patient {match.patient.id}, not {patient.id}",
-                                fix=f"confirm patient {match.patient.id}, or correct the identifier")  # fmt: skip
+            raise ConflictError(
+                f"the Bundle's {match.matched_on} names patient {match.patient.id}, not {patient.id}",
+                fix=f"confirm patient {match.patient.id}, or correct the identifier",
+            )
         matched_on = "confirmed by the clinician" + (f" ({match.reason})" if match.reason else "")
     elif create:
         if match.patient is not None:
-            raise ConflictError(f"the Bundle's {match.matched_on} names patient {match.patient.id}",
-                                fix="import without mode=create to update that patient")  # fmt: skip
+            raise ConflictError(
+                f"the Bundle's {match.matched_on} names patient {match.patient.id}",
+                fix="import without mode=create to update that patient",
+            )
     elif match.patient is not None:
         patient, matched_on = match.patient, match.matched_on
     elif match.candidates:
@@ -333,8 +374,14 @@ def import_patient_bundle(
     if patient is None:
         record_id = _new_record_id(tx, actor.clinic_id, who.record_id)
         record = read.record.model_copy(update={"id": record_id})
-        patient = Patient(clinic_id=actor.clinic_id, record_id=record_id, display_name=record.display_name,
-                          current_version=0, created_at=tx.now, updated_at=tx.now)  # fmt: skip
+        patient = Patient(
+            clinic_id=actor.clinic_id,
+            record_id=record_id,
+            display_name=record.display_name,
+            current_version=0,
+            created_at=tx.now,
+            updated_at=tx.now,
+        )
         tx.session.add(patient)
         tx.session.flush()
     else:
@@ -342,27 +389,57 @@ def import_patient_bundle(
     sync_match_keys(tx, patient, record, family=who.family or None)
     append_version(tx, actor, patient, record)
     for kept in read.kept:
-        tx.session.add(UnmappedResource(patient_id=patient.id, record_version=patient.current_version,
-                                        resource_type=str(kept.resource.get("resourceType", ""))[:64], reason=kept.reason,
-                                        resource=kept.resource, created_at=tx.now, created_by=actor.user_id or None))  # fmt: skip
+        tx.session.add(
+            UnmappedResource(
+                patient_id=patient.id,
+                record_version=patient.current_version,
+                resource_type=str(kept.resource.get("resourceType", ""))[:64],
+                reason=kept.reason,
+                resource=kept.resource,
+                created_at=tx.now,
+                created_by=actor.user_id or None,
+            )
+        )
     report = screen(record, today=tx.today)
-    row = Screening(patient_id=patient.id, record_version=patient.current_version, rules_version=RULES_VERSION,
-                    as_of=tx.today, verdict=report.verdict, earliest_start=report.earliest_start,
-                    report=report.as_dict(), created_at=tx.now, created_by=actor.user_id or None)  # fmt: skip
+    row = Screening(
+        patient_id=patient.id,
+        record_version=patient.current_version,
+        rules_version=RULES_VERSION,
+        as_of=tx.today,
+        verdict=report.verdict,
+        earliest_start=report.earliest_start,
+        report=report.as_dict(),
+        created_at=tx.now,
+        created_by=actor.user_id or None,
+    )
     tx.session.add(row)
     tx.session.flush()
-    tx.audit(actor, "create" if created else "update", "fhir_import", patient.id, patient_id=patient.id,
-             detail=f"matched on {matched_on}" if matched_on else "")  # fmt: skip
+    tx.audit(
+        actor,
+        "create" if created else "update",
+        "fhir_import",
+        patient.id,
+        patient_id=patient.id,
+        detail=f"matched on {matched_on}" if matched_on else "",
+    )
     message = (
         f"created patient {patient.id}"
         if created
         else f"updated patient {patient.id} (matched on {matched_on})"
     )
-    return {"patient_id": patient.id, "created": created, "outcome": "created" if created else "updated",
-            "message": message, "matched_on": matched_on, "record_version": patient.current_version,
-            "screening_id": row.id, "verdict": report.verdict,
-            "earliest_start": report.earliest_start.isoformat() if report.earliest_start else None,
-            "kept": len(read.kept), "issues": issues_outcome(read)}  # fmt: skip
+    return {
+        "patient_id": patient.id,
+        "created": created,
+        "outcome": "created" if created else "updated",
+        "message": message,
+        "matched_on": matched_on,
+        "record_version": patient.current_version,
+        "screening_id": row.id,
+        "verdict": report.verdict,
+        "earliest_start": report.earliest_start.isoformat() if report.earliest_start else None,
+        "kept": len(read.kept),
+        "issues": issues_outcome(read),
+    }
 
 
 @use_case("patient.read")
@@ -376,6 +453,14 @@ def kept_resources(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]
         .order_by(UnmappedResource.id.desc())
     )
     tx.audit(actor, "read", "fhir_unmapped", patient.id, patient_id=patient.id)
-    return [{"id": r.id, "record_version": r.record_version, "resource_type": r.resource_type,
-             "reason": r.reason, "resource": r.resource, "created_at": r.created_at.isoformat()}
-            for r in rows]  # fmt: skip
+    return [
+        {
+            "id": r.id,
+            "record_version": r.record_version,
+            "resource_type": r.resource_type,
+            "reason": r.reason,
+            "resource": r.resource,
+            "created_at": r.created_at.isoformat(),
+        }
+        for r in rows
+    ]

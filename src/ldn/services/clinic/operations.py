@@ -38,9 +38,14 @@ def health(clinic: Clinic) -> dict[str, Any]:
     ok = clinic.db.ping()
     current = migrate.current_revision(clinic.db) if ok else None
     head = migrate.head_revision()
-    return {"status": "ok" if ok and current == head else "unavailable", "version": __version__,
-            "database": clinic.db.dialect, "database_reachable": ok,
-            "schema_revision": current, "schema_head": head}  # fmt: skip
+    return {
+        "status": "ok" if ok and current == head else "unavailable",
+        "version": __version__,
+        "database": clinic.db.dialect,
+        "database_reachable": ok,
+        "schema_revision": current,
+        "schema_head": head,
+    }
 
 
 @use_case("audit.read")
@@ -68,8 +73,12 @@ def verify_audit(
             unkeyed += item == 0
             if progress is not None and n % 1000 == 0:
                 progress(n)
-    return {"events": n, "ok": not breaks, "unkeyed": unkeyed,
-            "breaks": [{"chain": b.chain, "seq": b.seq, "problem": b.problem} for b in breaks]}  # fmt: skip
+    return {
+        "events": n,
+        "ok": not breaks,
+        "unkeyed": unkeyed,
+        "breaks": [{"chain": b.chain, "seq": b.seq, "problem": b.problem} for b in breaks],
+    }
 
 
 @use_case("audit.read")
@@ -108,15 +117,34 @@ def list_audit(
     mine = (
         None
         if actor.role == "system"
-        else set(tx.session.scalars(own_patients.where(Patient.id.in_({e.patient_id for e in rows if e.patient_id}))))
-    )  # fmt: skip
+        else set(
+            tx.session.scalars(
+                own_patients.where(Patient.id.in_({e.patient_id for e in rows if e.patient_id}))
+            )
+        )
+    )
 
     def patient(e: AuditEvent) -> int | None:
         return e.patient_id if mine is None or e.patient_id in mine else None
 
-    items = [{"id": e.id, "at": e.at.isoformat(), "actor_user_id": e.actor_user_id, "actor_role": e.actor_role,
-              "action": e.action, "resource": e.resource, "resource_id": e.resource_id if patient(e) == e.patient_id else "",
-              "patient_id": patient(e), "remote_addr": e.remote_addr, "request_id": e.request_id,
-              "detail": e.detail, "chain": e.chain, "seq": e.seq, "hash": e.hash} for e in rows]  # fmt: skip
+    items = [
+        {
+            "id": e.id,
+            "at": e.at.isoformat(),
+            "actor_user_id": e.actor_user_id,
+            "actor_role": e.actor_role,
+            "action": e.action,
+            "resource": e.resource,
+            "resource_id": e.resource_id if patient(e) == e.patient_id else "",
+            "patient_id": patient(e),
+            "remote_addr": e.remote_addr,
+            "request_id": e.request_id,
+            "detail": e.detail,
+            "chain": e.chain,
+            "seq": e.seq,
+            "hash": e.hash,
+        }
+        for e in rows
+    ]
     tx.audit(actor, "read", "audit", detail=f"n={len(items)}")
     return Page(items, total, limit, offset)

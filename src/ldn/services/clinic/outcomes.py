@@ -62,10 +62,14 @@ class _Patient:
 def _load(tx: Tx, clinic_id: int) -> dict[int, _Patient]:
     rows = tx.session.execute(
         select(Patient.id, Patient.display_name, PatientRecordVersion.data)
-        .join(PatientRecordVersion, (PatientRecordVersion.patient_id == Patient.id)
-              & (PatientRecordVersion.version == Patient.current_version))
-        .where(Patient.clinic_id == clinic_id).order_by(Patient.id)
-    ).all()  # fmt: skip
+        .join(
+            PatientRecordVersion,
+            (PatientRecordVersion.patient_id == Patient.id)
+            & (PatientRecordVersion.version == Patient.current_version),
+        )
+        .where(Patient.clinic_id == clinic_id)
+        .order_by(Patient.id)
+    ).all()
     out: dict[int, _Patient] = {}
     for pid, name, data in rows:
         conds = [c for c in (data or {}).get("conditions", []) if c.get("status") != "resolved"]
@@ -86,7 +90,7 @@ def _load(tx: Tx, clinic_id: int) -> dict[int, _Patient]:
     q = select(DiaryRow.patient_id, DiaryRow.data).where(DiaryRow.patient_id.in_(ids))
     for pid, data in tx.session.execute(q.order_by(DiaryRow.patient_id, DiaryRow.day)):
         out[pid].diary.append(DiaryEntry.model_validate(data))
-    return out  # fmt: skip
+    return out
 
 
 def _course(p: _Patient, today: date) -> PatientCourse:
@@ -115,9 +119,16 @@ def _course(p: _Patient, today: date) -> PatientCourse:
     assess = (
         TitrationPlan.from_dict(last.data["plan"]).assessment_date if last is not None else None
     )
-    return PatientCourse(p.condition, p.screened, started, assess, stopped,
-                         last.stop_reason if stopped and last else None, max(doses) if started and doses else None,
-                         tuple(p.diary))  # fmt: skip
+    return PatientCourse(
+        p.condition,
+        p.screened,
+        started,
+        assess,
+        stopped,
+        last.stop_reason if stopped and last else None,
+        max(doses) if started and doses else None,
+        tuple(p.diary),
+    )
 
 
 def _series_prior(condition: str) -> tuple[NormalPrior, str]:
@@ -154,8 +165,11 @@ def _pooled(patients: list[_Patient], condition: str, actor: Actor, small_n: int
             continue
         placebo_means.append(float(pain[on_ldn == 0].mean()))
     if not likelihoods:
-        return {**base, "skipped": skipped,
-                "sentence": "No completed blinded N-of-1 trial with enough diary days in this condition yet."}  # fmt: skip
+        return {
+            **base,
+            "skipped": skipped,
+            "sentence": "No completed blinded N-of-1 trial with enough diary days in this condition yet.",
+        }
     prior, prior_words = _series_prior(condition)
     # the pain the 30% threshold is taken of: the trial patients' mean pain on placebo days
     baseline = sum(placebo_means) / len(placebo_means)
@@ -164,11 +178,22 @@ def _pooled(patients: list[_Patient], condition: str, actor: Actor, small_n: int
     )
     out = result.as_dict()
     note = f" {skipped} trial(s) left out: too few diary days." if skipped else ""
-    return {**base, **out, "n_trials": len(likelihoods), "skipped": skipped,
-            "small": len(likelihoods) < small_n, "prior": {"mean": prior.mean, "sd": prior.sd, "label": prior.label,
-                                                           "words": prior_words, "source_ids": list(prior.source_ids)},
-            "baseline_words": "the 30% threshold is taken of the trial patients' mean pain on placebo days",
-            "sentence": f"{out.get('sentence', '')}{note}".strip()}  # fmt: skip
+    return {
+        **base,
+        **out,
+        "n_trials": len(likelihoods),
+        "skipped": skipped,
+        "small": len(likelihoods) < small_n,
+        "prior": {
+            "mean": prior.mean,
+            "sd": prior.sd,
+            "label": prior.label,
+            "words": prior_words,
+            "source_ids": list(prior.source_ids),
+        },
+        "baseline_words": "the 30% threshold is taken of the trial patients' mean pain on placebo days",
+        "sentence": f"{out.get('sentence', '')}{note}".strip(),
+    }
 
 
 @use_case("outcomes.read")
@@ -179,8 +204,11 @@ def clinic_outcomes(tx: Tx, actor: Actor, *, condition: str | None = None) -> di
     tx.check_actor(actor)
     require(actor, "outcomes.read")
     if condition is not None and condition not in CONDITIONS and condition != NO_CONDITION:
-        raise InputError.at("condition", f"unknown condition {condition!r}",
-                            f"use a condition code (e.g. fibromyalgia) or {NO_CONDITION!r}")  # fmt: skip
+        raise InputError.at(
+            "condition",
+            f"unknown condition {condition!r}",
+            f"use a condition code (e.g. fibromyalgia) or {NO_CONDITION!r}",
+        )
     today, small_n = tx.today, tx.settings.outcomes_small_n
     patients = _load(tx, actor.clinic_id)
     groups: dict[str, list[_Patient]] = defaultdict(list)
@@ -192,18 +220,37 @@ def clinic_outcomes(tx: Tx, actor: Actor, *, condition: str | None = None) -> di
     sections = []
     for code in codes:
         members = groups.get(code, [])
-        summary = summarise([courses[p.id] for p in members], condition=code, today=today,
-                            small_n=small_n, trial_rates=rates)  # fmt: skip
+        summary = summarise(
+            [courses[p.id] for p in members],
+            condition=code,
+            today=today,
+            small_n=small_n,
+            trial_rates=rates,
+        )
         evidence = condition_evidence(code).sentence() if code in CONDITIONS else ""
-        sections.append({**summary.as_dict(), "label": condition_label(code), "evidence": evidence,
-                         "stopping_in_trials": stopping_in_trials(code),
-                         "pooled_nof1": _pooled(members, code, actor, small_n)})  # fmt: skip
+        sections.append(
+            {
+                **summary.as_dict(),
+                "label": condition_label(code),
+                "evidence": evidence,
+                "stopping_in_trials": stopping_in_trials(code),
+                "pooled_nof1": _pooled(members, code, actor, small_n),
+            }
+        )
     overall = None
     if condition is None:
-        overall = summarise(list(courses.values()), condition="all", today=today, small_n=small_n,
-                            trial_rates=rates).as_dict()  # fmt: skip
+        overall = summarise(
+            list(courses.values()), condition="all", today=today, small_n=small_n, trial_rates=rates
+        ).as_dict()
         overall.update(label=condition_label("all"), stopping_in_trials=stopping_in_trials("all"))
     tx.audit(actor, "read", "outcomes", detail=f"condition={condition or 'all'}")
-    return {"as_of": today.isoformat(), "small_n": small_n, "condition": condition,
-            "patients": len(patients), "limits": list(LIMITS), "stop_reasons": STOP_REASONS,
-            "all": overall, "conditions": sections}  # fmt: skip
+    return {
+        "as_of": today.isoformat(),
+        "small_n": small_n,
+        "condition": condition,
+        "patients": len(patients),
+        "limits": list(LIMITS),
+        "stop_reasons": STOP_REASONS,
+        "all": overall,
+        "conditions": sections,
+    }

@@ -83,9 +83,19 @@ def _fill_for_new_batch(rx: Prescription, batches: list[Batch]) -> int:
     return fill
 
 
-def _plan(tx: Tx, rx: Prescription, patient: Patient, batches: list[Batch], *, strength_mg: float | None,
-          count: int | None, volume_ml: float | None, api: ApiSource, lot: str,
-          tablet_mass_mg: float | None = None) -> tuple[int, str, BatchRecord, DispensingLabel, list[str]]:  # fmt: skip
+def _plan(
+    tx: Tx,
+    rx: Prescription,
+    patient: Patient,
+    batches: list[Batch],
+    *,
+    strength_mg: float | None,
+    count: int | None,
+    volume_ml: float | None,
+    api: ApiSource,
+    lot: str,
+    tablet_mass_mg: float | None = None,
+) -> tuple[int, str, BatchRecord, DispensingLabel, list[str]]:
     """The fill, strength key, worksheet, label and warnings of the next batch."""
     fill_no = _fill_for_new_batch(rx, batches)
     form = str(rx.data["form"])
@@ -102,8 +112,11 @@ def _plan(tx: Tx, rx: Prescription, patient: Patient, batches: list[Batch], *, s
         strength = strength_mg if strength_mg is not None else todo[0]
         key = strength_key(strength)
         if key not in prog:
-            raise InputError.at("strength_mg", f"{strength:g} mg is not on this prescription",
-                                f"use one of {', '.join(prog)} mg")  # fmt: skip
+            raise InputError.at(
+                "strength_mg",
+                f"{strength:g} mg is not on this prescription",
+                f"use one of {', '.join(prog)} mg",
+            )
         n = count if count is not None else int(prog[key].remaining or prog[key].needed)
         record = capsule_batch(
             strength_mg=strength,
@@ -120,8 +133,10 @@ def _plan(tx: Tx, rx: Prescription, patient: Patient, batches: list[Batch], *, s
         fill = supply.fills[fill_no - 1]
         last = min(fill.last_day, record.beyond_use)
         if record.beyond_use < fill.last_day:
-            warnings.append(f"This batch's beyond-use date {record.beyond_use.isoformat()} is before the fill's last day "
-                            f"{fill.last_day.isoformat()}: the patient needs the next batch by then.")  # fmt: skip
+            warnings.append(
+                f"This batch's beyond-use date {record.beyond_use.isoformat()} is before the fill's last day "
+                f"{fill.last_day.isoformat()}: the patient needs the next batch by then."
+            )
         plan = TitrationPlan.from_dict(rx.data["plan"])
         directions = label_directions(
             plan,
@@ -137,40 +152,92 @@ def _plan(tx: Tx, rx: Prescription, patient: Patient, batches: list[Batch], *, s
         if form == "liquid"
         else f"Naltrexone HCl {strength:g} mg capsules"
     ) + " (low-dose naltrexone)"
-    label = DispensingLabel(Pharmacy(tx.settings.pharmacy_name, tx.settings.pharmacy_phone), f"Rx {rx.id}", lot.strip() or "(lot)",
-                            name, medicine, quantity, directions, tx.today, record.beyond_use, record.storage,
-                            str(rx.data.get("prescriber", {}).get("name", "")), liquid=form == "liquid")  # fmt: skip
+    label = DispensingLabel(
+        Pharmacy(tx.settings.pharmacy_name, tx.settings.pharmacy_phone),
+        f"Rx {rx.id}",
+        lot.strip() or "(lot)",
+        name,
+        medicine,
+        quantity,
+        directions,
+        tx.today,
+        record.beyond_use,
+        record.storage,
+        str(rx.data.get("prescriber", {}).get("name", "")),
+        liquid=form == "liquid",
+    )
     return fill_no, key, record, label, warnings
 
 
 @use_case("batch.read")
-def worksheet(tx: Tx, actor: Actor, prescription_id: int, *, strength_mg: float | None = None, count: int | None = None,
-              volume_ml: float | None = None, api: ApiSource = "powder_hcl",
-              tablet_mass_mg: float | None = None) -> dict[str, Any]:  # fmt: skip
+def worksheet(
+    tx: Tx,
+    actor: Actor,
+    prescription_id: int,
+    *,
+    strength_mg: float | None = None,
+    count: int | None = None,
+    volume_ml: float | None = None,
+    api: ApiSource = "powder_hcl",
+    tablet_mass_mg: float | None = None,
+) -> dict[str, Any]:
     """What to weigh for the next batch (nothing is recorded): the worksheet for the strength
     still to make (or ``strength_mg``) in the quantity the fill still needs (or ``count``)."""
     rx, patient = load_rx(tx, actor, "batch.read", prescription_id)
     batches = _batches(tx, rx)
-    fill_no, key, record, label, warnings = _plan(tx, rx, patient, batches, strength_mg=strength_mg, count=count,
-                                                  volume_ml=volume_ml, api=api, lot="", tablet_mass_mg=tablet_mass_mg)  # fmt: skip
+    fill_no, key, record, label, warnings = _plan(
+        tx,
+        rx,
+        patient,
+        batches,
+        strength_mg=strength_mg,
+        count=count,
+        volume_ml=volume_ml,
+        api=api,
+        lot="",
+        tablet_mass_mg=tablet_mass_mg,
+    )
     tx.audit(actor, "read", "worksheet", rx.id, patient_id=patient.id)
-    return {"prescription_id": rx.id, "fill": fill_no, "strength": key, "units": record.units, "api": api,
-            "worksheet": record.as_dict(), "markdown": record.as_markdown(), "label": label.fields(),
-            "label_text": label.text(), "warnings": warnings}  # fmt: skip
+    return {
+        "prescription_id": rx.id,
+        "fill": fill_no,
+        "strength": key,
+        "units": record.units,
+        "api": api,
+        "worksheet": record.as_dict(),
+        "markdown": record.as_markdown(),
+        "label": label.fields(),
+        "label_text": label.text(),
+        "warnings": warnings,
+    }
 
 
 def _set_status(tx: Tx, actor: Actor, rx: Prescription, batches: list[Batch]) -> None:
     new = status_for(progress(rx, batches))
     if new != LEGACY.get(rx.status, rx.status):
         rx.status = new
-        rx.data = {**rx.data, "history": [*rx.data.get("history", []),
-                                          {"status": new, "at": tx.now.isoformat(), "by": actor.user_id or None}]}  # fmt: skip
+        rx.data = {
+            **rx.data,
+            "history": [
+                *rx.data.get("history", []),
+                {"status": new, "at": tx.now.isoformat(), "by": actor.user_id or None},
+            ],
+        }
 
 
 @use_case("batch.write")
-def create_batch(tx: Tx, actor: Actor, prescription_id: int, *, lot: str, strength_mg: float | None = None,
-                 count: int | None = None, volume_ml: float | None = None, api: ApiSource = "powder_hcl",
-                 tablet_mass_mg: float | None = None) -> dict[str, Any]:  # fmt: skip
+def create_batch(
+    tx: Tx,
+    actor: Actor,
+    prescription_id: int,
+    *,
+    lot: str,
+    strength_mg: float | None = None,
+    count: int | None = None,
+    volume_ml: float | None = None,
+    api: ApiSource = "powder_hcl",
+    tablet_mass_mg: float | None = None,
+) -> dict[str, Any]:
     """Record a compounded batch (the worksheet as made today), its lot, label and BUD."""
     rx, patient = load_rx(tx, actor, "batch.write", prescription_id)
     if not lot.strip():
@@ -178,13 +245,30 @@ def create_batch(tx: Tx, actor: Actor, prescription_id: int, *, lot: str, streng
             "lot", "the batch needs a lot number", "write the lot from your batch log"
         )
     batches = _batches(tx, rx)
-    fill_no, key, record, label, _ = _plan(tx, rx, patient, batches, strength_mg=strength_mg, count=count,
-                                           volume_ml=volume_ml, api=api, lot=lot, tablet_mass_mg=tablet_mass_mg)  # fmt: skip
+    fill_no, key, record, label, _ = _plan(
+        tx,
+        rx,
+        patient,
+        batches,
+        strength_mg=strength_mg,
+        count=count,
+        volume_ml=volume_ml,
+        api=api,
+        lot=lot,
+        tablet_mass_mg=tablet_mass_mg,
+    )
     data = {**record.as_dict(), "label": label.text(), "dispensing_label": label.fields(), "fill_number": fill_no,
             "strength_key": key, "units": record.units, "compounded_by": user_name(tx, actor.user_id),
             "void": None, "verification": None}  # fmt: skip
-    batch = Batch(prescription_id=rx.id, clinic_id=rx.clinic_id, lot=lot.strip()[:60], beyond_use_date=record.beyond_use,
-                  record=data, created_at=tx.now, created_by=actor.user_id or None)  # fmt: skip
+    batch = Batch(
+        prescription_id=rx.id,
+        clinic_id=rx.clinic_id,
+        lot=lot.strip()[:60],
+        beyond_use_date=record.beyond_use,
+        record=data,
+        created_at=tx.now,
+        created_by=actor.user_id or None,
+    )
     tx.session.add(batch)
     tx.session.flush()
     if fill_no != int(rx.data.get("fill", 1)):
@@ -224,8 +308,15 @@ def void_batch(
         raise InputError.at(
             "reason", "say why the batch is void", "e.g. 'weighing error', 'spilled'"
         )
-    batch.record = {**batch.record, "void": {"reason": reason.strip()[:500], "at": tx.now.isoformat(),
-                                             "by": actor.user_id or None, "by_name": user_name(tx, actor.user_id)}}  # fmt: skip
+    batch.record = {
+        **batch.record,
+        "void": {
+            "reason": reason.strip()[:500],
+            "at": tx.now.isoformat(),
+            "by": actor.user_id or None,
+            "by_name": user_name(tx, actor.user_id),
+        },
+    }
     if fill == int(rx.data.get("fill", 1)) and LEGACY.get(rx.status, rx.status) in (
         "issued",
         "compounding",
@@ -243,12 +334,20 @@ def verify_batch(tx: Tx, actor: Actor, prescription_id: int, batch_id: int) -> d
     if batch.record.get("verification"):
         raise ConflictError("this batch was already checked", fix="nothing to do")
     if batch.created_by == actor.user_id:
-        raise ConflictError("you compounded this batch: the check must be done by a second person",
-                            fix="ask another pharmacist to log in and check it")  # fmt: skip
+        raise ConflictError(
+            "you compounded this batch: the check must be done by a second person",
+            fix="ask another pharmacist to log in and check it",
+        )
     if batch.record.get("void"):
         raise ConflictError("this batch is void", fix="check a valid batch")
-    batch.record = {**batch.record, "verification": {"by": actor.user_id or None, "by_name": user_name(tx, actor.user_id),
-                                                     "at": tx.now.isoformat()}}  # fmt: skip
+    batch.record = {
+        **batch.record,
+        "verification": {
+            "by": actor.user_id or None,
+            "by_name": user_name(tx, actor.user_id),
+            "at": tx.now.isoformat(),
+        },
+    }
     tx.audit(actor, "update", "batch", batch.id, patient_id=patient.id, detail="verified")
     return batch_dict(batch)
 

@@ -89,9 +89,16 @@ def create_plan(
     ):
         old.status = "superseded"
     opts_json = _options_json(opts)
-    plan = Plan(patient_id=patient.id, version=1, status="active", options=opts_json,
-                data=bundle.as_dict(), created_at=tx.now, updated_at=tx.now,
-                updated_by=actor.user_id or None)  # fmt: skip
+    plan = Plan(
+        patient_id=patient.id,
+        version=1,
+        status="active",
+        options=opts_json,
+        data=bundle.as_dict(),
+        created_at=tx.now,
+        updated_at=tx.now,
+        updated_by=actor.user_id or None,
+    )
     tx.session.add(plan)
     tx.session.flush()
     tx.audit(actor, "create", "plan", plan.id, patient_id=patient.id)
@@ -108,11 +115,15 @@ def get_plan(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
 
 def _check_version(plan: Plan, if_version: int | None) -> None:
     if if_version is None:
-        raise PreconditionRequired("a plan update must say which version it changes",
-                                   fix="send the ETag from GET .../plan in an If-Match header")  # fmt: skip
+        raise PreconditionRequired(
+            "a plan update must say which version it changes",
+            fix="send the ETag from GET .../plan in an If-Match header",
+        )
     if if_version != plan.version:
-        raise PreconditionFailed(f"the plan changed since you read it (now version {plan.version})",
-                                 fix="reload the plan, re-apply your change, send the new ETag")  # fmt: skip
+        raise PreconditionFailed(
+            f"the plan changed since you read it (now version {plan.version})",
+            fix="reload the plan, re-apply your change, send the new ETag",
+        )
 
 
 @use_case("plan.write")
@@ -134,8 +145,16 @@ def update_plan(
 
 
 @use_case("plan.write")
-def adjust_plan(tx: Tx, actor: Actor, patient_id: int, *, side_effect: str, on: date, severe: bool,
-                if_version: int | None) -> dict[str, Any]:  # fmt: skip
+def adjust_plan(
+    tx: Tx,
+    actor: Actor,
+    patient_id: int,
+    *,
+    side_effect: str,
+    on: date,
+    severe: bool,
+    if_version: int | None,
+) -> dict[str, Any]:
     """Apply the side-effect rules (``ldn.domain.adjustments``) to the active plan.
 
     A dose change passes the same start guard as the plan (the current record screened today):
@@ -153,10 +172,16 @@ def adjust_plan(tx: Tx, actor: Actor, patient_id: int, *, side_effect: str, on: 
     plan.data = {**plan.data, "plan": after.as_dict()}
     plan.version += 1
     plan.updated_at, plan.updated_by = tx.now, actor.user_id or None
-    tx.session.add(PlanAdjustment(plan_id=plan.id, kind=side_effect,
-                                  request={"side_effect": side_effect, "on": on.isoformat(), "severe": severe},
-                                  result=after.as_dict(), created_at=tx.now,
-                                  created_by=actor.user_id or None))  # fmt: skip
+    tx.session.add(
+        PlanAdjustment(
+            plan_id=plan.id,
+            kind=side_effect,
+            request={"side_effect": side_effect, "on": on.isoformat(), "severe": severe},
+            result=after.as_dict(),
+            created_at=tx.now,
+            created_by=actor.user_id or None,
+        )
+    )
     tx.audit(
         actor, "update", "plan", plan.id, patient_id=patient.id, detail=f"adjust={side_effect}"
     )
@@ -164,15 +189,26 @@ def adjust_plan(tx: Tx, actor: Actor, patient_id: int, *, side_effect: str, on: 
 
 
 @use_case("plan.write")
-def stop_plan(tx: Tx, actor: Actor, patient_id: int, *, reason: str, note: str = "",
-              on: date | None = None, if_version: int | None) -> dict[str, Any]:  # fmt: skip
+def stop_plan(
+    tx: Tx,
+    actor: Actor,
+    patient_id: int,
+    *,
+    reason: str,
+    note: str = "",
+    on: date | None = None,
+    if_version: int | None,
+) -> dict[str, Any]:
     """Record that the patient stopped LDN: the active plan ends on ``on`` (the last day on LDN,
     default today) with a coded ``reason`` (:data:`ldn.domain.outcomes.STOP_REASONS`) and the
     clinician's ``note``. A later plan (``create_plan``) restarts LDN."""
     patient = authorize(tx, actor, "plan.write", patient_id)
     if reason not in STOP_REASONS:
-        raise InputError.at("reason", f"unknown reason for stopping {reason!r}",
-                            f"use one of: {', '.join(STOP_REASONS)}")  # fmt: skip
+        raise InputError.at(
+            "reason",
+            f"unknown reason for stopping {reason!r}",
+            f"use one of: {', '.join(STOP_REASONS)}",
+        )
     day = on or tx.today
     if day > tx.today:
         raise InputError.at(

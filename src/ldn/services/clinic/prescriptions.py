@@ -55,8 +55,11 @@ def _prescriber(tx: Tx, actor: Actor) -> Prescriber:
     """The caller's profile: name, licence number (settings), clinic."""
     user = tx.session.get(User, actor.user_id) if actor.user_id else None
     if user is None or not user.display_name.strip():
-        raise InputError.at("prescriber", "your profile has no name to sign the prescription with",
-                            "ask an administrator to set your display name (the name on your licence)")  # fmt: skip
+        raise InputError.at(
+            "prescriber",
+            "your profile has no name to sign the prescription with",
+            "ask an administrator to set your display name (the name on your licence)",
+        )
     clinic = tx.session.get(ClinicRow, user.clinic_id)
     licence = tx.settings.prescriber_licences.get(user.email, "")
     return Prescriber(user.display_name.strip(), licence, clinic.name if clinic else "")
@@ -83,12 +86,27 @@ def _draft(
         )
     titration = TitrationPlan.from_dict(plan.data["plan"])
     form = str(plan.options.get("form", "capsule"))
-    doc = make_prescription(titration, form=form, patient=RxPatient.from_record(record),
-                            prescriber=_prescriber(tx, actor), issued_on=tx.today, number=number)  # fmt: skip
+    doc = make_prescription(
+        titration,
+        form=form,
+        patient=RxPatient.from_record(record),
+        prescriber=_prescriber(tx, actor),
+        issued_on=tx.today,
+        number=number,
+    )
     strengths = sorted(doc.supply.capsules_total()) if form == "capsule" else [1.0]
-    return {"form": form, "strengths_mg": strengths, "plan_version": plan.version, "plan": titration.as_dict(),
-            "issued_on": tx.today.isoformat(), "supply": doc.supply.as_dict(), "document": doc.fields(),
-            "text": doc.text(), "prescriber": doc.prescriber.as_dict(), "patient_name": doc.patient.name}  # fmt: skip
+    return {
+        "form": form,
+        "strengths_mg": strengths,
+        "plan_version": plan.version,
+        "plan": titration.as_dict(),
+        "issued_on": tx.today.isoformat(),
+        "supply": doc.supply.as_dict(),
+        "document": doc.fields(),
+        "text": doc.text(),
+        "prescriber": doc.prescriber.as_dict(),
+        "patient_name": doc.patient.name,
+    }
 
 
 def rx_supply(rx: Prescription) -> Supply | None:
@@ -96,8 +114,11 @@ def rx_supply(rx: Prescription) -> Supply | None:
     if "plan" not in rx.data or "issued_on" not in rx.data:
         return None
     plan = TitrationPlan.from_dict(rx.data["plan"])
-    return plan_supply(plan, form="liquid" if rx.data["form"] == "liquid" else "capsule",
-                       compounded_on=date.fromisoformat(rx.data["issued_on"]))  # fmt: skip
+    return plan_supply(
+        plan,
+        form="liquid" if rx.data["form"] == "liquid" else "capsule",
+        compounded_on=date.fromisoformat(rx.data["issued_on"]),
+    )
 
 
 def _fills(rx: Prescription) -> list[dict[str, Any]]:
@@ -110,25 +131,51 @@ def progress(
     """Each strength of the current fill (or ``fill``): needed, made by valid (not void) batches."""
     form, fill = str(rx.data["form"]), fill or int(rx.data.get("fill", 1))
     fills = _fills(rx)
-    needs = (fill_needs(fills[fill - 1], form=form) if fills else
-             {("liquid" if form == "liquid" else f"{float(s):g}"): 1.0 for s in rx.data["strengths_mg"]})  # fmt: skip
-    made = [(str(b.record.get("strength_key", "")), float(b.record.get("units", 0)))
-            for b in batches if not b.record.get("void") and int(b.record.get("fill_number", 1)) == fill]  # fmt: skip
+    needs = (
+        fill_needs(fills[fill - 1], form=form)
+        if fills
+        else {
+            ("liquid" if form == "liquid" else f"{float(s):g}"): 1.0
+            for s in rx.data["strengths_mg"]
+        }
+    )
+    made = [
+        (str(b.record.get("strength_key", "")), float(b.record.get("units", 0)))
+        for b in batches
+        if not b.record.get("void") and int(b.record.get("fill_number", 1)) == fill
+    ]
     return fill_progress(needs, made, form=form)
 
 
 def batch_dict(b: Batch) -> dict[str, Any]:
     r = b.record
-    return {"id": b.id, "prescription_id": b.prescription_id, "lot": b.lot, "beyond_use_date": b.beyond_use_date.isoformat(),
-            "created_at": b.created_at.isoformat(), "fill": r.get("fill_number", 1), "strength": r.get("strength_key"),
-            "units": r.get("units"), "compounded_by": r.get("compounded_by", ""), "label": r.get("dispensing_label"),
-            "label_text": r.get("label", ""), "void": r.get("void"), "verification": r.get("verification"),
-            "worksheet": r}  # fmt: skip
+    return {
+        "id": b.id,
+        "prescription_id": b.prescription_id,
+        "lot": b.lot,
+        "beyond_use_date": b.beyond_use_date.isoformat(),
+        "created_at": b.created_at.isoformat(),
+        "fill": r.get("fill_number", 1),
+        "strength": r.get("strength_key"),
+        "units": r.get("units"),
+        "compounded_by": r.get("compounded_by", ""),
+        "label": r.get("dispensing_label"),
+        "label_text": r.get("label", ""),
+        "void": r.get("void"),
+        "verification": r.get("verification"),
+        "worksheet": r,
+    }
 
 
 def rx_dict(rx: Prescription, batches: list[Batch] | None = None) -> dict[str, Any]:
-    out = {"id": rx.id, "patient_id": rx.patient_id, "plan_id": rx.plan_id, "status": LEGACY.get(rx.status, rx.status),
-           "created_at": rx.created_at.isoformat(), **rx.data}  # fmt: skip
+    out = {
+        "id": rx.id,
+        "patient_id": rx.patient_id,
+        "plan_id": rx.plan_id,
+        "status": LEGACY.get(rx.status, rx.status),
+        "created_at": rx.created_at.isoformat(),
+        **rx.data,
+    }
     fills = _fills(rx)
     out["fill"] = int(rx.data.get("fill", 1))
     out["fills_total"] = len(fills) or 1
@@ -173,19 +220,32 @@ def create_prescription(
     patient = authorize(tx, actor, "prescription.write", patient_id)
     plan = _active_plan(tx, patient, lock=True)
     if plan_version is not None and plan_version != plan.version:
-        raise PreconditionFailed(f"the plan changed since the preview (now version {plan.version})",
-                                 fix="look at the new preview, then send it")  # fmt: skip
+        raise PreconditionFailed(
+            f"the plan changed since the preview (now version {plan.version})",
+            fix="look at the new preview, then send it",
+        )
     for old in tx.session.scalars(
         select(Prescription).where(Prescription.plan_id == plan.id).order_by(Prescription.id)
     ):
         if old.data.get("plan_version") == plan.version and old.status != "cancelled":
             return {**rx_dict(old), "replayed": True}
-    rx = Prescription(patient_id=patient.id, clinic_id=patient.clinic_id, plan_id=plan.id, status="issued", data={},
-                      created_at=tx.now, created_by=actor.user_id or None)  # fmt: skip
+    rx = Prescription(
+        patient_id=patient.id,
+        clinic_id=patient.clinic_id,
+        plan_id=plan.id,
+        status="issued",
+        data={},
+        created_at=tx.now,
+        created_by=actor.user_id or None,
+    )
     tx.session.add(rx)
     tx.session.flush()
-    rx.data = {**_draft(tx, actor, patient, plan, number=rx.id), "fill": 1, "dispensed_fills": [],
-               "history": [{"status": "issued", "at": tx.now.isoformat(), "by": actor.user_id or None}]}  # fmt: skip
+    rx.data = {
+        **_draft(tx, actor, patient, plan, number=rx.id),
+        "fill": 1,
+        "dispensed_fills": [],
+        "history": [{"status": "issued", "at": tx.now.isoformat(), "by": actor.user_id or None}],
+    }
     tx.audit(actor, "create", "prescription", rx.id, patient_id=patient.id)
     notify_new_prescription(tx, actor, rx)  # issue #18: the pharmacists, in this transaction
     return {**rx_dict(rx), "replayed": False}

@@ -17,10 +17,17 @@ __all__ = ["get_screening", "list_screenings", "run_screening"]
 
 
 def _dict(s: Screening) -> dict[str, Any]:
-    return {"id": s.id, "patient_id": s.patient_id, "record_version": s.record_version,
-            "rules_version": s.rules_version, "as_of": s.as_of.isoformat(), "verdict": s.verdict,
-            "earliest_start": s.earliest_start.isoformat() if s.earliest_start else None,
-            "created_at": s.created_at.isoformat(), "report": s.report}  # fmt: skip
+    return {
+        "id": s.id,
+        "patient_id": s.patient_id,
+        "record_version": s.record_version,
+        "rules_version": s.rules_version,
+        "as_of": s.as_of.isoformat(),
+        "verdict": s.verdict,
+        "earliest_start": s.earliest_start.isoformat() if s.earliest_start else None,
+        "created_at": s.created_at.isoformat(),
+        "report": s.report,
+    }
 
 
 @use_case("screening.write")
@@ -28,10 +35,17 @@ def run_screening(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     """Screen the current record as of today and keep the report."""
     patient = authorize(tx, actor, "screening.write", patient_id)
     report = screen(load_record(tx, patient), today=tx.today)
-    row = Screening(patient_id=patient.id, record_version=patient.current_version,
-                    rules_version=RULES_VERSION, as_of=tx.today, verdict=report.verdict,
-                    earliest_start=report.earliest_start, report=report.as_dict(),
-                    created_at=tx.now, created_by=actor.user_id or None)  # fmt: skip
+    row = Screening(
+        patient_id=patient.id,
+        record_version=patient.current_version,
+        rules_version=RULES_VERSION,
+        as_of=tx.today,
+        verdict=report.verdict,
+        earliest_start=report.earliest_start,
+        report=report.as_dict(),
+        created_at=tx.now,
+        created_by=actor.user_id or None,
+    )
     tx.session.add(row)
     tx.session.flush()
     tx.audit(actor, "create", "screening", row.id, patient_id=patient.id)

@@ -34,8 +34,10 @@ __all__ = ["record_trial_batch", "trial_bottles", "void_trial_batch"]
 TRIAL_WARNING = (
     "Blinded trial medicine: neither you nor your clinician is told what this bottle holds."
 )
-TRIAL_OPIOIDS = ("May contain naltrexone, which blocks opioid painkillers: do not take opioids; tell every "
-                 "clinician you are in an LDN trial.")  # fmt: skip
+TRIAL_OPIOIDS = (
+    "May contain naltrexone, which blocks opioid painkillers: do not take opioids; tell every "
+    "clinician you are in an LDN trial."
+)
 
 
 def _load(tx: Tx, actor: Actor, trial_id: int) -> tuple[Trial, Patient]:
@@ -70,7 +72,9 @@ def _dose_and_timing(tx: Tx, patient: Patient) -> tuple[float, str]:
     return titration.target_mg, titration.steps[-1].timing
 
 
-def _make(tx: Tx, trial: Trial, patient: Patient, *, bottle: str, count: int | None, lot: str) -> tuple[BatchRecord, DispensingLabel, str]:  # fmt: skip
+def _make(
+    tx: Tx, trial: Trial, patient: Patient, *, bottle: str, count: int | None, lot: str
+) -> tuple[BatchRecord, DispensingLabel, str]:
     allocation = Allocation.from_dict(trial.sealed["allocation"])
     if bottle not in ("A", "B"):
         raise InputError.at("bottle", f"no bottle {bottle!r}", "choose bottle A or B")
@@ -88,10 +92,21 @@ def _make(tx: Tx, trial: Trial, patient: Patient, *, bottle: str, count: int | N
     )
     bud = min(active.beyond_use, record.beyond_use)
     doc = user_name(tx, trial.created_by)
-    label = DispensingLabel(Pharmacy(tx.settings.pharmacy_name, tx.settings.pharmacy_phone), f"Trial {trial.trial_code}",
-                            lot.strip() or "(lot)", name, f"N-of-1 trial capsules — BOTTLE {bottle}", f"{n} capsules",
-                            trial_directions(bottle=bottle, timing=timing), tx.today, bud, record.storage, doc,
-                            extra_warnings=(TRIAL_WARNING,), opioid_warning=TRIAL_OPIOIDS)  # fmt: skip
+    label = DispensingLabel(
+        Pharmacy(tx.settings.pharmacy_name, tx.settings.pharmacy_phone),
+        f"Trial {trial.trial_code}",
+        lot.strip() or "(lot)",
+        name,
+        f"N-of-1 trial capsules — BOTTLE {bottle}",
+        f"{n} capsules",
+        trial_directions(bottle=bottle, timing=timing),
+        tx.today,
+        bud,
+        record.storage,
+        doc,
+        extra_warnings=(TRIAL_WARNING,),
+        opioid_warning=TRIAL_OPIOIDS,
+    )
     return record, label, contents
 
 
@@ -107,15 +122,27 @@ def trial_bottles(
         record, label, contents = _make(
             tx, trial, patient, bottle=bottle, count=(counts or {}).get(bottle), lot=""
         )
-        bottles[bottle] = {"contents": contents, "count": record.units, "worksheet": record.as_dict(),
-                           "label": label.fields(), "label_text": label.text()}  # fmt: skip
+        bottles[bottle] = {
+            "contents": contents,
+            "count": record.units,
+            "worksheet": record.as_dict(),
+            "label": label.fields(),
+            "label_text": label.text(),
+        }
     tx.audit(actor, "read", "trial_bottles", trial.id, patient_id=patient.id)
-    return {"trial_id": trial.trial_code, "id": trial.id, "status": trial.status, "bottles": bottles,
-            "batches": list(trial.sealed.get("batches", []))}  # fmt: skip
+    return {
+        "trial_id": trial.trial_code,
+        "id": trial.id,
+        "status": trial.status,
+        "bottles": bottles,
+        "batches": list(trial.sealed.get("batches", [])),
+    }
 
 
 @use_case("batch.write")
-def record_trial_batch(tx: Tx, actor: Actor, trial_id: int, *, bottle: str, lot: str, count: int | None = None) -> dict[str, Any]:  # fmt: skip
+def record_trial_batch(
+    tx: Tx, actor: Actor, trial_id: int, *, bottle: str, lot: str, count: int | None = None
+) -> dict[str, Any]:
     """Record the batch made for ``bottle`` (pharmacist): worksheet as made, lot, label."""
     trial, patient = _load(tx, actor, trial_id)
     require(actor, "batch.write")
@@ -127,10 +154,21 @@ def record_trial_batch(tx: Tx, actor: Actor, trial_id: int, *, bottle: str, lot:
         )
     record, label, contents = _make(tx, trial, patient, bottle=bottle, count=count, lot=lot)
     batches = list(trial.sealed.get("batches", []))
-    entry = {"id": len(batches) + 1, "bottle": bottle, "lot": lot.strip()[:60], "contents": contents, "units": record.units,
-             "beyond_use_date": label.beyond_use.isoformat(), "created_at": tx.now.isoformat(), "created_by": actor.user_id or None,
-             "compounded_by": user_name(tx, actor.user_id), "worksheet": {**record.as_dict(), "label": label.text()},
-             "label": label.fields(), "label_text": label.text(), "void": None}  # fmt: skip
+    entry = {
+        "id": len(batches) + 1,
+        "bottle": bottle,
+        "lot": lot.strip()[:60],
+        "contents": contents,
+        "units": record.units,
+        "beyond_use_date": label.beyond_use.isoformat(),
+        "created_at": tx.now.isoformat(),
+        "created_by": actor.user_id or None,
+        "compounded_by": user_name(tx, actor.user_id),
+        "worksheet": {**record.as_dict(), "label": label.text()},
+        "label": label.fields(),
+        "label_text": label.text(),
+        "void": None,
+    }
     trial.sealed = {**trial.sealed, "batches": [*batches, entry]}
     tx.audit(
         actor,
@@ -157,8 +195,14 @@ def void_trial_batch(
         raise ConflictError("this batch is already void", fix="nothing to do")
     if not reason.strip():
         raise InputError.at("reason", "say why the batch is void", "e.g. 'weighing error'")
-    batches[batch_no - 1] = {**batches[batch_no - 1], "void": {"reason": reason.strip()[:500], "at": tx.now.isoformat(),
-                                                               "by_name": user_name(tx, actor.user_id)}}  # fmt: skip
+    batches[batch_no - 1] = {
+        **batches[batch_no - 1],
+        "void": {
+            "reason": reason.strip()[:500],
+            "at": tx.now.isoformat(),
+            "by_name": user_name(tx, actor.user_id),
+        },
+    }
     trial.sealed = {**trial.sealed, "batches": batches}
     tx.audit(
         actor,

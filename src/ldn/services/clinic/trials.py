@@ -38,9 +38,15 @@ __all__ = [
 def _public(t: Trial, actor: Actor) -> dict[str, Any]:
     """The trial as ``actor`` may see it: the allocation after the reveal; the analysis (the
     patient's outcome) for patient and clinician only, never for the pharmacist."""
-    out = {"id": t.id, "patient_id": t.patient_id, "trial_id": t.trial_code, "status": t.status,
-           "commitment_sha256": t.commitment, "design": t.design,
-           "revealed_at": t.revealed_at.isoformat() if t.revealed_at else None}  # fmt: skip
+    out = {
+        "id": t.id,
+        "patient_id": t.patient_id,
+        "trial_id": t.trial_code,
+        "status": t.status,
+        "commitment_sha256": t.commitment,
+        "design": t.design,
+        "revealed_at": t.revealed_at.isoformat() if t.revealed_at else None,
+    }
     if t.status != "running":
         out["allocation"] = t.sealed["allocation"]
         out["salt"] = t.sealed["salt"]
@@ -50,9 +56,18 @@ def _public(t: Trial, actor: Actor) -> dict[str, Any]:
 
 
 @use_case("trial.write")
-def create_clinic_trial(tx: Tx, actor: Actor, patient_id: int, *, start: date, seed: int, cycles: int = 3,
-                        period_days: int = 28, run_in_days: int = 14,
-                        acknowledge_review: bool = False) -> dict[str, Any]:  # fmt: skip
+def create_clinic_trial(
+    tx: Tx,
+    actor: Actor,
+    patient_id: int,
+    *,
+    start: date,
+    seed: int,
+    cycles: int = 3,
+    period_days: int = 28,
+    run_in_days: int = 14,
+    acknowledge_review: bool = False,
+) -> dict[str, Any]:
     """Design the trial, draw and seal the allocation, publish the commitment.
 
     The start passes the same guard as a plan (:func:`ldn.domain.start_guard.decide_start`) on
@@ -76,10 +91,18 @@ def create_clinic_trial(tx: Tx, actor: Actor, patient_id: int, *, start: date, s
     code = f"p{patient.id}-{start.isoformat()}-{seed}"
     allocation = make_allocation(trial_id=code, seed=seed)
     salt = new_salt()
-    trial = Trial(patient_id=patient.id, trial_code=code, design=design.public_dict(),
-                  commitment=commit(allocation, salt), sealed={"allocation": allocation.as_dict(), "salt": salt},
-                  status="running", revealed_at=None, analysis=None, created_at=tx.now,
-                  created_by=actor.user_id or None)  # fmt: skip
+    trial = Trial(
+        patient_id=patient.id,
+        trial_code=code,
+        design=design.public_dict(),
+        commitment=commit(allocation, salt),
+        sealed={"allocation": allocation.as_dict(), "salt": salt},
+        status="running",
+        revealed_at=None,
+        analysis=None,
+        created_at=tx.now,
+        created_by=actor.user_id or None,
+    )
     tx.session.add(trial)
     tx.session.flush()
     tx.audit(actor, "create", "trial", trial.id, patient_id=patient.id)
@@ -109,9 +132,13 @@ def sealed_allocation(tx: Tx, actor: Actor, trial_id: int) -> dict[str, Any]:
     trial, patient = _trial(tx, actor, "trial.sealed", trial_id)
     tx.audit(actor, "read", "trial_allocation", trial.id, patient_id=patient.id)
     a = Allocation.from_dict(trial.sealed["allocation"])
-    return {"trial_id": trial.trial_code, "allocation": a.as_dict(), "salt": trial.sealed["salt"],
-            "labels": {a.ldn_bottle: "naltrexone (LDN)", a.placebo_bottle: "placebo"},
-            "note": "PHARMACIST ONLY until the reveal: label the bottles 'A' and 'B' only."}  # fmt: skip
+    return {
+        "trial_id": trial.trial_code,
+        "allocation": a.as_dict(),
+        "salt": trial.sealed["salt"],
+        "labels": {a.ldn_bottle: "naltrexone (LDN)", a.placebo_bottle: "placebo"},
+        "note": "PHARMACIST ONLY until the reveal: label the bottles 'A' and 'B' only.",
+    }
 
 
 @use_case("trial.write")
@@ -129,21 +156,31 @@ def reveal(
     end = TrialDesign.from_public(trial.design).end
     reason = early_stop_reason.strip()
     if end >= tx.today and not reason:
-        raise ClinicalRefusal(f"the trial runs until {end.isoformat()}: revealing now would end the blinding early",
-                              fix="wait until the last period has ended, or give the reason for stopping early")  # fmt: skip
+        raise ClinicalRefusal(
+            f"the trial runs until {end.isoformat()}: revealing now would end the blinding early",
+            fix="wait until the last period has ended, or give the reason for stopping early",
+        )
     if not confirm:
         raise ClinicalRefusal(
             "unblinding cannot be undone", fix="confirm the reveal (confirm: true)"
         )
     a = Allocation.from_dict(trial.sealed["allocation"])
     if not verify(trial.commitment, a, str(trial.sealed["salt"])):
-        raise ConflictError("the stored allocation does not match the commitment: it was altered",
-                            fix="do not analyse; check the audit trail (ldn audit verify)")  # fmt: skip
+        raise ConflictError(
+            "the stored allocation does not match the commitment: it was altered",
+            fix="do not analyse; check the audit trail (ldn audit verify)",
+        )
     trial.status, trial.revealed_at = "revealed", tx.now
     if reason:
         trial.design = {**trial.design, "early_stop_reason": reason}
-    tx.audit(actor, "update", "trial", trial.id, patient_id=patient.id,
-             detail="reveal" + (" (early stop)" if reason else ""))  # fmt: skip
+    tx.audit(
+        actor,
+        "update",
+        "trial",
+        trial.id,
+        patient_id=patient.id,
+        detail="reveal" + (" (early stop)" if reason else ""),
+    )
     return _public(trial, actor)
 
 
@@ -156,8 +193,9 @@ def _prior(prior: str, condition: str) -> NormalPrior:
 
 
 @use_case("trial.write")
-def analyse_clinic_trial(tx: Tx, actor: Actor, trial_id: int, *, prior: str = "evidence",
-                         condition: str = "fibromyalgia") -> dict[str, Any]:  # fmt: skip
+def analyse_clinic_trial(
+    tx: Tx, actor: Actor, trial_id: int, *, prior: str = "evidence", condition: str = "fibromyalgia"
+) -> dict[str, Any]:
     """The Bayesian analysis of the revealed trial on the stored diary."""
     trial, patient = _trial(tx, actor, "trial.write", trial_id)
     if trial.status == "running":
@@ -165,8 +203,12 @@ def analyse_clinic_trial(tx: Tx, actor: Actor, trial_id: int, *, prior: str = "e
             "the trial is still blinded", fix="reveal it first: POST /trials/{id}/reveal"
         )
     design = TrialDesign.from_public(trial.design)
-    result = analyse_design(diary_entries(tx, patient.id), design, Allocation.from_dict(trial.sealed["allocation"]),
-                            prior=_prior(prior, condition))  # fmt: skip
+    result = analyse_design(
+        diary_entries(tx, patient.id),
+        design,
+        Allocation.from_dict(trial.sealed["allocation"]),
+        prior=_prior(prior, condition),
+    )
     trial.analysis, trial.status = result.as_dict(), "analysed"
     tx.audit(actor, "update", "trial", trial.id, patient_id=patient.id, detail="analyse")
     return _public(trial, actor)

@@ -20,8 +20,12 @@ def screen_record(record: object, *, today: date) -> dict[str, Any]:
 
 
 def evidence_answer(condition: str) -> dict[str, Any]:
-    return {"answer": answer(condition).as_dict(),
-            "external_meta_analyses": [{"source_id": s, "result": r} for s, r in EXTERNAL_FM_POOLS.value]}  # fmt: skip
+    return {
+        "answer": answer(condition).as_dict(),
+        "external_meta_analyses": [
+            {"source_id": s, "result": r} for s, r in EXTERNAL_FM_POOLS.value
+        ],
+    }
 
 
 def evidence_trials() -> list[dict[str, str]]:
@@ -29,9 +33,17 @@ def evidence_trials() -> list[dict[str, str]]:
 
 
 def instruments() -> list[dict[str, Any]]:
-    return [{"id": s.id, "name": s.name, "licence": s.licence, "licence_note": s.licence_note,
-             "item_text_shipped": s.item_text_shipped, "source_ids": list(s.source_ids)}
-            for s in INSTRUMENTS.values()]  # fmt: skip
+    return [
+        {
+            "id": s.id,
+            "name": s.name,
+            "licence": s.licence,
+            "licence_note": s.licence_note,
+            "item_text_shipped": s.item_text_shipped,
+            "source_ids": list(s.source_ids),
+        }
+        for s in INSTRUMENTS.values()
+    ]
 
 
 def medicine_lookup(

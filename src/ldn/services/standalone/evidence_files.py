@@ -80,14 +80,38 @@ def read_effects_csv(path: Path) -> tuple[list[str], list[float], list[float], l
     return studies, yi, vi, groups
 
 
-STUDY_COLUMNS = ("id", "source_id", "registry", "year", "condition", "comparator", "design", "dose_mg",
-                 "duration", "n_randomized", "n_analysed", "notes")  # fmt: skip
+STUDY_COLUMNS = (
+    "id",
+    "source_id",
+    "registry",
+    "year",
+    "condition",
+    "comparator",
+    "design",
+    "dose_mg",
+    "duration",
+    "n_randomized",
+    "n_analysed",
+    "notes",
+)
 OUTCOME_COLUMNS = ("outcome", "measure", "timepoint", "method", "estimate", "ci_low", "ci_high", "p_value",
                    "n_ldn", "n_control", "n_paired", "direction", "reported_smd", "pct_ldn", "pct_control",
                    "events_ldn", "events_control", "poolable", "reason", "text_source", "locator",
                    "verification")  # fmt: skip
-ROB_COLUMNS = ("d1", "d1_reason", "d2", "d2_reason", "d3", "d3_reason", "d4", "d4_reason", "d5",
-               "d5_reason", "overall", "overall_reason")  # fmt: skip
+ROB_COLUMNS = (
+    "d1",
+    "d1_reason",
+    "d2",
+    "d2_reason",
+    "d3",
+    "d3_reason",
+    "d4",
+    "d4_reason",
+    "d5",
+    "d5_reason",
+    "overall",
+    "overall_reason",
+)
 REQUIRED_STUDY = (
     "id",
     "source_id",
@@ -132,8 +156,14 @@ def read_study_file(
     cols = reader.fieldnames or []
     missing = [c for c in (*REQUIRED_STUDY, *REQUIRED_OUTCOME) if c not in cols]
     if missing:
-        raise DataFileError(Problem("header", f"missing column(s) {', '.join(missing)}",
-                                    "see docs/evidence/search.md, 'Adding a study'"), origin=str(path))  # fmt: skip
+        raise DataFileError(
+            Problem(
+                "header",
+                f"missing column(s) {', '.join(missing)}",
+                "see docs/evidence/search.md, 'Adding a study'",
+            ),
+            origin=str(path),
+        )
     known = {t.label for t in dataset().trials}
     problems: list[Problem] = []
     trials: dict[str, dict[str, str]] = {}
@@ -159,9 +189,14 @@ def read_study_file(
                     "use a new study id",
                 )
             )
-        for col, allowed in (("outcome", tuple(OUTCOMES)), ("method", METHODS), ("text_source", TEXT_SOURCES),
-                             ("verification", VERIFICATIONS), ("design", ("parallel", "crossover")),
-                             ("poolable", ("yes", "no"))):  # fmt: skip
+        for col, allowed in (
+            ("outcome", tuple(OUTCOMES)),
+            ("method", METHODS),
+            ("text_source", TEXT_SOURCES),
+            ("verification", VERIFICATIONS),
+            ("design", ("parallel", "crossover")),
+            ("poolable", ("yes", "no")),
+        ):
             if row.get(col) and row[col] not in allowed:
                 problems.append(
                     Problem(
@@ -171,8 +206,13 @@ def read_study_file(
                     )
                 )
         if row.get("source_id") and unresolved([row["source_id"]]):
-            problems.append(Problem(f"{at}, column source_id", f"{row['source_id']!r} is not in the source registry",
-                                    "add it to src/ldn/domain/data/sources/evidence.toml first"))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"{at}, column source_id",
+                    f"{row['source_id']!r} is not in the source registry",
+                    "add it to src/ldn/domain/data/sources/evidence.toml first",
+                )
+            )
         if problems:
             continue
         study = {c: row.get(c, "") for c in STUDY_COLUMNS}

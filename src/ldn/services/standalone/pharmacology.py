@@ -52,10 +52,25 @@ def _fit_rows() -> tuple[dict[str, Any], ...]:
     rows = []
     for o in OBSERVATIONS:
         pred = predict(o, p, BINDING)
-        rows.append({"id": o.id, "study": o.study, "sources": list(o.sources), "dose_mg": o.dose_mg,
-                     "formulation": o.formulation, "analyte": o.analyte, "quantity": o.quantity, "observed": o.value,
-                     "low": o.low, "high": o.high, "unit": o.unit, "use": o.use, "predicted": pred,
-                     "ratio": pred / o.value if o.value is not None else None, "quote": o.quote})  # fmt: skip
+        rows.append(
+            {
+                "id": o.id,
+                "study": o.study,
+                "sources": list(o.sources),
+                "dose_mg": o.dose_mg,
+                "formulation": o.formulation,
+                "analyte": o.analyte,
+                "quantity": o.quantity,
+                "observed": o.value,
+                "low": o.low,
+                "high": o.high,
+                "unit": o.unit,
+                "use": o.use,
+                "predicted": pred,
+                "ratio": pred / o.value if o.value is not None else None,
+                "quote": o.quote,
+            }
+        )
     return tuple(rows)
 
 
@@ -93,8 +108,10 @@ def run_simulation(
     result["occupancy"] = dose_occupancy(dose_mg) | {
         "valid_within_h_after_dose": OCCUPANCY_VALID_H.value
     }
-    result["blockade"] = {"single_dose": _blockade(dose_mg, False, params),
-                          f"day_{STEADY_STATE_DAY}_once_daily": _blockade(dose_mg, True, params)}  # fmt: skip
+    result["blockade"] = {
+        "single_dose": _blockade(dose_mg, False, params),
+        f"day_{STEADY_STATE_DAY}_once_daily": _blockade(dose_mg, True, params),
+    }
     regimen = daily(dose_mg=dose_mg, days=days, interval_h=interval_h)
     step = 0.05 if days <= 3 else 0.25
     t = np.arange(0.0, days * 24.0 + 1e-9, step)
@@ -110,8 +127,13 @@ def run_simulation(
         }  # fmt: skip
     if population > 1:
         cmax = sim.ntx_ng_ml.max(axis=1)
-        result["population"] = {"n": population, "seed": seed,
-                                 "ntx_cmax_ng_ml_p5_p50_p95": [float(x) for x in np.percentile(cmax, (5, 50, 95))],
-                                 "nbx_cmax_ng_ml_p5_p50_p95": [float(x) for x in np.percentile(sim.bn_ng_ml.max(axis=1), (5, 50, 95))]}  # fmt: skip
+        result["population"] = {
+            "n": population,
+            "seed": seed,
+            "ntx_cmax_ng_ml_p5_p50_p95": [float(x) for x in np.percentile(cmax, (5, 50, 95))],
+            "nbx_cmax_ng_ml_p5_p50_p95": [
+                float(x) for x in np.percentile(sim.bn_ng_ml.max(axis=1), (5, 50, 95))
+            ],
+        }
     result["caveats"] = caveats(dose_mg)
     return result, sim, regimen

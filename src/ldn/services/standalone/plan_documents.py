@@ -68,8 +68,14 @@ class PlanDocuments:
 
 
 def _surgery(record: PatientRecord, plan: TitrationPlan) -> str:
-    return next((surgery_advice(s.date) for s in record.planned_surgery
-                 if s.opioids_expected and s.date >= plan.start - timedelta(days=3)), "")  # fmt: skip
+    return next(
+        (
+            surgery_advice(s.date)
+            for s in record.planned_surgery
+            if s.opioids_expected and s.date >= plan.start - timedelta(days=3)
+        ),
+        "",
+    )
 
 
 def documents_from_bundle(bundle: PlanBundle, *, today: date) -> PlanDocuments:
@@ -84,18 +90,31 @@ def documents_from_bundle(bundle: PlanBundle, *, today: date) -> PlanDocuments:
         "evidence": list(evidence_lines(bundle.record)),
         "made_on": today.isoformat(),
     }
-    return PlanDocuments(data, patient, bundle.plan, bundle.supply.form, bundle.supply, bundle.batches, bundle.cost,
-                         surgery, today)  # fmt: skip
+    return PlanDocuments(
+        data,
+        patient,
+        bundle.plan,
+        bundle.supply.form,
+        bundle.supply,
+        bundle.batches,
+        bundle.cost,
+        surgery,
+        today,
+    )
 
 
-def adjusted_documents(plan_json: dict[str, Any], *, side_effect: str, on: date, severe: bool,
-                       today: date) -> tuple[TitrationPlan, PlanDocuments]:  # fmt: skip
+def adjusted_documents(
+    plan_json: dict[str, Any], *, side_effect: str, on: date, severe: bool, today: date
+) -> tuple[TitrationPlan, PlanDocuments]:
     """Adjust the plan of ``plan_json`` (a ``plan.json``) and rebuild every document from it."""
     before = TitrationPlan.from_dict(plan_json.get("plan", plan_json))
     after = adjust(before, side_effect=side_effect, on=on, severe=severe)
     if "patient" not in plan_json:
-        raise InputError.at("plan", "this plan.json has no patient details (it was written by an older ldn)",
-                            "make the plan again with `ldn plan RECORD --out DIR`, then adjust that plan.json")  # fmt: skip
+        raise InputError.at(
+            "plan",
+            "this plan.json has no patient details (it was written by an older ldn)",
+            "make the plan again with `ldn plan RECORD --out DIR`, then adjust that plan.json",
+        )
     form: Literal["capsule", "liquid"] = (
         "liquid" if plan_json.get("form") == "liquid" else "capsule"
     )
@@ -104,13 +123,19 @@ def adjusted_documents(plan_json: dict[str, Any], *, side_effect: str, on: date,
     batches = first_fill_batches(supply, patient=patient.name)
     cost = monthly_cost(form)
     surgery = str(plan_json.get("surgery_advice", ""))
-    data = {**plan_json, "plan": after.as_dict(), "batches": [b.as_dict() for b in batches], "supply": supply.as_dict(),
-            "made_on": today.isoformat()}  # fmt: skip
+    data = {
+        **plan_json,
+        "plan": after.as_dict(),
+        "batches": [b.as_dict() for b in batches],
+        "supply": supply.as_dict(),
+        "made_on": today.isoformat(),
+    }
     return after, PlanDocuments(data, patient, after, form, supply, batches, cost, surgery, today)
 
 
-def write_documents(docs: PlanDocuments, out_dir: Path, *, prescriber: Prescriber | None = None,
-                    today: date) -> list[Path]:  # fmt: skip
+def write_documents(
+    docs: PlanDocuments, out_dir: Path, *, prescriber: Prescriber | None = None, today: date
+) -> list[Path]:
     """Write the six files into ``out_dir`` (created if missing); returns their paths."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,19 +143,34 @@ def write_documents(docs: PlanDocuments, out_dir: Path, *, prescriber: Prescribe
         raise InputError.at(
             "--out", f"cannot create {out_dir}: {exc.strerror}", "choose a writable folder"
         ) from None
-    ctx = HandoutContext(docs.patient.name, docs.plan, docs.form, docs.cost, docs.surgery, docs.supply,
-                         tuple(str(e) for e in docs.data.get("evidence") or ()))  # fmt: skip
-    rx = make_prescription(docs.plan, form=docs.form, patient=docs.patient, prescriber=prescriber or Prescriber(""),
-                           issued_on=today)  # fmt: skip
+    ctx = HandoutContext(
+        docs.patient.name,
+        docs.plan,
+        docs.form,
+        docs.cost,
+        docs.surgery,
+        docs.supply,
+        tuple(str(e) for e in docs.data.get("evidence") or ()),
+    )
+    rx = make_prescription(
+        docs.plan,
+        form=docs.form,
+        patient=docs.patient,
+        prescriber=prescriber or Prescriber(""),
+        issued_on=today,
+    )
     contents: dict[str, str | bytes] = {
         "plan.json": json.dumps(docs.data, indent=2) + "\n",
         "handout.html": render_handout(ctx, fmt="html"),
         "handout.md": render_handout(ctx, fmt="md"),
         "prescription.txt": rx.text(),
         "worksheet.md": worksheet_markdown(docs.supply, docs.batches),
-        "plan.ics": plan_calendar(docs.plan, patient_id=docs.patient.record_id,
-                                  refills=[(f.number, f.first_day, f.last_day) for f in docs.supply.fills[1:]]),
-    }  # fmt: skip
+        "plan.ics": plan_calendar(
+            docs.plan,
+            patient_id=docs.patient.record_id,
+            refills=[(f.number, f.first_day, f.last_day) for f in docs.supply.fills[1:]],
+        ),
+    }
     written = []
     for name in OUTPUT_FILES:
         path = out_dir / name

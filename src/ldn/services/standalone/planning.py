@@ -45,12 +45,23 @@ class PlanBundle:
     acknowledged: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"patient_id": self.record.id, "form": self.batches[0].form if self.batches else "",
-                "screening_verdict": self.screening.verdict, "plan": self.plan.as_dict(),
-                "start_note": self.start_note, "acknowledged_findings": list(self.acknowledged),
-                "batches": [b.as_dict() for b in self.batches], "supply": self.supply.as_dict() if self.supply else None,
-                "cost": {"form": self.cost.form, "per_dose_usd": self.cost.per_dose, "per_month_usd": self.cost.per_month,
-                         "range_per_month_usd": [self.cost.low_per_month, self.cost.high_per_month], "note": self.cost.note}}  # fmt: skip
+        return {
+            "patient_id": self.record.id,
+            "form": self.batches[0].form if self.batches else "",
+            "screening_verdict": self.screening.verdict,
+            "plan": self.plan.as_dict(),
+            "start_note": self.start_note,
+            "acknowledged_findings": list(self.acknowledged),
+            "batches": [b.as_dict() for b in self.batches],
+            "supply": self.supply.as_dict() if self.supply else None,
+            "cost": {
+                "form": self.cost.form,
+                "per_dose_usd": self.cost.per_dose,
+                "per_month_usd": self.cost.per_month,
+                "range_per_month_usd": [self.cost.low_per_month, self.cost.high_per_month],
+                "note": self.cost.note,
+            },
+        }
 
 
 def make_plan(record: PatientRecord, options: PlanOptions, *, today: date) -> PlanBundle:
@@ -64,19 +75,39 @@ def make_plan(record: PatientRecord, options: PlanOptions, *, today: date) -> Pl
             f"{options.start.isoformat()} is in the past",
             "choose today or later, or pass --allow-past",
         )
-    decision = decide_start(report, requested=options.start, today=today,
-                            acknowledged=options.acknowledge_review, what="the plan")  # fmt: skip
+    decision = decide_start(
+        report,
+        requested=options.start,
+        today=today,
+        acknowledged=options.acknowledge_review,
+        what="the plan",
+    )
     start = decision.start
-    plan = build_plan(start=start, schedule=options.schedule, target_mg=options.target_mg, max_mg=options.max_mg,
-                      start_mg=options.start_mg, step_mg=options.step_mg, interval_days=options.interval_days)  # fmt: skip
+    plan = build_plan(
+        start=start,
+        schedule=options.schedule,
+        target_mg=options.target_mg,
+        max_mg=options.max_mg,
+        start_mg=options.start_mg,
+        step_mg=options.step_mg,
+        interval_days=options.interval_days,
+    )
     name = record.display_name or record.id
     # supply to the assessment date (refills when the BUD ends first); worksheets for fill 1
     supply = plan_supply(
         plan, form="capsule" if options.form == "capsule" else "liquid", compounded_on=today
     )
     bundle_batches = first_fill_batches(supply, patient=name)
-    return PlanBundle(record, report, plan, bundle_batches, monthly_cost(options.form), supply,
-                      decision.moved_because, decision.acknowledged)  # fmt: skip
+    return PlanBundle(
+        record,
+        report,
+        plan,
+        bundle_batches,
+        monthly_cost(options.form),
+        supply,
+        decision.moved_because,
+        decision.acknowledged,
+    )
 
 
 def write_plan_files(

@@ -66,8 +66,14 @@ def create_trial(
         raise ConflictError(
             f"{out} already holds a trial; nothing was changed", fix="choose a new --out folder"
         )
-    _write_new(out / "sealed_allocation.json", {"allocation": allocation.as_dict(), "salt": salt,
-                                                "note": "PHARMACIST ONLY: do not share until the trial ends."})  # fmt: skip
+    _write_new(
+        out / "sealed_allocation.json",
+        {
+            "allocation": allocation.as_dict(),
+            "salt": salt,
+            "note": "PHARMACIST ONLY: do not share until the trial ends.",
+        },
+    )
     _write_new(
         out / "design.json",
         {"trial_id": trial_id, "commitment_sha256": commitment, **design.public_dict()},

@@ -83,8 +83,9 @@ def prisma_chart() -> Chart:
 def pk_chart(*, dose_mg: float, days: int) -> tuple[Chart, dict[str, Any]]:
     from ldn.charts.pk import plot_simulation
 
-    result, sim, regimen = run_simulation(dose_mg=dose_mg, interval_h=24.0, days=days, population=200, seed=1,
-                                          params="recommended")  # fmt: skip
+    result, sim, regimen = run_simulation(
+        dose_mg=dose_mg, interval_h=24.0, days=days, population=200, seed=1, params="recommended"
+    )
     title = f"Naltrexone {dose_mg:g} mg once daily, {days} days (200 virtual patients)"
     return _svg(lambda p: plot_simulation(sim, regimen, p, title=title)), result
 
@@ -103,6 +104,10 @@ def trial_chart(entries: list[DiaryEntry], trial: dict[str, Any]) -> Chart | Non
     design = TrialDesign.from_public(trial["design"])
     allocation = Allocation.from_dict(trial["allocation"])
     p = analysis["prior"]
-    result = analyse_design(entries, design, allocation,
-                            prior=NormalPrior(p["mean"], p["sd"], p["label"], tuple(p["source_ids"])))  # fmt: skip
+    result = analyse_design(
+        entries,
+        design,
+        allocation,
+        prior=NormalPrior(p["mean"], p["sd"], p["label"], tuple(p["source_ids"])),
+    )
     return _svg(lambda path: plot_trial(entries, design, allocation, result, path))

@@ -45,19 +45,42 @@ CSRF = [Depends(verify_csrf)]
 def _form_context(vals: dict[str, Any] | None = None) -> dict[str, Any]:
     """Choices and row counts for the record form (one empty row more than the record has)."""
     conds = sorted(CONDITIONS.values(), key=lambda c: (not c.ldn_relevant, c.display))
-    rows = {prefix: 1 + max((int(k.split("[")[1].split("]")[0]) for k in (vals or {}) if k.startswith(prefix + "[")), default=-1)
-            for prefix in ("medications", "prior_treatments")}  # fmt: skip
-    return {"conditions": conds, "regions": WPI_REGIONS, "medicine_names": medicine_names(),
-            "med_rows": range(max(MED_ROWS, rows["medications"] + 1)),
-            "prior_rows": range(max(PRIOR_ROWS, rows["prior_treatments"] + 1))}  # fmt: skip
+    rows = {
+        prefix: 1
+        + max(
+            (
+                int(k.split("[")[1].split("]")[0])
+                for k in (vals or {})
+                if k.startswith(prefix + "[")
+            ),
+            default=-1,
+        )
+        for prefix in ("medications", "prior_treatments")
+    }
+    return {
+        "conditions": conds,
+        "regions": WPI_REGIONS,
+        "medicine_names": medicine_names(),
+        "med_rows": range(max(MED_ROWS, rows["medications"] + 1)),
+        "prior_rows": range(max(PRIOR_ROWS, rows["prior_treatments"] + 1)),
+    }
 
 
 def _medicines(record: dict[str, Any]) -> list[dict[str, Any]]:
     """What ldn read in each of the record's medicines (shown beside the record)."""
     meds = PatientRecord.model_validate(record, context={"today": None}).medications
-    return [{"index": i, "name": m.name, "explanation": m.identity.explanation(), "identified": m.identified,
-             "opioid": m.is_opioid, "naltrexone": "naltrexone" in m.classes, "review": m.review}
-            for i, m in enumerate(meds)]  # fmt: skip
+    return [
+        {
+            "index": i,
+            "name": m.name,
+            "explanation": m.identity.explanation(),
+            "identified": m.identified,
+            "opioid": m.is_opioid,
+            "naltrexone": "naltrexone" in m.classes,
+            "review": m.review,
+        }
+        for i, m in enumerate(meds)
+    ]
 
 
 @router.get("")
@@ -112,8 +135,14 @@ async def create_patient(request: Request, actor: WebActor) -> Response:
             else {"id": f"{exc.message} — use another number, or leave it blank"}
         )
         vals = values(form)
-        return page(request, "clinic/new_patient.html", status=422 if isinstance(exc, InputError) else 409,
-                    values=vals, errors=errors, **_form_context(vals))  # fmt: skip
+        return page(
+            request,
+            "clinic/new_patient.html",
+            status=422 if isinstance(exc, InputError) else 409,
+            values=vals,
+            errors=errors,
+            **_form_context(vals),
+        )
     screenings.run_screening(clinic, actor, int(created["id"]))
     return RedirectResponse(f"/clinic/patients/{created['id']}", status_code=303)
 
@@ -123,8 +152,16 @@ def edit_record(request: Request, actor: WebActor, pid: int) -> HTMLResponse:
     require_role(actor, "clinician")
     patient = patients.get_patient(request.app.state.clinic, actor, pid)
     vals = values_from_record(patient["record"])
-    return page(request, "clinic/new_patient.html", values=vals, errors={}, editing=True,
-                version=patient["record_version"], action=f"/clinic/patients/{pid}/edit", **_form_context(vals))  # fmt: skip
+    return page(
+        request,
+        "clinic/new_patient.html",
+        values=vals,
+        errors={},
+        editing=True,
+        version=patient["record_version"],
+        action=f"/clinic/patients/{pid}/edit",
+        **_form_context(vals),
+    )
 
 
 @router.post("/patients/{pid}/edit", dependencies=CSRF)
@@ -151,9 +188,17 @@ async def save_record(request: Request, actor: WebActor, pid: int) -> Response:
             else {"form": f"{exc.message} — {exc.fix}"}
         )
         vals = values(form)
-        return page(request, "clinic/new_patient.html", status=422 if isinstance(exc, InputError) else 412,
-                    values=vals, errors=errors, editing=True, version=version,
-                    action=f"/clinic/patients/{pid}/edit", **_form_context(vals))  # fmt: skip
+        return page(
+            request,
+            "clinic/new_patient.html",
+            status=422 if isinstance(exc, InputError) else 412,
+            values=vals,
+            errors=errors,
+            editing=True,
+            version=version,
+            action=f"/clinic/patients/{pid}/edit",
+            **_form_context(vals),
+        )
     screenings.run_screening(clinic, actor, pid)
     return RedirectResponse(f"/clinic/patients/{pid}", status_code=303)
 
@@ -187,11 +232,25 @@ def _dashboard(request: Request, actor: Any, pid: int, **extra: Any) -> dict[str
     for e in entries:
         for s in e.side_effects:
             side[s] = side.get(s, 0) + 1
-    return {"patient": patient, "screening": screens[0] if screens else None, "plan": plan, "days_logged": len(entries),
-            "chart": chart, "response": response, "side_effects": side, "trials": trial_list, "trial_charts": trial_charts,
-            "today": clinic.today().isoformat(), "plan_error": "", "trial_error": "", "medicines": _medicines(patient["record"]),
-            "prescriptions": pharmacy.list_prescriptions(clinic, actor, pid), "adjust_options": ADJUSTMENT_RULES,
-            "access": invites.list_invites(clinic, actor, pid), **extra}  # fmt: skip
+    return {
+        "patient": patient,
+        "screening": screens[0] if screens else None,
+        "plan": plan,
+        "days_logged": len(entries),
+        "chart": chart,
+        "response": response,
+        "side_effects": side,
+        "trials": trial_list,
+        "trial_charts": trial_charts,
+        "today": clinic.today().isoformat(),
+        "plan_error": "",
+        "trial_error": "",
+        "medicines": _medicines(patient["record"]),
+        "prescriptions": pharmacy.list_prescriptions(clinic, actor, pid),
+        "adjust_options": ADJUSTMENT_RULES,
+        "access": invites.list_invites(clinic, actor, pid),
+        **extra,
+    }
 
 
 @router.get("/patients/{pid}")
@@ -208,12 +267,19 @@ def rescreen(request: Request, actor: WebActor, pid: int) -> Response:
 
 
 @router.post("/patients/{pid}/medications/{index}/review", dependencies=CSRF)
-def review_medication(request: Request, actor: WebActor, pid: int, index: int,
-                      contains_opioid: Annotated[str, Form()]) -> Response:  # fmt: skip
+def review_medication(
+    request: Request, actor: WebActor, pid: int, index: int, contains_opioid: Annotated[str, Form()]
+) -> Response:
     require_role(actor, "clinician")
     clinic = request.app.state.clinic
-    patients.review_medication(clinic, actor, pid, index=index, contains_opioid=contains_opioid == "yes",
-                               contains_naltrexone=contains_opioid == "naltrexone")  # fmt: skip
+    patients.review_medication(
+        clinic,
+        actor,
+        pid,
+        index=index,
+        contains_opioid=contains_opioid == "yes",
+        contains_naltrexone=contains_opioid == "naltrexone",
+    )
     screenings.run_screening(clinic, actor, pid)
     return RedirectResponse(f"/clinic/patients/{pid}", status_code=303)
 
@@ -232,9 +298,15 @@ def medicine_lookup(request: Request, actor: WebActor) -> HTMLResponse:
 
 
 @router.post("/patients/{pid}/plan", dependencies=CSRF)
-def create_plan(request: Request, actor: WebActor, pid: int, schedule: Annotated[str, Form()] = "common",
-                form: Annotated[str, Form()] = "capsule", start: Annotated[str, Form()] = "",
-                acknowledge_review: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def create_plan(
+    request: Request,
+    actor: WebActor,
+    pid: int,
+    schedule: Annotated[str, Form()] = "common",
+    form: Annotated[str, Form()] = "capsule",
+    start: Annotated[str, Form()] = "",
+    acknowledge_review: Annotated[str, Form()] = "",
+) -> Response:
     require_role(actor, "clinician")
     try:
         options = PlanOptions(
@@ -302,27 +374,47 @@ def adjust_plan(
 
 
 @router.post("/patients/{pid}/trial", dependencies=CSRF)
-def start_trial(request: Request, actor: WebActor, pid: int, start: Annotated[str, Form()] = "",
-                acknowledge_review: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def start_trial(
+    request: Request,
+    actor: WebActor,
+    pid: int,
+    start: Annotated[str, Form()] = "",
+    acknowledge_review: Annotated[str, Form()] = "",
+) -> Response:
     require_role(actor, "clinician")
     try:
         day = date.fromisoformat(start)
-        trials.create_clinic_trial(request.app.state.clinic, actor, pid, start=day, seed=uuid.uuid4().int % 2**31,
-                                   acknowledge_review=acknowledge_review == "yes")  # fmt: skip
+        trials.create_clinic_trial(
+            request.app.state.clinic,
+            actor,
+            pid,
+            start=day,
+            seed=uuid.uuid4().int % 2**31,
+            acknowledge_review=acknowledge_review == "yes",
+        )
     except (ClinicalRefusal, ConflictError, ValueError) as exc:
         message = (
             f"Trial: {exc.message} ({exc.fix})"
             if isinstance(exc, LdnError)
             else "Trial start: choose a date"
         )
-        return page(request, "clinic/patient.html", status=409 if isinstance(exc, LdnError) else 422,
-                    **_dashboard(request, actor, pid, trial_error=message))  # fmt: skip
+        return page(
+            request,
+            "clinic/patient.html",
+            status=409 if isinstance(exc, LdnError) else 422,
+            **_dashboard(request, actor, pid, trial_error=message),
+        )
     return RedirectResponse(f"/clinic/patients/{pid}#trial", status_code=303)
 
 
 @router.post("/trials/{tid}/reveal", dependencies=CSRF)
-def reveal(request: Request, actor: WebActor, tid: int, confirm: Annotated[str, Form()] = "",
-           early_stop_reason: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def reveal(
+    request: Request,
+    actor: WebActor,
+    tid: int,
+    confirm: Annotated[str, Form()] = "",
+    early_stop_reason: Annotated[str, Form()] = "",
+) -> Response:
     require_role(actor, "clinician")
     clinic = request.app.state.clinic
     try:
@@ -331,7 +423,11 @@ def reveal(request: Request, actor: WebActor, tid: int, confirm: Annotated[str, 
         )
     except ClinicalRefusal as exc:
         pid = int(trials.get_trial(clinic, actor, tid)["patient_id"])
-        return page(request, "clinic/patient.html", status=409,
-                    **_dashboard(request, actor, pid, trial_error=f"Reveal: {exc.message} ({exc.fix})"))  # fmt: skip
+        return page(
+            request,
+            "clinic/patient.html",
+            status=409,
+            **_dashboard(request, actor, pid, trial_error=f"Reveal: {exc.message} ({exc.fix})"),
+        )
     trials.analyse_clinic_trial(clinic, actor, tid)
     return RedirectResponse(f"/clinic/patients/{t['patient_id']}#trial", status_code=303)

@@ -35,9 +35,15 @@ def outcomes_page(request: Request, actor: WebActor, condition: str = "") -> HTM
 
 
 @router.post("/clinic/patients/{pid}/plan/stop", dependencies=CSRF)
-def stop_plan(request: Request, actor: WebActor, pid: int, reason: Annotated[str, Form()] = "",
-              note: Annotated[str, Form()] = "", on: Annotated[str, Form()] = "",
-              version: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def stop_plan(
+    request: Request,
+    actor: WebActor,
+    pid: int,
+    reason: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    on: Annotated[str, Form()] = "",
+    version: Annotated[str, Form()] = "",
+) -> Response:
     """The clinician records that the patient stopped LDN (a refusal comes back as a page)."""
     require_role(actor, "clinician")
     try:
@@ -49,13 +55,24 @@ def stop_plan(request: Request, actor: WebActor, pid: int, reason: Annotated[str
         error = ""
     if not error:
         try:
-            plans.stop_plan(request.app.state.clinic, actor, pid, reason=reason, note=note[:2000],
-                            on=day, if_version=int(version) if version.isdigit() else None)  # fmt: skip
+            plans.stop_plan(
+                request.app.state.clinic,
+                actor,
+                pid,
+                reason=reason,
+                note=note[:2000],
+                on=day,
+                if_version=int(version) if version.isdigit() else None,
+            )
         except (InputError, PreconditionFailed, NotFoundError) as exc:
             error = f"Stop: {exc.message} ({exc.fix})"
     if error:
         from ldn.web.pages.clinic import _dashboard
 
-        return page(request, "clinic/patient.html", status=422,
-                    **_dashboard(request, actor, pid, plan_error=error))  # fmt: skip
+        return page(
+            request,
+            "clinic/patient.html",
+            status=422,
+            **_dashboard(request, actor, pid, plan_error=error),
+        )
     return RedirectResponse(f"/clinic/patients/{pid}#plan", status_code=303)

@@ -36,12 +36,22 @@ def _pid(actor: Actor) -> int:
 
 
 def _entries(request: Request, actor: Actor) -> list[dict[str, Any]]:
-    return list(diary.list_diary(request.app.state.clinic, actor, _pid(actor), start=None, end=None,
-                                 limit=2000, offset=0).items)  # fmt: skip
+    return list(
+        diary.list_diary(
+            request.app.state.clinic, actor, _pid(actor), start=None, end=None, limit=2000, offset=0
+        ).items
+    )
 
 
-def _today_page(request: Request, actor: Any, *, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                saved: bool = False, status: int = 200) -> HTMLResponse:  # fmt: skip
+def _today_page(
+    request: Request,
+    actor: Any,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+    status: int = 200,
+) -> HTMLResponse:
     clinic = request.app.state.clinic
     today = clinic.today()
     entries = _entries(request, actor)
@@ -56,9 +66,20 @@ def _today_page(request: Request, actor: Any, *, values: dict[str, Any] | None =
         if values is not None
         else (todays or {"date": today.isoformat(), "dose_mg": step.dose_mg if step else ""})
     )
-    return page(request, "patient/today.html", status=status, values=vals, errors=errors or {}, saved=saved,
-                recent=list(reversed(entries[-14:])), today=today.isoformat(), step=step, editing=todays is not None,
-                side_effects=SIDE_EFFECTS, key=uuid.uuid4().hex)  # fmt: skip
+    return page(
+        request,
+        "patient/today.html",
+        status=status,
+        values=vals,
+        errors=errors or {},
+        saved=saved,
+        recent=list(reversed(entries[-14:])),
+        today=today.isoformat(),
+        step=step,
+        editing=todays is not None,
+        side_effects=SIDE_EFFECTS,
+        key=uuid.uuid4().hex,
+    )
 
 
 @router.get("")
@@ -80,8 +101,14 @@ async def save_entry(request: Request, actor: WebActor) -> Response:
     vals["flag_for_clinician"] = form.get("flag_for_clinician") == "on"
     entry = {k: v for k, v in vals.items() if v not in (None, "")}
     try:
-        diary.record_diary(request.app.state.clinic, actor, _pid(actor), entry=entry,
-                           idempotency_key=str(form.get("key") or "") or None, update=form.get("update") == "1")  # fmt: skip
+        diary.record_diary(
+            request.app.state.clinic,
+            actor,
+            _pid(actor),
+            entry=entry,
+            idempotency_key=str(form.get("key") or "") or None,
+            update=form.get("update") == "1",
+        )
     except InputError as exc:
         errors = {p.loc.split(".")[-1] if p.loc else "form": p.message for p in exc.problems}
         return _today_page(request, actor, values=vals, errors=errors, status=422)
@@ -103,8 +130,11 @@ def my_calendar(request: Request, actor: WebActor) -> Response:
     require_role(actor, "patient")
     plan = plans.get_plan(request.app.state.clinic, actor, _pid(actor))
     supply = _supply(plan)
-    body = plan_calendar(TitrationPlan.from_dict(plan["plan"]), patient_id=str(actor.patient_id),
-                         refills=[(f.number, f.first_day, f.last_day) for f in supply.fills[1:]])  # fmt: skip
+    body = plan_calendar(
+        TitrationPlan.from_dict(plan["plan"]),
+        patient_id=str(actor.patient_id),
+        refills=[(f.number, f.first_day, f.last_day) for f in supply.fills[1:]],
+    )
     return Response(
         body,
         media_type="text/calendar",
@@ -122,8 +152,14 @@ def my_handout(request: Request, actor: WebActor) -> Response:
         patients.get_patient(request.app.state.clinic, actor, _pid(actor))["record"],
         context={"today": None},
     )
-    ctx = HandoutContext("", TitrationPlan.from_dict(plan["plan"]), form, monthly_cost(form),
-                         supply=_supply(plan), evidence=evidence_lines(record))  # fmt: skip
+    ctx = HandoutContext(
+        "",
+        TitrationPlan.from_dict(plan["plan"]),
+        form,
+        monthly_cost(form),
+        supply=_supply(plan),
+        evidence=evidence_lines(record),
+    )
     return _handout_page(request, render_handout(ctx, fmt="html"))
 
 

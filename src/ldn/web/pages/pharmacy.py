@@ -18,8 +18,11 @@ from ldn.web.session import WebActor, require_role, verify_csrf
 
 router = APIRouter(prefix="/pharmacy", include_in_schema=False)
 CSRF = [Depends(verify_csrf)]
-API_SOURCES = {"powder_hcl": "naltrexone HCl powder", "powder_hcl_dihydrate": "naltrexone HCl dihydrate powder",
-               "tablets_50mg": "crushed 50 mg tablets"}  # fmt: skip
+API_SOURCES = {
+    "powder_hcl": "naltrexone HCl powder",
+    "powder_hcl_dihydrate": "naltrexone HCl dihydrate powder",
+    "tablets_50mg": "crushed 50 mg tablets",
+}
 _FIELDS = ("strength_mg", "count", "volume_ml", "api", "tablet_mass_mg")
 
 
@@ -50,13 +53,25 @@ def _worksheet_args(values: dict[str, str]) -> dict[str, Any]:
         raise InputError.at(
             "api", "choose one of the listed sources", "naltrexone HCl powder is usual"
         )
-    return {"strength_mg": _number(values, "strength_mg", float), "count": _number(values, "count", int),
-            "volume_ml": _number(values, "volume_ml", float), "api": api,
-            "tablet_mass_mg": _number(values, "tablet_mass_mg", float)}  # fmt: skip
+    return {
+        "strength_mg": _number(values, "strength_mg", float),
+        "count": _number(values, "count", int),
+        "volume_ml": _number(values, "volume_ml", float),
+        "api": api,
+        "tablet_mass_mg": _number(values, "tablet_mass_mg", float),
+    }
 
 
-def _rx_page(request: Request, actor: Any, rx_id: int, *, values: dict[str, str] | None = None,
-             errors: dict[str, str] | None = None, status: int = 200, **ctx: Any) -> HTMLResponse:  # fmt: skip
+def _rx_page(
+    request: Request,
+    actor: Any,
+    rx_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    **ctx: Any,
+) -> HTMLResponse:
     clinic = request.app.state.clinic
     rx = pharmacy.get_prescription(clinic, actor, rx_id)
     vals = dict(values or {})
@@ -75,13 +90,30 @@ def _rx_page(request: Request, actor: Any, rx_id: int, *, values: dict[str, str]
     if sheet is not None:
         vals.setdefault("strength_mg", sheet["strength"] if sheet["strength"] != "liquid" else "")
         vals.setdefault("count" if rx["form"] == "capsule" else "volume_ml", str(sheet["units"]))
-    return page(request, "pharmacy/rx.html", status=status, rx=rx, sheet=sheet, values=vals, errors=errs,
-                api_sources=API_SOURCES, **ctx)  # fmt: skip
+    return page(
+        request,
+        "pharmacy/rx.html",
+        status=status,
+        rx=rx,
+        sheet=sheet,
+        values=vals,
+        errors=errs,
+        api_sources=API_SOURCES,
+        **ctx,
+    )
 
 
 @router.get("/rx/{rx_id}")
-def prescription(request: Request, actor: WebActor, rx_id: int, strength_mg: str = "", count: str = "",
-                 volume_ml: str = "", api: str = "", tablet_mass_mg: str = "") -> HTMLResponse:  # fmt: skip
+def prescription(
+    request: Request,
+    actor: WebActor,
+    rx_id: int,
+    strength_mg: str = "",
+    count: str = "",
+    volume_ml: str = "",
+    api: str = "",
+    tablet_mass_mg: str = "",
+) -> HTMLResponse:
     require_role(actor, "pharmacist")
     raw = {
         "strength_mg": strength_mg,
@@ -98,8 +130,11 @@ def prescription_pdf(request: Request, actor: WebActor, rx_id: int) -> Response:
     """The prescription, the worksheet, the batch records and labels as a PDF."""
     require_role(actor, "pharmacist")
     html = bytes(_rx_page(request, actor, rx_id).body).decode()
-    return Response(html_to_pdf(html), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="ldn-rx-{rx_id}.pdf"'})  # fmt: skip
+    return Response(
+        html_to_pdf(html),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="ldn-rx-{rx_id}.pdf"'},
+    )
 
 
 @router.post("/rx/{rx_id}/batch", dependencies=CSRF)
@@ -138,8 +173,14 @@ def void(
     try:
         pharmacy.void_batch(request.app.state.clinic, actor, rx_id, batch_id, reason=reason[:500])
     except (InputError, ConflictError) as exc:
-        return _rx_page(request, actor, rx_id, status=422 if isinstance(exc, InputError) else 409,
-                        batch_errors={batch_id: f"{exc.message} — {exc.fix}"}, batch_values={batch_id: reason[:500]})  # fmt: skip
+        return _rx_page(
+            request,
+            actor,
+            rx_id,
+            status=422 if isinstance(exc, InputError) else 409,
+            batch_errors={batch_id: f"{exc.message} — {exc.fix}"},
+            batch_values={batch_id: reason[:500]},
+        )
     return RedirectResponse(f"/pharmacy/rx/{rx_id}#batch-{batch_id}", status_code=303)
 
 
@@ -175,8 +216,14 @@ def cancel(
     try:
         pharmacy.cancel_prescription(request.app.state.clinic, actor, rx_id, reason=reason[:500])
     except (InputError, ConflictError) as exc:
-        return _rx_page(request, actor, rx_id, status=422 if isinstance(exc, InputError) else 409,
-                        cancel_error=f"{exc.message} — {exc.fix}", cancel_reason=reason[:500])  # fmt: skip
+        return _rx_page(
+            request,
+            actor,
+            rx_id,
+            status=422 if isinstance(exc, InputError) else 409,
+            cancel_error=f"{exc.message} — {exc.fix}",
+            cancel_reason=reason[:500],
+        )
     return RedirectResponse(f"/pharmacy/rx/{rx_id}", status_code=303)
 
 
@@ -187,8 +234,14 @@ def label(request: Request, actor: WebActor, rx_id: int, batch_id: int) -> HTMLR
     batches = pharmacy.list_batches(request.app.state.clinic, actor, rx_id)
     batch = next((b for b in batches if b["id"] == batch_id), None)
     if batch is None or not batch.get("label") or batch.get("void"):
-        return page(request, "error.html", status=404, status_code=404, message=f"no label to print for batch {batch_id} (void or unknown)",
-                    fix="go back to the prescription")  # fmt: skip
+        return page(
+            request,
+            "error.html",
+            status=404,
+            status_code=404,
+            message=f"no label to print for batch {batch_id} (void or unknown)",
+            fix="go back to the prescription",
+        )
     return page(
         request,
         "pharmacy/label.html",

@@ -23,8 +23,16 @@ router = APIRouter(prefix="/clinic", include_in_schema=False)
 CSRF = [Depends(verify_csrf)]
 
 
-def _preview(request: Request, actor: Any, pid: int, *, status: int = 200, error: str = "",
-             errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> HTMLResponse:  # fmt: skip
+def _preview(
+    request: Request,
+    actor: Any,
+    pid: int,
+    *,
+    status: int = 200,
+    error: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
     draft: dict[str, Any] | None = None
     try:
         draft = pharmacy.preview_prescription(request.app.state.clinic, actor, pid)
@@ -33,8 +41,16 @@ def _preview(request: Request, actor: Any, pid: int, *, status: int = 200, error
             raise
         error = error or f"{exc.message} — {exc.fix}"
         status = status if status != 200 else (404 if isinstance(exc, NotFoundError) else 409)
-    return page(request, "clinic/prescription_preview.html", status=status, patient_id=pid, draft=draft, error=error,
-                errors=errors or {}, values=values or {})  # fmt: skip
+    return page(
+        request,
+        "clinic/prescription_preview.html",
+        status=status,
+        patient_id=pid,
+        draft=draft,
+        error=error,
+        errors=errors or {},
+        values=values or {},
+    )
 
 
 @router.get("/patients/{pid}/prescription")
@@ -44,18 +60,36 @@ def preview(request: Request, actor: WebActor, pid: int) -> HTMLResponse:
 
 
 @router.post("/patients/{pid}/prescription", dependencies=CSRF)
-def send(request: Request, actor: WebActor, pid: int, plan_version: Annotated[str, Form()] = "",
-         confirm: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def send(
+    request: Request,
+    actor: WebActor,
+    pid: int,
+    plan_version: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
     require_role(actor, "clinician")
     if confirm != "yes":
-        return _preview(request, actor, pid, status=422, values={"confirm": ""},
-                        errors={"confirm": "Tick the box to confirm that you checked the prescription."})  # fmt: skip
+        return _preview(
+            request,
+            actor,
+            pid,
+            status=422,
+            values={"confirm": ""},
+            errors={"confirm": "Tick the box to confirm that you checked the prescription."},
+        )
     try:
-        rx = pharmacy.create_prescription(request.app.state.clinic, actor, pid,
-                                          plan_version=check_plan_version(plan_version))  # fmt: skip
+        rx = pharmacy.create_prescription(
+            request.app.state.clinic, actor, pid, plan_version=check_plan_version(plan_version)
+        )
     except (InputError, ClinicalRefusal, ConflictError) as exc:
-        return _preview(request, actor, pid, status=422 if isinstance(exc, InputError) else 409,
-                        error=f"Not sent: {exc.message} — {exc.fix}", values={"confirm": "yes"})  # fmt: skip
+        return _preview(
+            request,
+            actor,
+            pid,
+            status=422 if isinstance(exc, InputError) else 409,
+            error=f"Not sent: {exc.message} — {exc.fix}",
+            values={"confirm": "yes"},
+        )
     return RedirectResponse(f"/clinic/prescriptions/{rx['id']}?sent=1", status_code=303)
 
 
@@ -72,8 +106,11 @@ def _show(
 def show_pdf(request: Request, actor: WebActor, rx_id: int) -> Response:
     require_role(actor, "clinician")
     html = bytes(_show(request, actor, rx_id).body).decode()
-    return Response(html_to_pdf(html), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="ldn-rx-{rx_id}.pdf"'})  # fmt: skip
+    return Response(
+        html_to_pdf(html),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="ldn-rx-{rx_id}.pdf"'},
+    )
 
 
 @router.get("/prescriptions/{rx_id}")
@@ -91,6 +128,12 @@ def cancel(
         pharmacy.cancel_prescription(request.app.state.clinic, actor, rx_id, reason=reason[:500])
     except (InputError, ConflictError) as exc:
         message = exc.message if isinstance(exc, LdnError) else str(exc)
-        return _show(request, actor, rx_id, status=422 if isinstance(exc, InputError) else 409,
-                     errors={"reason": f"{message} — {exc.fix}"}, values={"reason": reason[:500]})  # fmt: skip
+        return _show(
+            request,
+            actor,
+            rx_id,
+            status=422 if isinstance(exc, InputError) else 409,
+            errors={"reason": f"{message} — {exc.fix}"},
+            values={"reason": reason[:500]},
+        )
     return RedirectResponse(f"/clinic/prescriptions/{rx_id}", status_code=303)

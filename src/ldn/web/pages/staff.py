@@ -25,23 +25,47 @@ def users(request: Request, actor: WebActor) -> HTMLResponse:
 
 
 @router.post("/admin/users", dependencies=CSRF)
-def create_user(request: Request, actor: WebActor, email: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "clinician",
-                display_name: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def create_user(
+    request: Request,
+    actor: WebActor,
+    email: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "clinician",
+    display_name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
     require_role(actor, "admin")
     clinic = request.app.state.clinic
     try:
-        accounts.create_user(clinic, actor, clinic_id=actor.clinic_id, email=email, password=password, role=role,
-                             display_name=display_name)  # fmt: skip
+        accounts.create_user(
+            clinic,
+            actor,
+            clinic_id=actor.clinic_id,
+            email=email,
+            password=password,
+            role=role,
+            display_name=display_name,
+        )
     except (InputError, ConflictError) as exc:
         listing = accounts.list_users(clinic, actor, limit=200, offset=0)
-        return page(request, "admin/users.html", status=422, users=listing.items, error=exc.message,
-                    values={"email": email, "role": role, "display_name": display_name})  # fmt: skip
+        return page(
+            request,
+            "admin/users.html",
+            status=422,
+            users=listing.items,
+            error=exc.message,
+            values={"email": email, "role": role, "display_name": display_name},
+        )
     return RedirectResponse("/admin", status_code=303)
 
 
 @router.post("/admin/users/{user_id}", dependencies=CSRF)
-def update_user(request: Request, actor: WebActor, user_id: int, role: Annotated[str, Form()] = "",
-                active: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def update_user(
+    request: Request,
+    actor: WebActor,
+    user_id: int,
+    role: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+) -> Response:
     """Change a staff user's role, or (de)activate a user; their sessions end."""
     require_role(actor, "admin")
     clinic = request.app.state.clinic

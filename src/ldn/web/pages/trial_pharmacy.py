@@ -27,8 +27,16 @@ def _count(text: str) -> int | None:
         raise InputError.at("count", "write a whole number of capsules", "e.g. 84") from None
 
 
-def _page(request: Request, actor: Any, tid: int, *, status: int = 200, values: dict[str, dict[str, str]] | None = None,
-          errors: dict[str, dict[str, str]] | None = None, **ctx: Any) -> HTMLResponse:  # fmt: skip
+def _page(
+    request: Request,
+    actor: Any,
+    tid: int,
+    *,
+    status: int = 200,
+    values: dict[str, dict[str, str]] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    **ctx: Any,
+) -> HTMLResponse:
     clinic = request.app.state.clinic
     vals = values or {}
     counts: dict[str, int] = {}
@@ -46,8 +54,17 @@ def _page(request: Request, actor: Any, tid: int, *, status: int = 200, values: 
     except InputError as exc:
         errs = {b: {**errors_by_field(exc), **errs.get(b, {})} for b in ("A", "B")}
         bottles = trial_bottles.trial_bottles(clinic, actor, tid)
-    return page(request, "pharmacy/trial.html", status=status, trial=trials.get_trial(clinic, actor, tid),
-                sealed=trials.sealed_allocation(clinic, actor, tid), bottles=bottles, values=vals, errors=errs, **ctx)  # fmt: skip
+    return page(
+        request,
+        "pharmacy/trial.html",
+        status=status,
+        trial=trials.get_trial(clinic, actor, tid),
+        sealed=trials.sealed_allocation(clinic, actor, tid),
+        bottles=bottles,
+        values=vals,
+        errors=errs,
+        **ctx,
+    )
 
 
 @router.get("/{tid}")
@@ -60,22 +77,35 @@ def sealed(
 
 
 @router.post("/{tid}/bottles/{bottle}/batch", dependencies=CSRF)
-def record(request: Request, actor: WebActor, tid: int, bottle: str, lot: Annotated[str, Form()] = "",
-           count: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def record(
+    request: Request,
+    actor: WebActor,
+    tid: int,
+    bottle: str,
+    lot: Annotated[str, Form()] = "",
+    count: Annotated[str, Form()] = "",
+) -> Response:
     require_role(actor, "pharmacist")
     bottle = bottle.upper()[:1]
     values = {bottle: {"lot": lot[:60], "count": count[:10]}}
     try:
-        trial_bottles.record_trial_batch(request.app.state.clinic, actor, tid, bottle=bottle, lot=lot[:60],
-                                         count=_count(count))  # fmt: skip
+        trial_bottles.record_trial_batch(
+            request.app.state.clinic, actor, tid, bottle=bottle, lot=lot[:60], count=_count(count)
+        )
     except (InputError, ConflictError) as exc:
         errors = (
             errors_by_field(exc)
             if isinstance(exc, InputError)
             else {"lot": f"{exc.message} — {exc.fix}"}
         )
-        return _page(request, actor, tid, status=422 if isinstance(exc, InputError) else 409, values=values,
-                     errors={bottle: errors})  # fmt: skip
+        return _page(
+            request,
+            actor,
+            tid,
+            status=422 if isinstance(exc, InputError) else 409,
+            values=values,
+            errors={bottle: errors},
+        )
     return RedirectResponse(f"/pharmacy/trials/{tid}#bottle-{bottle}", status_code=303)
 
 
@@ -89,8 +119,13 @@ def void(
             request.app.state.clinic, actor, tid, batch_no=batch_no, reason=reason[:500]
         )
     except (InputError, ConflictError) as exc:
-        return _page(request, actor, tid, status=422 if isinstance(exc, InputError) else 409,
-                     batch_errors={batch_no: f"{exc.message} — {exc.fix}"})  # fmt: skip
+        return _page(
+            request,
+            actor,
+            tid,
+            status=422 if isinstance(exc, InputError) else 409,
+            batch_errors={batch_no: f"{exc.message} — {exc.fix}"},
+        )
     return RedirectResponse(f"/pharmacy/trials/{tid}#trial-batch-{batch_no}", status_code=303)
 
 
@@ -100,8 +135,14 @@ def label(request: Request, actor: WebActor, tid: int, batch_no: int) -> HTMLRes
     bottles = trial_bottles.trial_bottles(request.app.state.clinic, actor, tid)
     batch = next((b for b in bottles["batches"] if b["id"] == batch_no), None)
     if batch is None:
-        return page(request, "error.html", status=404, status_code=404, message=f"no batch {batch_no}",
-                    fix="go back to the trial")  # fmt: skip
+        return page(
+            request,
+            "error.html",
+            status=404,
+            status_code=404,
+            message=f"no batch {batch_no}",
+            fix="go back to the trial",
+        )
     return page(
         request,
         "pharmacy/label.html",

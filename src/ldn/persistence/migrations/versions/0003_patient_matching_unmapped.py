@@ -57,10 +57,16 @@ def _backfill() -> None:
         data: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
         born = data.get("birth_date")
         conn.execute(
-            sa.text("UPDATE patients SET sex = :sex, family_key = :fam, birth_date = :born WHERE id = :id"),
-            {"sex": str(data.get("sex") or "unknown")[:10], "fam": _family_key(name or ""),
-             "born": date.fromisoformat(born) if isinstance(born, str) else None, "id": pid},
-        )  # fmt: skip
+            sa.text(
+                "UPDATE patients SET sex = :sex, family_key = :fam, birth_date = :born WHERE id = :id"
+            ),
+            {
+                "sex": str(data.get("sex") or "unknown")[:10],
+                "fam": _family_key(name or ""),
+                "born": date.fromisoformat(born) if isinstance(born, str) else None,
+                "id": pid,
+            },
+        )
 
 
 def upgrade() -> None:
