@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,29 +260,30 @@ def _machine_busy() -> int:
 
 class CpuMeter:
     """CPU spent during a load run by the server's processes, the database backends that
-    served them, this load generator, and everything else on the machine (other work)."""
+    served them, this load generator, and everything else on the machine (other work).
 
-    def __init__(self, server_pid: int, backend_pids: list[int]) -> None:
+    ``backends`` lists the database server's processes serving the run (called at the start and
+    at the end; a backend that ended during the run is not counted, one that started is counted
+    from its start)."""
+
+    def __init__(self, server_pid: int, backends: Callable[[], list[int]]) -> None:
         self.server = _tree(server_pid)
-        self.backends = backend_pids
+        self.backends = backends
+        self.start_backends = {p: _ticks(p) for p in backends()}
         self.start = self._snapshot()
 
-    def _snapshot(self) -> tuple[int, int, float, int]:
+    def _snapshot(self) -> tuple[int, float, int]:
         own = os.times()
-        return (
-            sum(_ticks(p) for p in self.server),
-            sum(_ticks(p) for p in self.backends),
-            own.user + own.system,
-            _machine_busy(),
-        )
+        return sum(_ticks(p) for p in self.server), own.user + own.system, _machine_busy()
 
     def per_request_ms(self, requests: int) -> dict[str, float]:
         end = self._snapshot()
+        db_ticks = sum(max(_ticks(p) - self.start_backends.get(p, 0), 0) for p in self.backends())
         hz = os.sysconf("SC_CLK_TCK")
         server = (end[0] - self.start[0]) / hz
-        db = (end[1] - self.start[1]) / hz
-        generator = end[2] - self.start[2]
-        machine = (end[3] - self.start[3]) / hz
+        db = db_ticks / hz
+        generator = end[1] - self.start[1]
+        machine = (end[2] - self.start[2]) / hz
         n = max(requests, 1)
         return {
             "server_ms": server / n * 1000,

@@ -99,7 +99,7 @@ def bench_database(
         "LDN_DATA_DIR": str(tmp),
         "LDN_LOG_LEVEL": args.log_level,
     }
-    server = serve(port, env, workers=WORKERS)
+    server = serve(port, env, workers=args.workers)
     try:
         wait_ready(f"http://127.0.0.1:{port}/api/v1/health")
         doc = token(port, {"email": "clinician@demo.ldn.example", "password": demo.DEMO_PASSWORD})
@@ -127,7 +127,7 @@ def bench_database(
             ("patient list GET", listing),
         ):
             spy = Profile(server.pid) if args.profile and "screening" not in name else None
-            meter = CpuMeter(server.pid, _backends(url))
+            meter = CpuMeter(server.pid, lambda: _backends(url))
             res = run_load([port], reqs, concurrency=CONCURRENCY, time_limit_s=args.time)
             cpu = meter.per_request_ms(len(res.done))
             out.append({"database": kind, "scenario": name, **res.summary(), **cpu})
@@ -137,7 +137,7 @@ def bench_database(
         if kind == "PostgreSQL":  # what an index for the name order would give (no migration yet)
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
                 conn.execute(NAME_INDEX)
-            meter = CpuMeter(server.pid, _backends(url))
+            meter = CpuMeter(server.pid, lambda: _backends(url))
             res = run_load([port], listing, concurrency=CONCURRENCY, time_limit_s=args.time)
             cpu = meter.per_request_ms(len(res.done))
             name = "patient list GET, with an index on (clinic_id, display_name, id)"
@@ -164,7 +164,7 @@ def bench_bare(args: argparse.Namespace) -> dict[str, Any]:
 
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent)]
-    cmd += ["_bare_app:app", "--port", str(port), "--workers", str(WORKERS)]
+    cmd += ["_bare_app:app", "--port", str(port), "--workers", str(args.workers)]
     cmd += ["--no-access-log", "--log-level", "warning"]
     server = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
@@ -173,7 +173,7 @@ def bench_bare(args: argparse.Namespace) -> dict[str, Any]:
         wait_ready(f"http://127.0.0.1:{port}/docs")
         reqs = [http("POST", "/bare", body={"date": "2026-11-01", "pain_avg": 5.0})] * args.n
         run_load([port], reqs[:100], concurrency=CONCURRENCY, time_limit_s=args.time)
-        meter = CpuMeter(server.pid, [])
+        meter = CpuMeter(server.pid, list)
         res = run_load([port], reqs[100:], concurrency=CONCURRENCY, time_limit_s=args.time)
         cpu = meter.per_request_ms(len(res.done))
         row = {"database": "-", "scenario": "bare FastAPI POST (reference)", **res.summary(), **cpu}
@@ -190,6 +190,7 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="py-spy the workers (diary, list)")
     ap.add_argument("--log-level", default="INFO", help="LDN_LOG_LEVEL of the server")
     ap.add_argument("--patients", type=int, default=None, help="patients in the listed clinic")
+    ap.add_argument("--workers", type=int, default=WORKERS, help="uvicorn worker processes")
     args = ap.parse_args()
     args.n = 600 if args.quick else 4000
     args.time = 10 if args.quick else 30
@@ -214,7 +215,7 @@ def main() -> None:
     ref = rows[0]["rps"]
     load = os.getloadavg()
     print(
-        f"\n{datetime.now(UTC):%Y-%m-%d}, {WORKERS} uvicorn workers, {CONCURRENCY} keep-alive "
+        f"\n{datetime.now(UTC):%Y-%m-%d}, {args.workers} uvicorn workers, {CONCURRENCY} keep-alive "
         f"connections, LDN_LOG_LEVEL={args.log_level}, {args.patients:,} patients in the listed "
         f"clinic, 2 cores shared with the load generator; load average after the run "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n"

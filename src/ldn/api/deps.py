@@ -18,7 +18,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ldn.domain.errors import InputError
+from ldn.domain.errors import AuthenticationError, InputError, ServiceUnavailable
 from ldn.services.clinic import accounts
 from ldn.services.clinic.accounts import check_session, decode_token
 from ldn.services.clinic.context import Actor, Clinic, Verified
@@ -47,9 +47,10 @@ ClinicDep = Annotated[Clinic, Depends(_clinic)]
 
 
 async def _actor(
-    request: Request, clinic: ClinicDep,
+    request: Request,
+    clinic: ClinicDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AsyncIterator[Actor]:  # fmt: skip
+) -> AsyncIterator[Actor]:
     """The caller, from the token's signature and expiry (no database work here); revoked,
     deactivated or changed accounts are refused (401) on every route, in one of two places:
 
@@ -73,8 +74,9 @@ async def _actor(
     actor = replace(actor, verified=Verified())
     try:
         yield actor
-    except Exception:
-        if actor.verified is not None and not actor.verified.done:
+    except Exception as exc:
+        outage = isinstance(exc, ServiceUnavailable | AuthenticationError)
+        if not outage and actor.verified is not None and not actor.verified.done:
             await run_in_threadpool(check_session, clinic, actor)  # 401 wins over the error
         raise
     if actor.verified is not None and not actor.verified.done:
@@ -128,8 +130,11 @@ async def _if_match(
         return None
     m = _ETAG.match(if_match)
     if not m:
-        raise InputError.at("header.If-Match", f"{if_match!r} is not an ETag from ldn",
-                            'send the ETag header of your last GET, e.g. If-Match: "3"')  # fmt: skip
+        raise InputError.at(
+            "header.If-Match",
+            f"{if_match!r} is not an ETag from ldn",
+            'send the ETag header of your last GET, e.g. If-Match: "3"',
+        )
     return int(m.group(1))
 
 

@@ -226,7 +226,9 @@ def verify_chain(
         ).scalars()
         for e in rows.yield_per(2000):
             if e.seq != expected_seq:
-                yield AuditBreak(chain, expected_seq, f"events {expected_seq}..{e.seq - 1} are missing (deleted)")  # fmt: skip
+                yield AuditBreak(
+                    chain, expected_seq, f"events {expected_seq}..{e.seq - 1} are missing (deleted)"
+                )
             if e.prev_hash != prev:
                 yield AuditBreak(chain, e.seq, "the link to the previous event is broken")
             if any(hmac.compare_digest(event_hash(e, k), e.hash) for k in keys):
@@ -239,10 +241,18 @@ def verify_chain(
                     chain, e.seq, "the event was written or rewritten without the audit key"
                 )
             else:
-                yield AuditBreak(chain, e.seq, "the event was changed after it was written (or the audit key is not this installation's)")  # fmt: skip
+                yield AuditBreak(
+                    chain,
+                    e.seq,
+                    "the event was changed after it was written (or the audit key is not this installation's)",
+                )
             expected_seq, prev = e.seq + 1, e.hash
         head = heads.get(chain)
         if head is None:
             yield AuditBreak(chain, 0, "the chain head is missing")
         elif head.last_seq != expected_seq - 1 or head.last_hash != prev:
-            yield AuditBreak(chain, expected_seq, f"events after {expected_seq - 1} up to {head.last_seq} are missing (deleted from the end)")  # fmt: skip
+            yield AuditBreak(
+                chain,
+                expected_seq,
+                f"events after {expected_seq - 1} up to {head.last_seq} are missing (deleted from the end)",
+            )

@@ -198,6 +198,8 @@ def exposed_files(data_dir: Path, db: Database | None = None) -> list[str]:
             continue
         if mode & 0o077:
             want = 0o700 if p.is_dir() else 0o600
-            out.append(f"{p} is readable or writable by others (mode {mode:o}); it holds patient data "
-                       f"or its keys: chmod {want:o} {p}")  # fmt: skip
+            out.append(
+                f"{p} is readable or writable by others (mode {mode:o}); it holds patient data "
+                f"or its keys: chmod {want:o} {p}"
+            )
     return out

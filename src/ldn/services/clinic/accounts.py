@@ -38,7 +38,7 @@ from ldn.domain.errors import (
 )
 from ldn.persistence.tables import ROLES, ClinicRow, LoginAttempt, Patient, User
 from ldn.services.clinic.access import require
-from ldn.services.clinic.context import Actor, Clinic, Page, Tx, use_case
+from ldn.services.clinic.context import Actor, Clinic, Page, Role, Tx, is_user_role, use_case
 from ldn.services.clinic.permissions import PUBLIC, SESSION
 
 __all__ = [
@@ -70,8 +70,15 @@ def password_hasher(settings: Settings) -> PasswordHasher:
 
 
 def user_dict(u: User) -> dict[str, Any]:
-    return {"id": u.id, "email": u.email, "display_name": u.display_name, "role": u.role,
-            "clinic_id": u.clinic_id, "patient_id": u.patient_id, "active": u.active}  # fmt: skip
+    return {
+        "id": u.id,
+        "email": u.email,
+        "display_name": u.display_name,
+        "role": u.role,
+        "clinic_id": u.clinic_id,
+        "patient_id": u.patient_id,
+        "active": u.active,
+    }
 
 
 @use_case("user.admin")
@@ -137,27 +144,42 @@ def create_user(
     if role == "patient":
         patient = tx.session.get(Patient, patient_id) if patient_id is not None else None
         if patient is None or patient.clinic_id != clinic_id:
-            raise InputError.at("patient_id", "a patient login needs the patient's id in this clinic",
-                                "create the patient first, then pass its id")  # fmt: skip
+            raise InputError.at(
+                "patient_id",
+                "a patient login needs the patient's id in this clinic",
+                "create the patient first, then pass its id",
+            )
     elif patient_id is not None:
         raise InputError.at("patient_id", "only a patient login is linked to a patient", "omit it")
-    user = User(clinic_id=clinic_id, email=email, display_name=display_name, role=role,
-                password_hash=password_hasher(tx.settings).hash(password), patient_id=patient_id,
-                token_version=0, active=True, created_at=tx.now)  # fmt: skip
+    user = User(
+        clinic_id=clinic_id,
+        email=email,
+        display_name=display_name,
+        role=role,
+        password_hash=password_hasher(tx.settings).hash(password),
+        patient_id=patient_id,
+        token_version=0,
+        active=True,
+        created_at=tx.now,
+    )
     taken = tx.session.scalar(select(User.id).where(User.email == email))
     linked = patient_id is not None and tx.session.scalar(
         select(User.id).where(User.patient_id == patient_id)
     )
     if taken is not None or linked:
         # one message whichever clinic holds the address: no account of another clinic is disclosed
-        raise ConflictError("this login cannot be created with these details",
-                            fix="use another e-mail address; a patient has at most one login")  # fmt: skip
+        raise ConflictError(
+            "this login cannot be created with these details",
+            fix="use another e-mail address; a patient has at most one login",
+        )
     tx.session.add(user)
     try:
         tx.session.flush()
     except IntegrityError:
-        raise ConflictError("this login cannot be created with these details",
-                            fix="use another e-mail address; a patient has at most one login") from None  # fmt: skip
+        raise ConflictError(
+            "this login cannot be created with these details",
+            fix="use another e-mail address; a patient has at most one login",
+        ) from None
     tx.audit(actor, "create", "user", user.id, detail=f"role={role}")
     return user_dict(user)
 
@@ -183,26 +205,36 @@ def update_user(
     if user is None or user.clinic_id != actor.clinic_id:
         raise NotFoundError(f"no user {user_id} in your clinic", fix="check the id (GET /users)")
     if role is not None and (role not in ROLES or role == "patient" or user.role == "patient"):
-        raise InputError.at("role", f"cannot make this user a {role!r}",
-                            "staff roles are clinician, pharmacist, admin; patients stay patients")  # fmt: skip
+        raise InputError.at(
+            "role",
+            f"cannot make this user a {role!r}",
+            "staff roles are clinician, pharmacist, admin; patients stay patients",
+        )
     loses_admin = (
         user.role == "admin"
         and user.active
         and ((role is not None and role != "admin") or active is False)
     )
     if loses_admin and user.id == actor.user_id:
-        raise ConflictError("an admin cannot demote or deactivate themselves",
-                            fix="ask another admin of the clinic to do it")  # fmt: skip
+        raise ConflictError(
+            "an admin cannot demote or deactivate themselves",
+            fix="ask another admin of the clinic to do it",
+        )
     if loses_admin:
         others = tx.session.scalar(
-            select(func.count()).select_from(User).where(
-                User.clinic_id == user.clinic_id, User.role == "admin", User.active.is_(True),
+            select(func.count())
+            .select_from(User)
+            .where(
+                User.clinic_id == user.clinic_id,
+                User.role == "admin",
+                User.active.is_(True),
                 User.id != user.id,
             )
-        )  # fmt: skip
+        )
         if not others:
-            raise ConflictError("this is the clinic's last active admin",
-                                fix="make another user admin first")  # fmt: skip
+            raise ConflictError(
+                "this is the clinic's last active admin", fix="make another user admin first"
+            )
     if role is not None:
         user.role = role
     if active is not None:
@@ -214,14 +246,21 @@ def update_user(
 
 def issue_token(settings: Settings, user: User, *, now: datetime) -> tuple[str, int]:
     ttl = settings.token_ttl_minutes * 60
-    claims = {"sub": str(user.id), "role": user.role, "clinic": user.clinic_id,
-              "pid": user.patient_id, "ver": user.token_version,
-              "iat": int(now.timestamp()), "exp": int(now.timestamp()) + ttl}  # fmt: skip
+    claims = {
+        "sub": str(user.id),
+        "role": user.role,
+        "clinic": user.clinic_id,
+        "pid": user.patient_id,
+        "ver": user.token_version,
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + ttl,
+    }
     return jwt.encode(claims, settings.resolved_secret_key(), algorithm="HS256"), ttl
 
 
-def decode_token(settings: Settings, token: str, *, now: datetime, remote_addr: str = "",
-                 request_id: str = "") -> Actor:  # fmt: skip
+def decode_token(
+    settings: Settings, token: str, *, now: datetime, remote_addr: str = "", request_id: str = ""
+) -> Actor:
     """The actor a token speaks for. Signature and expiry are checked here, against the service's
     clock; revocation (``token_version``) by the use case, inside its transaction."""
     problem = AuthenticationError(
@@ -229,8 +268,12 @@ def decode_token(settings: Settings, token: str, *, now: datetime, remote_addr: 
         fix="log in again: POST /api/v1/auth/token with your e-mail and password",
     )
     try:
-        c = jwt.decode(token, settings.resolved_secret_key(), algorithms=["HS256"],
-                       options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False})  # fmt: skip
+        c = jwt.decode(
+            token,
+            settings.resolved_secret_key(),
+            algorithms=["HS256"],
+            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
+        )
         if int(c["exp"]) <= now.timestamp():
             raise problem
         role, pid = c["role"], c.get("pid")
@@ -238,9 +281,15 @@ def decode_token(settings: Settings, token: str, *, now: datetime, remote_addr: 
             raise problem
         if (pid is not None and type(pid) is not int) or (role == "patient") != (pid is not None):
             raise problem
-        return Actor(user_id=_token_int(c["sub"]), role=role, clinic_id=_token_int(c["clinic"]),
-                     patient_id=pid, token_version=_token_int(c["ver"], low=0),
-                     remote_addr=remote_addr, request_id=request_id)  # fmt: skip
+        return Actor(
+            user_id=_token_int(c["sub"]),
+            role=role,
+            clinic_id=_token_int(c["clinic"]),
+            patient_id=pid,
+            token_version=_token_int(c["ver"], low=0),
+            remote_addr=remote_addr,
+            request_id=request_id,
+        )
     except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
         raise problem from None
 
@@ -275,8 +324,11 @@ def throttle(tx: Tx, actor: Actor, *, bucket: str, per_minute: int) -> None:
     if n >= per_minute:
         first = first if first.tzinfo else first.replace(tzinfo=tx.now.tzinfo)
         wait = max(int((first + timedelta(minutes=1) - tx.now).total_seconds()) + 1, 1)
-        raise RateLimited(f"more than {per_minute} computations in a minute", retry_after_s=wait,
-                          fix=f"wait {wait} s; computations are limited per user")  # fmt: skip
+        raise RateLimited(
+            f"more than {per_minute} computations in a minute",
+            retry_after_s=wait,
+            fix=f"wait {wait} s; computations are limited per user",
+        )
     tx.session.add(LoginAttempt(key=key, at=tx.now))
 
 
@@ -348,8 +400,15 @@ def _attempt_login(
             hasher.verify(_dummy_hash(hasher, params), password)
     except (VerificationError, InvalidHashError):
         ok = False
-    actor = Actor(user_id=user.id if user else 0, role=user.role if user else "anonymous",  # type: ignore[arg-type]
-                  clinic_id=user.clinic_id if user else 0, remote_addr=remote_addr, request_id=request_id)  # fmt: skip
+    # a failed login for an unknown e-mail has no account: its own kind of actor, never "system"
+    role: Role = user.role if user is not None and is_user_role(user.role) else "anonymous"
+    actor = Actor(
+        user_id=user.id if user else 0,
+        role=role,
+        clinic_id=user.clinic_id if user else 0,
+        remote_addr=remote_addr,
+        request_id=request_id,
+    )
     if not ok or user is None:
         for key in keys.values():
             tx.session.add(LoginAttempt(key=key, at=tx.now))
@@ -368,8 +427,13 @@ def login(
     """Check the password and return an access token, or raise after recording the failure."""
     if len(email) > 320 or len(password) > 1000:  # no account has them (and the keys stay short)
         raise AuthenticationError("wrong e-mail or password", fix="check both and try again")
-    outcome = _attempt_login(clinic, email=email.strip().lower(), password=password, remote_addr=remote_addr,
-                             request_id=request_id)  # fmt: skip
+    outcome = _attempt_login(
+        clinic,
+        email=email.strip().lower(),
+        password=password,
+        remote_addr=remote_addr,
+        request_id=request_id,
+    )
     if outcome.retry_after_s:
         raise RateLimited(
             "too many failed logins for this account or address: wait before the next try",
@@ -378,8 +442,12 @@ def login(
         )
     if outcome.token is None:
         raise AuthenticationError("wrong e-mail or password", fix="check both and try again")
-    return {"access_token": outcome.token, "token_type": "bearer", "expires_in": outcome.ttl_s,
-            "user": outcome.user}  # fmt: skip
+    return {
+        "access_token": outcome.token,
+        "token_type": "bearer",
+        "expires_in": outcome.ttl_s,
+        "user": outcome.user,
+    }
 
 
 @use_case(SESSION)

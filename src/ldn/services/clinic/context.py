@@ -19,14 +19,21 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeGuard, TypeVar
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ldn.config import Settings
-from ldn.domain.errors import AuthenticationError, LdnError, NotFoundError, PermissionDeniedError
+from ldn.domain.errors import (
+    AuthenticationError,
+    LdnError,
+    NotFoundError,
+    OutcomeUnknown,
+    PermissionDeniedError,
+    ServiceUnavailable,
+)
 from ldn.persistence.audit import AuditHeadState, append_event, chain_of
 from ldn.persistence.db import Database, exposed_files
 from ldn.persistence.tables import Patient, Prescription, Trial, User
@@ -48,6 +55,13 @@ __all__ = [
 
 #: "system" is the operator's command line only (never a token); "anonymous" a failed login
 Role = Literal["patient", "clinician", "pharmacist", "admin", "system", "anonymous"]
+
+
+def is_user_role(value: str) -> TypeGuard[Role]:
+    """A role a stored account may hold (never "system", the operator, or "anonymous")."""
+    return value in ("patient", "clinician", "pharmacist", "admin")
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
@@ -184,12 +198,20 @@ class Tx:
         chain's head is locked once per transaction (or was, by ``authorize(lock_audit=True)``)."""
         chain = chain_of(patient_id)
         self.heads[chain] = append_event(
-            self.session, key=self.settings.resolved_audit_keys()[0], at=self.now, actor_user_id=actor.user_id or None,
-            actor_role=actor.role, action=action, resource=resource,
-            resource_id=str(resource_id), patient_id=patient_id,
-            remote_addr=actor.remote_addr, request_id=actor.request_id, detail=detail,
+            self.session,
+            key=self.settings.resolved_audit_keys()[0],
+            at=self.now,
+            actor_user_id=actor.user_id or None,
+            actor_role=actor.role,
+            action=action,
+            resource=resource,
+            resource_id=str(resource_id),
+            patient_id=patient_id,
+            remote_addr=actor.remote_addr,
+            request_id=actor.request_id,
+            detail=detail,
             head=self.heads.get(chain),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +294,7 @@ def use_case(
                     if actor is None:
                         raise
                     unchecked = tx is None or not tx.checked(actor)
-                    if checks and unchecked and not isinstance(exc, AuthenticationError):
+                    if checks and unchecked and not isinstance(exc, _NOT_RECHECKED):
                         _check_alone(clinic, actor)  # a revoked token: 401 before any answer
                     if isinstance(exc, PermissionDeniedError | NotFoundError):
                         denied = tx.denied_patient if tx else None
@@ -298,6 +320,12 @@ def _require(tx: Tx, actor: Actor, permission: str, target: str, first: tuple[ob
         raise
 
 
+#: errors answered as they are, without checking an unchecked token first: a refused token
+#: itself, and a database outage (its answer says what happened to the request; a second
+#: transaction would fail the same way or hide an unknown outcome)
+_NOT_RECHECKED = (AuthenticationError, ServiceUnavailable, OutcomeUnknown)
+
+
 def _check_alone(clinic: Clinic, actor: Actor) -> None:
     """The actor's token, in a transaction of its own (the use case's was rolled back, or its
     session is unusable after a failed statement)."""
@@ -305,8 +333,14 @@ def _check_alone(clinic: Clinic, actor: Actor) -> None:
         Tx(session, clinic.clock(), clinic.settings).check_actor(actor)
 
 
-def _audit_denial(clinic: Clinic, actor: Actor, use: str, args: tuple[object, ...],
-                  exc: LdnError, patient_id: int | None) -> None:  # fmt: skip
+def _audit_denial(
+    clinic: Clinic,
+    actor: Actor,
+    use: str,
+    args: tuple[object, ...],
+    exc: LdnError,
+    patient_id: int | None,
+) -> None:
     """Record a refused request (403, or 404 for a record out of scope) in its own transaction:
     the use case's own transaction was rolled back with everything it wrote."""
     target = next((a for a in args if isinstance(a, int) and not isinstance(a, bool)), "")

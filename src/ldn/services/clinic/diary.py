@@ -42,8 +42,16 @@ from ldn.services.clinic.access import authorize
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
 from ldn.services.clinic.notifications import notify_diary_entry
 
-__all__ = ["DiarySaved", "diary_entries", "diary_history", "list_diary", "list_questionnaires", "record_diary",
-           "response_report", "submit_questionnaire"]  # fmt: skip
+__all__ = [
+    "DiarySaved",
+    "diary_entries",
+    "diary_history",
+    "list_diary",
+    "list_questionnaires",
+    "record_diary",
+    "response_report",
+    "submit_questionnaire",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +81,16 @@ def parse_entry(data: object) -> DiaryEntry:
 
 
 @use_case("diary.write", retry_on_conflict=True)
-def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any],
-                 idempotency_key: str | None, update: bool = False,
-                 edited_at: datetime | None = None) -> DiarySaved:  # fmt: skip
+def record_diary(
+    tx: Tx,
+    actor: Actor,
+    patient_id: int,
+    *,
+    entry: dict[str, Any],
+    idempotency_key: str | None,
+    update: bool = False,
+    edited_at: datetime | None = None,
+) -> DiarySaved:
     """Store one day's entry (see the module docstring for retries, updates and latest edit
     wins with ``edited_at``)."""
     patient = authorize(tx, actor, "diary.write", patient_id, lock_audit=True)
@@ -107,8 +122,10 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
     seen = keyed[0] if keyed else None
     if seen is not None:
         if seen.request_sha256 != digest:
-            raise ConflictError("this Idempotency-Key was already used for a different entry",
-                                fix="send a new key for a new entry")  # fmt: skip
+            raise ConflictError(
+                "this Idempotency-Key was already used for a different entry",
+                fix="send a new key for a new entry",
+            )
         tx.audit(actor, "read", "diary_entry", seen.id, patient_id=patient.id, detail="replay")
         return DiarySaved(_entry_dict(seen), created=False, replayed=True)
     row = next((r for r in found if r.day == e.date), None)
@@ -118,8 +135,10 @@ def record_diary(tx: Tx, actor: Actor, patient_id: int, *, entry: dict[str, Any]
             fix="send the same request again",
         )
     if not update and edited is None:
-        raise ConflictError(f"date: {e.date.isoformat()} already has a diary entry",
-                            fix="to replace it, send update=true (or PUT /diary/{date})")  # fmt: skip
+        raise ConflictError(
+            f"date: {e.date.isoformat()} already has a diary entry",
+            fix="to replace it, send update=true (or PUT /diary/{date})",
+        )
     if edited is not None and _latest_edit_keeps_stored(tx, actor, row, data, edited):
         return DiarySaved(_entry_dict(row), created=False, replayed=False)
     row.data, row.version, row.updated_at, row.request_sha256 = (
@@ -188,8 +207,16 @@ def _latest_edit_keeps_stored(
 
 
 @use_case("diary.read")
-def list_diary(tx: Tx, actor: Actor, patient_id: int, *, start: date | None, end: date | None,
-               limit: int, offset: int) -> Page[dict[str, Any]]:  # fmt: skip
+def list_diary(
+    tx: Tx,
+    actor: Actor,
+    patient_id: int,
+    *,
+    start: date | None,
+    end: date | None,
+    limit: int,
+    offset: int,
+) -> Page[dict[str, Any]]:
     patient = authorize(tx, actor, "diary.read", patient_id)
     q = select(DiaryRow).where(DiaryRow.patient_id == patient.id)
     if start:
@@ -233,8 +260,15 @@ def response_report(
 
 
 @use_case("questionnaire.write")
-def submit_questionnaire(tx: Tx, actor: Actor, patient_id: int, *, instrument: str, answers: object,
-                         taken_on: date | None = None) -> dict[str, Any]:  # fmt: skip
+def submit_questionnaire(
+    tx: Tx,
+    actor: Actor,
+    patient_id: int,
+    *,
+    instrument: str,
+    answers: object,
+    taken_on: date | None = None,
+) -> dict[str, Any]:
     patient = authorize(tx, actor, "questionnaire.write", patient_id)
     spec = get_instrument(instrument)
     result = spec.score(answers, loc="answers")
@@ -243,9 +277,15 @@ def submit_questionnaire(tx: Tx, actor: Actor, patient_id: int, *, instrument: s
         raise InputError.at(
             "taken_on", f"{day.isoformat()} is in the future", "use the day it was answered"
         )
-    row = QuestionnaireRow(patient_id=patient.id, instrument=instrument, taken_on=day,
-                           answers=spec.validate(answers, loc="answers").model_dump(mode="json"),
-                           result=result.as_dict(), created_at=tx.now, created_by=actor.user_id or None)  # fmt: skip
+    row = QuestionnaireRow(
+        patient_id=patient.id,
+        instrument=instrument,
+        taken_on=day,
+        answers=spec.validate(answers, loc="answers").model_dump(mode="json"),
+        result=result.as_dict(),
+        created_at=tx.now,
+        created_by=actor.user_id or None,
+    )
     tx.session.add(row)
     tx.session.flush()
     tx.audit(actor, "create", "questionnaire", row.id, patient_id=patient.id, detail=instrument)
@@ -265,5 +305,17 @@ def list_questionnaires(
     q = select(QuestionnaireRow).where(QuestionnaireRow.patient_id == patient.id)
     rows, total = tx.paged(q, QuestionnaireRow.id.desc(), limit=limit, offset=offset)
     tx.audit(actor, "read", "questionnaires", patient_id=patient.id)
-    return Page([{"id": r.id, "instrument": r.instrument, "taken_on": r.taken_on.isoformat(),
-                  "result": r.result} for r in rows], total, limit, offset)  # fmt: skip
+    return Page(
+        [
+            {
+                "id": r.id,
+                "instrument": r.instrument,
+                "taken_on": r.taken_on.isoformat(),
+                "result": r.result,
+            }
+            for r in rows
+        ],
+        total,
+        limit,
+        offset,
+    )

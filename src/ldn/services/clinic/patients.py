@@ -109,9 +109,15 @@ def _label(i: PatientIdentifier) -> str:
 
 
 def match_patient(
-    tx: Tx, clinic_id: int, *, record_id: str | None, identifiers: tuple[PatientIdentifier, ...],
-    family: str, birth_date: date | None, sex: str,
-) -> Match:  # fmt: skip
+    tx: Tx,
+    clinic_id: int,
+    *,
+    record_id: str | None,
+    identifiers: tuple[PatientIdentifier, ...],
+    family: str,
+    birth_date: date | None,
+    sex: str,
+) -> Match:
     """The rule (docs/interop.md): ldn's own record id or an identifier (system + value) names
     the patient; else the same family name and birth date, and a compatible sex (equal, or
     unknown on one side), make a *possible* match for a clinician to confirm, unless the
@@ -142,12 +148,20 @@ def match_patient(
                 found[pid] = (patient, _label(by_key[(system, value)]))
     if len(found) > 1:
         names = ", ".join(f"patient {pid} ({how})" for pid, (_, how) in sorted(found.items()))
-        raise ConflictError(f"the Bundle's identifiers name different patients: {names}",
-                            fix="check the identifiers; send a Bundle about one patient")  # fmt: skip
+        raise ConflictError(
+            f"the Bundle's identifiers name different patients: {names}",
+            fix="check the identifiers; send a Bundle about one patient",
+        )
     if found:
         patient, how = next(iter(found.values()))
-        differs = [what for what, mine, theirs in (("birth date", patient.birth_date, birth_date), ("sex", patient.sex, sex))
-                   if mine not in (None, "unknown") and theirs not in (None, "unknown") and mine != theirs]  # fmt: skip
+        differs = [
+            what
+            for what, mine, theirs in (
+                ("birth date", patient.birth_date, birth_date),
+                ("sex", patient.sex, sex),
+            )
+            if mine not in (None, "unknown") and theirs not in (None, "unknown") and mine != theirs
+        ]
         if differs:
             return Match(
                 candidates=(patient,),
@@ -158,9 +172,14 @@ def match_patient(
     if key is None or birth_date is None:
         return Match()
     rows_ = tx.session.scalars(
-        select(Patient).where(Patient.clinic_id == clinic_id, Patient.birth_date == birth_date, Patient.family_key == key)
+        select(Patient)
+        .where(
+            Patient.clinic_id == clinic_id,
+            Patient.birth_date == birth_date,
+            Patient.family_key == key,
+        )
         .order_by(Patient.id)
-    ).all()  # fmt: skip
+    ).all()
     candidates = [
         p for p in rows_ if p.sex in (None, "unknown") or sex == "unknown" or p.sex == sex
     ]
@@ -224,9 +243,15 @@ def append_version(tx: Tx, actor: Actor, patient: Patient, record: PatientRecord
 
 
 def _summary(p: Patient) -> dict[str, Any]:
-    return {"id": p.id, "record_id": p.record_id, "display_name": p.display_name,
-            "clinic_id": p.clinic_id, "record_version": p.current_version,
-            "created_at": p.created_at.isoformat(), "updated_at": p.updated_at.isoformat()}  # fmt: skip
+    return {
+        "id": p.id,
+        "record_id": p.record_id,
+        "display_name": p.display_name,
+        "clinic_id": p.clinic_id,
+        "record_version": p.current_version,
+        "created_at": p.created_at.isoformat(),
+        "updated_at": p.updated_at.isoformat(),
+    }
 
 
 @use_case("patient.write")
@@ -240,9 +265,14 @@ def create_patient(tx: Tx, actor: Actor, *, record: object) -> dict[str, Any]:
             "id": f"p-{secrets.token_hex(4)}",
         }  # the clinic's own number is optional
     rec = _checked(record, tx)
-    patient = Patient(clinic_id=actor.clinic_id, record_id=rec.id,
-                      display_name=rec.display_name, current_version=0,
-                      created_at=tx.now, updated_at=tx.now)  # fmt: skip
+    patient = Patient(
+        clinic_id=actor.clinic_id,
+        record_id=rec.id,
+        display_name=rec.display_name,
+        current_version=0,
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
     tx.session.add(patient)
     try:
         tx.session.flush()
@@ -270,8 +300,10 @@ def update_record(
         )
     rec = _checked(record, tx)
     if rec.id != patient.record_id:
-        raise ConflictError(f"the record id {rec.id!r} does not match this patient ({patient.record_id!r})",
-                            fix="keep the record's id unchanged")  # fmt: skip
+        raise ConflictError(
+            f"the record id {rec.id!r} does not match this patient ({patient.record_id!r})",
+            fix="keep the record's id unchanged",
+        )
     sync_match_keys(tx, patient, rec)
     data = append_version(tx, actor, patient, rec)
     tx.audit(actor, "update", "patient_record", patient.current_version, patient_id=patient.id)
@@ -280,9 +312,14 @@ def update_record(
 
 @use_case("patient.write")
 def review_medication(
-    tx: Tx, actor: Actor, patient_id: int, *, index: int, contains_opioid: bool,
+    tx: Tx,
+    actor: Actor,
+    patient_id: int,
+    *,
+    index: int,
+    contains_opioid: bool,
     contains_naltrexone: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Record the clinician's answer for a medicine ldn could not identify (a new record version).
 
     The answer (who, when) then decides for that medicine in every screening; a known opioid is
@@ -291,17 +328,32 @@ def review_medication(
     patient = authorize(tx, actor, "patient.write", patient_id)
     current = load_record(tx, patient)
     if not 0 <= index < len(current.medications):
-        raise InputError.at("index", f"the record has no medication number {index}",
-                            f"use 0 to {len(current.medications) - 1}" if current.medications else "add the medication first")  # fmt: skip
+        raise InputError.at(
+            "index",
+            f"the record has no medication number {index}",
+            f"use 0 to {len(current.medications) - 1}"
+            if current.medications
+            else "add the medication first",
+        )
     user = tx.session.get(User, actor.user_id)
     who = (user.display_name or user.email) if user is not None else f"user {actor.user_id}"
     data = current.model_dump(mode="json")
-    data["medications"][index]["review"] = {"contains_opioid": contains_opioid, "contains_naltrexone": contains_naltrexone,
-                                            "reviewed_by": who, "reviewed_on": tx.today.isoformat()}  # fmt: skip
+    data["medications"][index]["review"] = {
+        "contains_opioid": contains_opioid,
+        "contains_naltrexone": contains_naltrexone,
+        "reviewed_by": who,
+        "reviewed_on": tx.today.isoformat(),
+    }
     rec = _checked(data, tx)
     stored = append_version(tx, actor, patient, rec)
-    tx.audit(actor, "update", "patient_record", patient.current_version, patient_id=patient.id,
-             detail=f"medication {index} reviewed")  # fmt: skip
+    tx.audit(
+        actor,
+        "update",
+        "patient_record",
+        patient.current_version,
+        patient_id=patient.id,
+        detail=f"medication {index} reviewed",
+    )
     return {**_summary(patient), "record": stored}
 
 
@@ -324,9 +376,10 @@ def record_history(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]
     """Every version of the record, newest first, each with what changed from the one before."""
     patient = authorize(tx, actor, "patient.read", patient_id)
     rows = tx.session.scalars(
-        select(PatientRecordVersion).where(PatientRecordVersion.patient_id == patient.id)
+        select(PatientRecordVersion)
+        .where(PatientRecordVersion.patient_id == patient.id)
         .order_by(PatientRecordVersion.version)
-    ).all()  # fmt: skip
+    ).all()
     staff = select(User.id, User.display_name, User.email).where(
         User.clinic_id == patient.clinic_id
     )
@@ -335,11 +388,19 @@ def record_history(tx: Tx, actor: Actor, patient_id: int) -> list[dict[str, Any]
     before: dict[str, Any] = {}
     for row in rows:
         now = _flat(row.data)
-        changes = [{"field": k, "before": before.get(k), "after": now.get(k)}
-                   for k in sorted(set(before) | set(now)) if before.get(k) != now.get(k)]  # fmt: skip
-        out.append({"version": row.version, "created_at": row.created_at.isoformat(),
-                    "created_by": names.get(row.created_by, "") if row.created_by else "",
-                    "changes": changes if before else []})  # fmt: skip
+        changes = [
+            {"field": k, "before": before.get(k), "after": now.get(k)}
+            for k in sorted(set(before) | set(now))
+            if before.get(k) != now.get(k)
+        ]
+        out.append(
+            {
+                "version": row.version,
+                "created_at": row.created_at.isoformat(),
+                "created_by": names.get(row.created_by, "") if row.created_by else "",
+                "changes": changes if before else [],
+            }
+        )
         before = now
     tx.audit(actor, "read", "patient_record_history", patient_id=patient.id)
     return out[::-1]
