@@ -12,9 +12,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,8 +111,31 @@ def run_load(
         )
         out.wall_s = time.perf_counter() - t0
 
-    asyncio.run(main())
+    _run_alone(main)
     return out
+
+
+def _run_alone(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """``asyncio.run(main())``, in a thread of its own when this thread already runs an event
+    loop (Playwright's sync API leaves one running in a pytest session that ran e2e tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(main())
+        return
+    failure: list[BaseException] = []
+
+    def alone() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=alone, name="ldn-load")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def serve(
