@@ -20,7 +20,12 @@ __all__ = [
     "AuditVerifyOut",
     "BatchOut",
     "DiaryEntryOut",
+    "InviteLinkOut",
+    "InviteListOut",
+    "InviteOut",
+    "InviteRevokedOut",
     "Listed",
+    "MeOut",
     "PatientOut",
     "PatientStatus",
     "PatientSummary",
@@ -125,6 +130,9 @@ class PlanOut(_Out):
     screening_verdict: str | None = None
     start_note: str = Field(default="", description="Why the start date is what it is")
     acknowledged_findings: list[str] = Field(default_factory=list)
+    stopped_on: date | None = Field(default=None, description="The last day on LDN (a stop)")
+    stop_reason: str | None = Field(default=None, description="The coded reason for stopping")
+    stop_note: str | None = Field(default=None, description="The clinician's words")
 
 
 class _PrescriptionBase(_Out):
@@ -269,3 +277,43 @@ class AuditVerifyOut(_Out):
     events: int
     breaks: list[Any]
     unkeyed: int
+
+
+class MeOut(_Out):
+    """Who the token speaks for."""
+
+    user_id: int
+    role: str
+    clinic_id: int
+    patient_id: int | None = Field(description="A patient login's own record")
+
+
+class InviteOut(_Out):
+    """An enrolment invite's state (never its link or code after it was made)."""
+
+    id: int
+    patient_id: int
+    status: str = Field(description="open, used, revoked or expired")
+    created_at: Timestamp
+    expires_at: Timestamp
+    used_at: Timestamp | None
+    revoked_at: Timestamp | None
+
+
+class InviteLinkOut(InviteOut):
+    """A new invite: its one-time link and code, shown this once (stored only as hashes)."""
+
+    token: str
+    code: str = Field(description="The code to read aloud or type at /enrol (XXXX-XXXX)")
+    enrol_path: str
+    enrol_url: str
+
+
+class InviteListOut(_Out):
+    has_login: bool = Field(description="The patient already has a login")
+    items: list[InviteOut]
+
+
+class InviteRevokedOut(_Out):
+    patient_id: int
+    revoked: bool

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ldn.api.deps import ActorDep, ClinicDep
+from ldn.api.resources import MeOut
 from ldn.api.schemas import LoginIn, Token
 from ldn.services.clinic import accounts
 
@@ -35,6 +36,7 @@ def logout(clinic: ClinicDep, actor: ActorDep) -> Response:
 
 @router.get(
     "/me",
+    response_model=MeOut,
     summary="The caller: user id, role, clinic, and patient id for a patient (a revoked token: 401)",
 )
 def me(actor: ActorDep) -> dict[str, Any]:

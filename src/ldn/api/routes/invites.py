@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ldn.api.deps import ActorDep, ClinicDep, IdPath
+from ldn.api.resources import InviteLinkOut, InviteListOut, InviteRevokedOut
 from ldn.api.schemas import Token
 from ldn.services.clinic import invites
 
@@ -38,6 +39,8 @@ def _link(request: Request, clinic: Any, out: dict[str, Any]) -> dict[str, Any]:
 
 @router.post(
     "/patients/{patient_id}/invites",
+    response_model=InviteLinkOut,
+    response_model_exclude_unset=True,
     status_code=201,
     summary="Invite the patient to make a login: a one-time link and code (shown once)",
 )
@@ -49,6 +52,8 @@ def create_invite(
 
 @router.get(
     "/patients/{patient_id}/invites",
+    response_model=InviteListOut,
+    response_model_exclude_unset=True,
     summary="The patient's invites (status only; never a link or code) and whether they have a login",
 )
 def list_invites(patient_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:
@@ -57,6 +62,8 @@ def list_invites(patient_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict
 
 @router.post(
     "/patients/{patient_id}/invites/resend",
+    response_model=InviteLinkOut,
+    response_model_exclude_unset=True,
     status_code=201,
     summary="Revoke the open invite and make a new one (shown once)",
 )
@@ -68,6 +75,8 @@ def resend_invite(
 
 @router.post(
     "/patients/{patient_id}/invites/revoke",
+    response_model=InviteRevokedOut,
+    response_model_exclude_unset=True,
     summary="Withdraw the open invite: its link and code stop working",
 )
 def revoke_invite(patient_id: IdPath, clinic: ClinicDep, actor: ActorDep) -> dict[str, Any]:

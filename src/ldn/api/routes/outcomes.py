@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldn.api.deps import ActorDep, ClinicDep, IdPath, IfMatchDep, etag
+from ldn.api.resources import PlanOut
 from ldn.domain.outcomes import STOP_REASONS
 from ldn.services.clinic import outcomes, plans
 
@@ -53,6 +54,8 @@ def get_outcomes(
 
 @router.post(
     "/patients/{patient_id}/plan/stop",
+    response_model=PlanOut,
+    response_model_exclude_unset=True,
     summary="Record that the patient stopped LDN (coded reason and note); needs If-Match",
 )
 def stop_plan(
