@@ -125,6 +125,9 @@ def preview_prescription(patient_id: IdPath, clinic: ClinicDep, actor: ActorDep)
     status_code=201,
     response_model=PrescriptionOut,
     response_model_exclude_unset=True,
+    responses={
+        200: {"model": PrescriptionOut, "description": "Already prescribed: the same prescription"}
+    },
     summary="Prescribe the active plan (once per plan version: a repeat returns it, 200)",
 )
 def create_prescription(

@@ -21,6 +21,9 @@ router = APIRouter(prefix="/patients/{patient_id}", tags=["diary"])
     status_code=201,
     response_model=DiaryEntryOut,
     response_model_exclude_unset=True,
+    responses={
+        200: {"model": DiaryEntryOut, "description": "A repeated request: the entry stored"}
+    },
     summary="Log a day. Idempotency-Key makes retries safe; update=true replaces the day's entry",
 )
 def post_entry(
