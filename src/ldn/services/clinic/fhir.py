@@ -50,12 +50,8 @@ from ldn.persistence.tables import (
 from ldn.persistence.tables import PatientIdentifier as IdentifierRow
 from ldn.services.clinic.access import authorize, require
 from ldn.services.clinic.context import Actor, Tx, use_case
-from ldn.services.clinic.patients import (
-    append_version,
-    load_record,
-    match_patient,
-    sync_match_keys,
-)
+from ldn.services.clinic.matching import match_patient, sync_match_keys
+from ldn.services.clinic.patients import append_version, load_record
 
 __all__ = [
     "RESOURCE_TYPES",
