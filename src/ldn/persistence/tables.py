@@ -148,6 +148,7 @@ class Patient(Base):
     __table_args__ = (
         UniqueConstraint("clinic_id", "record_id"),
         Index("ix_patients_demographics", "clinic_id", "birth_date", "family_key"),
+        Index("ix_patients_list", "clinic_id", "display_name", "id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
@@ -275,7 +276,9 @@ class Batch(Base):
 
 
 class DiaryRow(Base):
-    """One diary day. ``idempotency_key`` lets a phone retry a POST without a second entry."""
+    """One diary day. ``idempotency_key`` lets a phone retry a POST without a second entry;
+    ``edited_at`` is when the patient made the stored version (empty for entries older than
+    migration 0007: their last save stands in)."""
 
     __tablename__ = "diary_entries"
     __table_args__ = (
@@ -291,6 +294,7 @@ class DiaryRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
 
 
 class QuestionnaireRow(Base):

@@ -108,6 +108,39 @@ def test_latest_edit_wins_replaces_an_older_entry_and_refuses_an_older_edit(worl
     assert audited == 2
 
 
+def test_two_offline_phones_compare_edit_with_edit_not_with_arrival(world: World) -> None:
+    """Phone A's edit (made at +0) arrives at +20; phone B's newer edit (made at +10) arrives at
+    +25. B's edit is newer than the stored one, though it arrived after A's was saved: it
+    replaces it (compared by arrival, as before migration 0007, B would have been refused)."""
+    c, h, pid = world.client, world.as_("patient"), world.own
+    url, day = f"/api/v1/patients/{pid}/diary", "2026-11-17"
+    world.clinic.clock = lambda: NOW + timedelta(minutes=20)
+    a = c.post(
+        url,
+        params={"edited_at": _at(0)},
+        headers={**h, "Idempotency-Key": "a-1"},
+        json={"date": day, "pain_avg": 6},
+    )
+    assert a.status_code == 201
+    world.clinic.clock = lambda: NOW + timedelta(minutes=25)
+    b = c.post(
+        url,
+        params={"edited_at": _at(10)},
+        headers={**h, "Idempotency-Key": "b-1"},
+        json={"date": day, "pain_avg": 3},
+    )
+    assert b.status_code == 200 and b.headers["Diary-Outcome"] == "replaced", b.text
+    stale = c.post(
+        url,
+        params={"edited_at": _at(5)},
+        headers={**h, "Idempotency-Key": "a-2"},
+        json={"date": day, "pain_avg": 7},
+    )
+    assert stale.status_code == 409 and "newer entry" in stale.json()["detail"]
+    (row,) = _rows(world.clinic, pid, day)
+    assert row.data["pain_avg"] == 3 and row.edited_at is not None
+
+
 def _patient_web(world: World) -> TestClient:
     from ldn.asgi import create_app
 

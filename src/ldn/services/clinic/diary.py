@@ -10,8 +10,10 @@ save, and the answer says it replaced an older entry (:attr:`DiarySaved.replaced
 than the stored entry is refused (409) naming the newer one, so the phone can tell the patient
 (never dropped silently). The same entry sent again is answered as stored, not refused. An
 ``edited_at`` ahead of the server's clock counts as now (a phone's clock cannot win forever).
-Limitation: the stored side is the server time of the last save (there is no column for the
-phone's edit time), so two phones both offline and editing one day compare by arrival.
+The stored side is the stored version's own edit time (``diary_entries.edited_at``: the phone's
+edit time as clamped, or the server's save time when the request did not say), so two phones
+both offline and editing one day compare edit with edit, whichever arrives first; entries saved
+before that column existed compare by their last save.
 
 A new entry costs three statements and the commit: the actor, the patient's scope and the
 patient's audit chain head (locked) in one query (:func:`~ldn.services.clinic.access.authorize`);
@@ -105,7 +107,7 @@ def record_diary(
     if edited_at is not None:  # as sent (a retry sends the same), not as clamped
         signed["edited_at"] = _utc(edited_at).isoformat()
     digest = hashlib.sha256(json.dumps(signed, sort_keys=True).encode()).hexdigest()
-    new_id = _insert_new(tx, patient.id, e.date, data, idempotency_key, digest)
+    new_id = _insert_new(tx, patient.id, e.date, data, idempotency_key, digest, edited)
     if new_id is not None:  # neither the day nor the key had an entry
         tx.audit(actor, "create", "diary_entry", new_id, patient_id=patient.id)
         notify_diary_entry(tx, actor, patient, data)  # issue #18: alerts in this transaction
@@ -147,6 +149,7 @@ def record_diary(
         tx.now,
         digest,
     )
+    row.edited_at = edited if edited is not None else tx.now
     if idempotency_key:
         row.idempotency_key = idempotency_key
     how = "latest edit wins" if edited is not None else ""
@@ -164,7 +167,13 @@ _INSERT_NEW = {
 
 
 def _insert_new(
-    tx: Tx, patient_id: int, day: date, data: dict[str, Any], key: str | None, digest: str
+    tx: Tx,
+    patient_id: int,
+    day: date,
+    data: dict[str, Any],
+    key: str | None,
+    digest: str,
+    edited: datetime | None,
 ) -> int | None:
     """INSERT the entry unless the day or the key already has one (then None): one statement,
     and a concurrent twin waits for the first to commit instead of failing."""
@@ -177,6 +186,7 @@ def _insert_new(
         "version": 1,
         "created_at": tx.now,
         "updated_at": tx.now,
+        "edited_at": edited if edited is not None else tx.now,
     }
     new_id = tx.session.scalar(_INSERT_NEW[tx.session.get_bind().dialect.name], row)
     return int(new_id) if new_id is not None else None
@@ -191,15 +201,15 @@ def _latest_edit_keeps_stored(
     tx: Tx, actor: Actor, row: DiaryRow, data: dict[str, Any], edited: datetime
 ) -> bool:
     """Latest edit wins: True when the stored entry already says the same (nothing to do);
-    refused (409) when the stored entry was saved after this edit was made; False to replace."""
+    refused (409) when the stored version was made after this edit; False to replace."""
     if row.data == data:
         pid = row.patient_id
         tx.audit(actor, "read", "diary_entry", row.id, patient_id=pid, detail="unchanged")
         return True
-    saved = _utc(row.updated_at)
+    saved = _utc(row.edited_at if row.edited_at is not None else row.updated_at)
     if edited <= saved:
         raise ConflictError(
-            f"date: {row.day.isoformat()} has a newer entry (saved {saved:%Y-%m-%d %H:%M:%S} UTC) "
+            f"date: {row.day.isoformat()} has a newer entry (made {saved:%Y-%m-%d %H:%M:%S} UTC) "
             f"than this edit (made {edited:%Y-%m-%d %H:%M:%S} UTC); the newer entry was kept",
             fix="compare the two; to keep this one instead, send it again as a new edit",
         )
