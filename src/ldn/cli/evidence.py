@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-import csv as csv_module
 import json
-import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.rule import Rule
-from rich.table import Table
 
 from ldn.cli._common import JsonOpt, console, emit_json, print_disclaimer
+from ldn.cli._evidence_output import (
+    print_answer,
+    print_changes,
+    print_outcome_rows,
+    print_pool,
+    print_rob,
+    print_sof,
+    write_per_study,
+)
 from ldn.domain.errors import InputError
 from ldn.domain.evidence.answer import (
     CONDITIONS,
     EXTERNAL_FM_POOLS,
     SOF_OUTCOMES,
-    ConditionAnswer,
     answer,
 )
 from ldn.domain.evidence.dataset import OUTCOMES, dataset, outcome_rows, poolable
 from ldn.domain.evidence.effect_sizes import CROSSOVER_CORRELATION
-from ldn.domain.evidence.meta import METHODS, PI_METHODS, MetaResult, meta_analysis
-from ldn.domain.evidence.sensitivity import LeaveOneOut, leave_one_out
+from ldn.domain.evidence.meta import METHODS, PI_METHODS, meta_analysis
+from ldn.domain.evidence.sensitivity import leave_one_out
 from ldn.services.standalone.evidence_files import read_effects_csv, read_study_file
 
 evidence_app = typer.Typer(
@@ -53,36 +57,10 @@ def list_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None:
         emit_json([e.study.row | e.row | {"effect": (e.effect() or (None, None))[0]} for e in rows])
         return
     ds = dataset()
-    table = Table(
-        title=f"LDN trials: extracted outcomes (data set {ds.version}, last searched {ds.last_searched})"
+    print_outcome_rows(
+        rows,
+        title=f"LDN trials: extracted outcomes (data set {ds.version}, last searched {ds.last_searched})",
     )
-    for col in (
-        "trial",
-        "condition",
-        "design",
-        "dose mg",
-        "n",
-        "outcome",
-        "result",
-        "pooled?",
-        "text",
-        "source",
-    ):
-        table.add_column(col, overflow="fold")
-    for e in rows:
-        table.add_row(
-            e.id,
-            e.study.condition,
-            f"{e.study.design} vs {e.study.comparator}",
-            e.study.dose_mg,
-            str(e.n_patients or ""),
-            OUTCOMES[e.row["outcome"]],
-            e.row["measure"],
-            "yes" if e.poolable else f"no: {e.row['reason']}",
-            e.row["text_source"],
-            f"{e.row['source_id']} ({e.row['verification']})",
-        )
-    console.print(table)
 
 
 @evidence_app.command("pool")
@@ -162,108 +140,16 @@ def pool_cmd(
     want_loo = len(yi) >= 3 and res.method != "FE" and (per_study_csv is not None or not as_json)
     loo = leave_one_out(yi, vi, labels, method=method) if want_loo else []
     if per_study_csv is not None:
-        _write_per_study(per_study_csv, labels, yi, vi, res, loo)
+        write_per_study(per_study_csv, labels, yi, vi, res, loo)
     if as_json:
         emit_json(out)
         return
     heading = f"{title} — {res.method}{' + HKSJ' if hksj else ''}"
-    if len(yi) <= TABLE_MAX_STUDIES:
-        table = Table(title=heading)
-        for col in ("study", "effect", "variance", "weight %"):
-            table.add_column(col)
-        for lab, y, v, w in zip(labels, yi, vi, res.weights, strict=True):
-            table.add_row(lab, f"{y:.3f}", f"{v:.4f}", f"{100 * w:.1f}")
-        console.print(table)
-    _print_summary(res)
-    if loo and len(yi) <= TABLE_MAX_STUDIES:
-        console.print(
-            "Leave-one-out: " + "; ".join(f"without {r.label}: {r.estimate:.2f}" for r in loo)
-        )
-    elif len(yi) > TABLE_MAX_STUDIES:
-        _stream_per_study(heading, labels, yi, vi, res, loo)
+    print_pool(heading, labels, yi, vi, res, loo, table_max_studies=TABLE_MAX_STUDIES)
     if per_study_csv is not None:
         console.print(f"Per-study table written to {per_study_csv}")
     if plot is not None:
         console.print(f"Forest plot written to {plot}")
-
-
-def _print_summary(res: MetaResult) -> None:
-    console.print(
-        f"Pooled {res.estimate:.3f} (SE {res.se:.3f}; 95% CI {res.ci_low:.3f} to "
-        f"{res.ci_high:.3f}); prediction interval ({res.pi_label}) {res.pi_low:.3f} to "
-        f"{res.pi_high:.3f}; τ² {res.tau2:.4f}; I² {res.i2:.1f}%; Q {res.q:.2f} (p {res.q_p:.3g})."
-    )
-    if not res.converged:
-        console.print(f"[yellow]Warning:[/] {res.note}")
-
-
-def _per_study_rows(
-    labels: list[str], yi: list[float], vi: list[float], res: MetaResult, loo: list[LeaveOneOut]
-) -> Iterator[list[str]]:
-    for i, (lab, y, v, w) in enumerate(zip(labels, yi, vi, res.weights, strict=True)):
-        row = [lab, f"{y:.3f}", f"{v:.4f}", f"{100 * w:.3f}"]
-        if loo:
-            row += [f"{loo[i].estimate:.3f}", f"{loo[i].ci_low:.3f}", f"{loo[i].ci_high:.3f}"]
-        yield row + [""] * (7 - len(row))
-
-
-_PER_STUDY_HEADER = ["study", "effect", "variance", "weight %", "without it", "CI low", "CI high"]
-
-
-def _stream_per_study(
-    heading: str,
-    labels: list[str],
-    yi: list[float],
-    vi: list[float],
-    res: MetaResult,
-    loo: list[LeaveOneOut],
-) -> None:
-    """Many studies: a plain table written in blocks (a formatted one takes seconds per 1,000)."""
-    width = max(12, *(len(x) for x in labels))
-    fmt = f"{{:<{width}}} {{:>9}} {{:>9}} {{:>9}} {{:>10}} {{:>9}} {{:>9}}\n"
-    out = sys.stdout
-    out.write(f"{heading}: {len(yi):,} studies ('without it': the pool leaving that study out)\n")
-    out.write(fmt.format(*_PER_STUDY_HEADER))
-    block: list[str] = []
-    for row in _per_study_rows(labels, yi, vi, res, loo):
-        block.append(fmt.format(*row))
-        if len(block) == 1000:
-            out.write("".join(block))
-            block.clear()
-    out.write("".join(block))
-    out.flush()
-
-
-def _write_per_study(
-    path: Path,
-    labels: list[str],
-    yi: list[float],
-    vi: list[float],
-    res: MetaResult,
-    loo: list[LeaveOneOut],
-) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv_module.writer(fh)
-        writer.writerow(_PER_STUDY_HEADER)
-        writer.writerows(_per_study_rows(labels, yi, vi, res, loo))
-
-
-def _print_answer(a: ConditionAnswer) -> None:
-    console.print(Rule(a.condition.replace("_", " ")))
-    console.print(a.plain())
-    c = a.primary.certainty
-    console.print(
-        f"[bold]Certainty (GRADE):[/] {a.certainty}"
-        + (", downgraded for:" if c and c.reasons else "")
-    )
-    for r in c.reasons if c else ():
-        console.print(f"  [yellow]↓[/] {r}")
-    for n in c.notes if c else ():
-        console.print(f"  • {n}")
-    for t, why in a.primary.not_pooled:
-        console.print(f"  [dim]not pooled: {t} — {why}[/dim]")
-    if a.article_claim:
-        console.print(f"  [dim]{a.article_claim}[/dim]")
 
 
 @evidence_app.command("outlook")
@@ -296,7 +182,7 @@ def answer_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None
         )
         return
     for a in answers:
-        _print_answer(a)
+        print_answer(a)
     console.print(Rule("Adverse events (external)"))
     for e in answers[0].adverse_events:
         console.print(f"  • {e}")
@@ -329,35 +215,7 @@ def sof_cmd(condition: ConditionOpt = None, as_json: JsonOpt = False) -> None:
             ]
         )
         return
-    for a in answers:
-        table = Table(
-            title=f"Summary of findings: LDN vs placebo, {a.condition.replace('_', ' ')} — {a.stamp}"
-        )
-        for col in (
-            "outcome",
-            "trials (people)",
-            "effect (95% CI)",
-            "certainty",
-            "why downgraded",
-            "in plain words",
-        ):
-            table.add_column(col, overflow="fold")
-        for o in a.outcomes:
-            if o.k == 0 and not o.not_pooled:
-                continue
-            c = o.certainty
-            reasons = (
-                "; ".join(c.reasons) if c else "; ".join(f"{t}: {why}" for t, why in o.not_pooled)
-            )
-            table.add_row(
-                OUTCOMES[o.outcome],
-                f"{o.k} ({o.n_patients})",
-                o.effect_text(),
-                c.level if c else "—",
-                reasons,
-                o.statement,
-            )
-        console.print(table)
+    print_sof(answers)
 
 
 @evidence_app.command("sensitivity")
@@ -393,16 +251,7 @@ def rob_cmd(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json([j.as_dict() for j in robs])
         return
-    table = Table(
-        title="Risk of bias 2 (D1 randomization, D2 deviations/period, D3 missing data, D4 measurement, D5 reporting)"
-    )
-    for col in ("trial", "outcome", "D1", "D2", "D3", "D4", "D5", "overall", "why"):
-        table.add_column(col, overflow="fold")
-    for j in robs:
-        table.add_row(
-            j.study_id, j.outcome, *(lvl for _, lvl, _ in j.domains), j.overall, j.overall_reason
-        )
-    console.print(table)
+    print_rob(robs)
 
 
 @evidence_app.command("prisma")
@@ -484,20 +333,7 @@ def add_cmd(
             }
         )
         return
-    console.print(
-        f"Valid: {len(trials)} study, {len(outcomes)} outcome row(s). Nothing was written; add the rows to "
-        "src/ldn/domain/data/evidence/ (trials.csv, outcomes.csv, rob.csv) and bump dataset.toml's version."
-    )
-    if not changes:
-        console.print("No answer changes.")
-    for ch in changes:
-        console.print(Rule(f"{ch['condition']} — {OUTCOMES[ch['outcome']]}"))
-        console.print(
-            f"  before (k = {ch['before']['k']}): {ch['before']['effect']}. {ch['before']['statement']}"
-        )
-        console.print(
-            f"  after  (k = {ch['after']['k']}): {ch['after']['effect']}. {ch['after']['statement']}"
-        )
+    print_changes(changes, n_trials=len(trials), n_outcomes=len(outcomes))
 
 
 def demo_section(examples: Path, today: date) -> None:

@@ -12,7 +12,8 @@ Modules
 ``weighing``   minimum weight per balance (USP <1176>, <41>); the aliquot method below it.
 ``dating``     USP <795> (2023) BUD categories, stability data, earliest component expiry.
 ``supply``     capsules or mL from the schedule to the assessment date; strength sets; refills.
-``batches``    the worksheets (``capsule_batch``, ``liquid_batch``) and their markdown.
+``batches``    the worksheets (``capsule_batch``, ``liquid_batch``) and their markdown, built by
+               ``capsule_worksheet``, ``liquid_worksheet`` and ``worksheet_common``.
 
 Every public name is importable from ``ldn.domain.compounding``.
 """

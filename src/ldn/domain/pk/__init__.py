@@ -1,6 +1,6 @@
 """Pharmacology: naltrexone and 6-beta-naltrexol exposure and mu-opioid receptor occupancy.
 
-The model is fitted to every published summary value ldn holds (observations.py, docs/pk.md).
+The model is fitted to every published summary value ldn holds (the observations package, docs/pk.md).
 """
 
 EXTRAPOLATION_CAVEAT = (
