@@ -70,3 +70,17 @@ def test_the_openapi_document_describes_each_resource(world: World) -> None:
     listed = doc["paths"]["/api/v1/patients"]["get"]["responses"]["200"]
     ref = listed["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert schemas[ref]["properties"]["items"]["items"]["$ref"].endswith("/PatientSummary")
+
+
+@pytest.mark.parametrize("sort", ["name", "-days_missed"])
+def test_the_patient_list_sent_unvalidated_is_what_its_model_would_send(
+    world: World, sort: str
+) -> None:
+    """The list is sent as the use case built it (issue #21); validated against its response
+    model and dumped, the body is unchanged: every value already has the model's type."""
+    body = world.client.get(
+        f"/api/v1/patients?limit=200&sort={sort}", headers=world.as_("clinician")
+    ).json()
+    assert body["items"]
+    again = r.Listed[r.PatientSummary].model_validate(body).model_dump(mode="json")
+    assert again == body

@@ -13,14 +13,35 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Select, and_, any_, bindparam, case, func, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Date,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    select,
+)
 
 from ldn.domain.dashboard import SORTS, PatientFacts, derive
 from ldn.domain.errors import InputError
 from ldn.persistence.tables import DiaryRow, Patient, PatientRecordVersion, Plan, Screening, Trial
 from ldn.services.clinic.context import Tx
 
-__all__ = ["blank_status", "collect_facts", "keep", "parse_sort", "plan_facts", "status_for"]
+__all__ = [
+    "blank_status",
+    "collect_facts",
+    "keep",
+    "page_with_facts",
+    "parse_sort",
+    "plan_facts",
+    "read_page",
+    "status_for",
+    "status_of",
+]
 
 Scope = Select[tuple[int]] | list[int]
 
@@ -133,6 +154,98 @@ def collect_facts(
     return out
 
 
+def _newest(column: Any, table: Any, pid: Any, *where: Any, by: Any) -> Any:
+    """The patient's newest ``column`` (by ``by``) as a correlated scalar subquery."""
+    return (
+        select(column)
+        .where(table.patient_id == pid, *where)
+        .order_by(by.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def page_with_facts(page: Select[Any], *, descending: bool) -> Select[Any]:
+    """One page of patients with their total and their facts, as one statement.
+
+    ``page`` selects the page's :class:`Patient` columns and, last, their total (ordered by
+    name and cut with LIMIT/OFFSET, with anything else it joins, such as the caller's token
+    check). Each fact is a correlated subquery evaluated for the page's rows only, each an
+    index probe of the patient's rows, so the cost does not grow with the clinic; the facts are
+    those :func:`collect_facts` reads for a set of patients (newest screening, the diary's
+    count, first and last day and days in the window, the newest day with a side effect, the
+    newest active plan, the newest trial, the current record's conditions). Its parameters
+    ``today`` and ``window_start`` are set by :func:`read_page`. Built once per shape and kept
+    (:func:`ldn.services.clinic.patients._page_statement`)."""
+    pg = page.subquery("page")
+    pid = pg.c.id
+    ticked = DiaryRow.data["side_effects"].as_string()
+    with_se = (ticked.is_not(None), ticked != "[]")
+    active = (Plan.status == "active",)
+    plan = Plan.data["plan"]
+    in_window = (
+        DiaryRow.day >= bindparam("window_start", type_=Date),
+        DiaryRow.day < bindparam("today", type_=Date),
+    )
+    facts = (
+        _newest(Screening.verdict, Screening, pid, by=Screening.id),
+        select(func.count()).where(DiaryRow.patient_id == pid).scalar_subquery(),
+        select(func.min(DiaryRow.day)).where(DiaryRow.patient_id == pid).scalar_subquery(),
+        select(func.max(DiaryRow.day)).where(DiaryRow.patient_id == pid).scalar_subquery(),
+        select(func.count()).where(DiaryRow.patient_id == pid, *in_window).scalar_subquery(),
+        _newest(DiaryRow.day, DiaryRow, pid, *with_se, by=DiaryRow.day),
+        _newest(DiaryRow.data["side_effects"], DiaryRow, pid, *with_se, by=DiaryRow.day),
+        _newest(plan["steps"], Plan, pid, *active, by=Plan.id),
+        _newest(plan["assessment_date"].as_string(), Plan, pid, *active, by=Plan.id),
+        _newest(Trial.status, Trial, pid, by=Trial.id),
+        _newest(Trial.design["periods"], Trial, pid, by=Trial.id),
+        select(PatientRecordVersion.data["conditions"])
+        .where(
+            PatientRecordVersion.patient_id == pid,
+            PatientRecordVersion.version == pg.c.current_version,
+        )
+        .scalar_subquery(),
+    )
+    names = (pg.c.display_name.desc(), pid.desc()) if descending else (pg.c.display_name, pid)
+    return select(pg, *facts).order_by(*names)
+
+
+def read_page(
+    tx: Tx, statement: Select[Any], params: dict[str, Any], *, today: date, window_days: int
+) -> list[tuple[Any, int, dict[str, Any]]]:
+    """Run a :func:`page_with_facts` statement: ``(row, total, facts)`` in page order, the
+    facts as :func:`collect_facts` gives them (``row``: the page's columns by name)."""
+    window_start = today - timedelta(days=window_days)
+    values = {**params, "today": today, "window_start": window_start}
+    out = []
+    for row in tx.session.execute(statement, values):
+        n_cols = len(row) - _N_FACTS
+        (verdict, n, first, last, recent, se_day, se, steps, due, t_status, periods, conds) = row[
+            n_cols:
+        ]
+        got: dict[str, Any] = {"days_logged": int(n)}
+        if verdict is not None:
+            got["verdict"] = verdict
+        if n:
+            got.update(first_diary_day=first, last_diary_day=last)
+            got["days_logged_in_window"] = int(recent or 0)
+        if se_day is not None:
+            got.update(side_effect_day=se_day, side_effects=tuple(se or ()))
+        if steps:
+            start, dose_mg, due_day = plan_facts({"steps": steps, "assessment_date": due}, today)
+            got.update(plan_start=start, plan_dose_mg=dose_mg, assessment_date=due_day)
+        if t_status is not None:
+            end = date.fromisoformat(periods[-1]["end"]) if periods else None
+            got.update(trial_status=t_status, trial_end=end)
+        codes = [c.get("code") for c in conds or () if c.get("status") != "resolved"]
+        got["conditions"] = tuple(str(c) for c in codes if c)
+        out.append((row, int(row[n_cols - 1]), got))
+    return out
+
+
+_N_FACTS = 12
+
+
 def facts_of(collected: dict[str, Any]) -> PatientFacts:
     """The :class:`PatientFacts` in one patient's collected fields."""
     return PatientFacts(**{k: v for k, v in collected.items() if k != "days_logged"})
@@ -148,23 +261,30 @@ def status_for(tx: Tx, scope: Scope, today: date) -> dict[int, dict[str, Any]]:
     logged, last entry, trial) and the dashboard's (:mod:`ldn.domain.dashboard`: last diary day,
     days missed, newest side effect, current dose, next action, needs attention), with the
     current record's conditions."""
+    window = tx.settings.dashboard_window_days
+    return {
+        pid: status_of(tx, got, today)
+        for pid, got in collect_facts(tx, scope, today=today, window_days=window).items()
+    }
+
+
+def status_of(tx: Tx, got: dict[str, Any], today: date) -> dict[str, Any]:
+    """One patient's status columns from the facts :func:`collect_facts` or
+    :func:`page_with_facts` read."""
     window, gap = tx.settings.dashboard_window_days, tx.settings.dashboard_gap_days
-    out: dict[int, dict[str, Any]] = {}
-    for pid, got in collect_facts(tx, scope, today=today, window_days=window).items():
-        facts = facts_of(got)
-        row = derive(facts, today=today, window_days=window, gap_days=gap)
-        out[pid] = {
-            "verdict": facts.verdict,
-            "plan_dose_mg": facts.plan_dose_mg,
-            "days_logged": got["days_logged"],
-            "last_entry": facts.last_diary_day.isoformat() if facts.last_diary_day else None,
-            "trial": facts.trial_status,
-            **row.as_dict(),
-            "conditions": list(facts.conditions),
-            "window_days": window,
-            "_row": row,
-        }
-    return out
+    facts = facts_of(got)
+    row = derive(facts, today=today, window_days=window, gap_days=gap)
+    return {
+        "verdict": facts.verdict,
+        "plan_dose_mg": facts.plan_dose_mg,
+        "days_logged": got["days_logged"],
+        "last_entry": facts.last_diary_day.isoformat() if facts.last_diary_day else None,
+        "trial": facts.trial_status,
+        **row.as_dict(),
+        "conditions": list(facts.conditions),
+        "window_days": window,
+        "_row": row,
+    }
 
 
 def blank_status(pid_today: date, window: int, gap: int) -> dict[str, Any]:

@@ -10,10 +10,12 @@ Every stored version refreshes the patient's match keys
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ldn.domain.dashboard import sort_value
@@ -82,7 +84,8 @@ def append_version(tx: Tx, actor: Actor, patient: Patient, record: PatientRecord
     return data
 
 
-def _summary(p: Patient) -> dict[str, Any]:
+def _summary(p: Any) -> dict[str, Any]:
+    """A patient's list fields, from a :class:`Patient` or a row of :data:`_SUMMARY_COLUMNS`."""
     return {
         "id": p.id,
         "record_id": p.record_id,
@@ -257,29 +260,85 @@ def get_patient(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
 def _name_page(
     tx: Tx,
     actor: Actor,
-    base: Select[Any],
-    order: tuple[Any, ...],
+    q: str,
     *,
+    descending: bool,
     limit: int,
     offset: int,
-) -> tuple[list[Patient], int]:
-    """One page by name and the total, with the actor's token checked, in one query (the
-    ``users`` row joined with :data:`ACTOR_IS_CURRENT`, the total as ``count(*) OVER ()``).
-    An empty page says neither: then the token and the total are read on their own."""
-    q = (
-        base.add_columns(func.count().over())
-        .join(User, and_(*ACTOR_IS_CURRENT))
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
+) -> tuple[list[Any], int, dict[int, dict[str, Any]]]:
+    """One page by name, the total and every row's status columns, with the actor's token
+    checked, in one statement (:func:`_page_statement`). An empty page says neither: then the
+    token and the total are read on their own."""
+    params = {
+        **actor_params(actor),
+        "clinic_id": actor.clinic_id,
+        "like": f"%{q.lower()}%",
+        "limit": limit,
+        "offset": offset,
+    }
+    found = dashboard.read_page(
+        tx,
+        _page_statement(bool(q), descending),
+        params,
+        today=tx.today,
+        window_days=tx.settings.dashboard_window_days,
     )
-    found = tx.session.execute(q, actor_params(actor)).all()
     if not found:
         tx.check_actor(actor)
-        total = tx.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        return [], total
+        return [], tx.session.scalar(_total_statement(bool(q)), params) or 0, {}
     tx.mark_checked(actor)
-    return [r[0] for r in found], int(found[0][1])
+    status = {row.id: dashboard.status_of(tx, got, tx.today) for row, _, got in found}
+    return [row for row, _, _ in found], found[0][1], status
+
+
+def _matching(has_q: bool) -> tuple[Any, ...]:
+    """The list's patients: the caller's clinic, and ``q`` in the name or record id."""
+    clinic = Patient.clinic_id == bindparam("clinic_id")
+    if not has_q:
+        return (clinic,)
+    like = bindparam("like", type_=String)
+    return clinic, func.lower(Patient.display_name).like(like) | func.lower(Patient.record_id).like(
+        like
+    )
+
+
+@functools.cache
+def _total_statement(has_q: bool) -> Select[Any]:
+    return select(func.count()).select_from(Patient).where(*_matching(has_q))
+
+
+@functools.cache
+def _page_statement(has_q: bool, descending: bool) -> Select[Any]:
+    """The page by name (the token check joined: :data:`ACTOR_IS_CURRENT`; the total as an
+    uncorrelated subquery) with its facts (:func:`~ldn.services.clinic.dashboard.
+    page_with_facts`), built once per shape: every value is a parameter."""
+    total = select(func.count()).select_from(select(Patient.id).where(*_matching(has_q)).subquery())
+    order = (
+        (Patient.display_name.desc(), Patient.id.desc())
+        if descending
+        else (Patient.display_name, Patient.id)
+    )
+    page = (
+        select(*_SUMMARY_COLUMNS, total.scalar_subquery().label("total"))
+        .join(User, and_(*ACTOR_IS_CURRENT))
+        .where(*_matching(has_q))
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    return dashboard.page_with_facts(page, descending=descending)
+
+
+#: the columns of :func:`_summary`
+_SUMMARY_COLUMNS = (
+    Patient.id,
+    Patient.record_id,
+    Patient.display_name,
+    Patient.clinic_id,
+    Patient.current_version,
+    Patient.created_at,
+    Patient.updated_at,
+)
 
 
 @use_case("patient.list")
@@ -310,14 +369,11 @@ def list_patients(
             func.lower(Patient.display_name).like(like) | func.lower(Patient.record_id).like(like)
         )
     window, gap = tx.settings.dashboard_window_days, tx.settings.dashboard_gap_days
+    rows: Sequence[Any]
     if key == "name" and not condition and attention is None and no_diary_days is None:
-        order = (
-            (Patient.display_name.desc(), Patient.id.desc())
-            if descending
-            else (Patient.display_name, Patient.id)
+        rows, total, status = _name_page(
+            tx, actor, q, descending=descending, limit=limit, offset=offset
         )
-        rows, total = _name_page(tx, actor, base, order, limit=limit, offset=offset)
-        status = dashboard.status_for(tx, [p.id for p in rows], tx.today)
     else:
         tx.check_actor(actor)
         every = tx.session.scalars(base.order_by(Patient.display_name, Patient.id)).all()
