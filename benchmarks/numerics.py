@@ -8,7 +8,8 @@
    of the whole process, against the import of the command module alone;
 3. PK population 10,000 x 28 days on a 15-minute grid: the closed form writing both analytes vs
    a plain numpy write of arrays of the output's size and dtype (fresh memory for both, runs
-   alternating, median).
+   alternating, median); the closed form splits the patients across threads (the header says how
+   many), the floor is one thread.
 
 Run: python benchmarks/numerics.py  (prints the tables and rewrites the section between the
 ``<!-- numerics:begin -->`` and ``<!-- numerics:end -->`` markers in docs/benchmarks.md;
@@ -36,7 +37,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from ldn.domain.evidence.meta import random_effects
 from ldn.domain.pk.parameters import get_parameters
-from ldn.domain.pk.population import simulate
+from ldn.domain.pk.population import simulate, threads_for
 from ldn.domain.pk.regimen import daily
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,8 +141,10 @@ def pk_rows() -> list[str]:
     p = get_parameters("recommended")
     reg = daily(dose_mg=4.5, days=days)
     t = np.arange(0.0, days * 24.0, step_h)
+    threads = threads_for(n * len(t))
     rows = [
-        "| output dtype | closed form | numpy write floor | time / floor (goal ≤ 1.5× for float64) |",
+        f"| output dtype | closed form ({threads} thread{'s' * (threads > 1)}) "
+        "| numpy write floor (1 thread) | time / floor (goal ≤ 1.5× for float64) |",
         "|---|---|---|---|",
     ]
     for dtype in (np.float64, np.float32):

@@ -34,8 +34,9 @@ Q = 0 (then k21 only names a pole that cancels against the numerator); likewise 
 The inner sums are computed with a recurrence over doses, S_j = D_j + S_{j-1} exp(-lambda (t_j -
 t_{j-1})), so P patients on N doses over T grid points cost O(P (N + T)) per rate: no ODE solver
 and no P x T x N array. When the grid repeats itself between doses (a regular grid with doses on
-grid points, as in every chart), the T points are blocks of the same phases and the sum over rates
-is one batched matrix product per analyte.
+grid points, as in every chart), the T points are blocks of the same phases tau_k and the sum over
+rates is one matrix product per patient and analyte, C[i, k] = sum_j (c_j S_ij) exp(-lambda_j tau_k)
+((N, R) x (R, K)), taken over blocks of patients small enough for their operands to stay in cache.
 """
 
 from __future__ import annotations
@@ -69,9 +70,9 @@ NG_PER_ML_PER_MG_PER_L = 1000.0
 #: gather exp(-k * phase) from the distinct phases only when each one recurs at least this many
 #: times on average (a speed choice: below it, exp on every point is as cheap as the gather)
 _GATHER_MIN_REPEATS = 4
-#: patients per block when the output dtype is not float64 (a float64 block this size stays in
-#: cache and is cast into the output as it is written; a speed choice)
-_CAST_BLOCK_PATIENTS = 128
+#: patients per block of superpose: their exponentials (B x 5 x K) and weighted dose sums
+#: (5 x B x N) stay in the L2 cache from one analyte to the next (a speed choice)
+_BLOCK_PATIENTS = 128
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ class DoseGrid:
     * ``gaps``: the intervals between doses (h);
     * ``blocks``: set when the sorted grid splits into one block per dose whose phases are
       identical (the last block may differ): (points before the first dose, the common phases,
-      the last block's phases); then the sum over rates is a batched matrix product.
+      the last block's phases); then the sum over rates is a batched matrix product;
+    * ``last_is_body``: the last block's phases are exactly the common ones (one product for all).
     """
 
     times_h: FloatArray
@@ -102,6 +104,7 @@ class DoseGrid:
     phase_inv: NDArray[np.intp] = field(init=False, repr=False)
     gaps: FloatArray = field(init=False, repr=False)
     blocks: tuple[int, FloatArray, FloatArray] | None = field(init=False, repr=False)
+    last_is_body: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         times = np.asarray(self.times_h, dtype=np.float64)
@@ -122,7 +125,12 @@ class DoseGrid:
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "blocks", self._blocks(phase) if self.batched else None)
+        blocks = self._blocks(phase) if self.batched else None
+        object.__setattr__(self, "blocks", blocks)
+        last_is_body = (
+            blocks is not None and len(doses) > 1 and np.array_equal(blocks[1], blocks[2])
+        )
+        object.__setattr__(self, "last_is_body", last_is_body)
 
     @property
     def gathers(self) -> bool:
@@ -147,17 +155,29 @@ class DoseGrid:
         return lead, body[0].copy(), phase[lead + k * (n - 1) :]
 
 
-def _dose_sums(grid: DoseGrid, doses: FloatArray, k: FloatArray) -> FloatArray:
-    """S_j = D_j + S_{j-1} exp(-k gap_j): the dose sum just after each dose, shape (P, N)."""
+def _dose_sums(grid: DoseGrid, doses: FloatArray, rates: FloatArray) -> FloatArray:
+    """S_j = D_j + S_{j-1} exp(-k gap_j) for every rate k of every patient: the dose sums just
+    after each dose, shape (R, P, N) (each step of the recurrence one pass over all patients).
+    ``doses`` (mg): one per dose (N,) or per patient and dose (P, N)."""
+    p, r = rates.shape
     n = len(grid.dose_times_h)
-    d = np.broadcast_to(np.asarray(doses, dtype=np.float64), (k.shape[0], n))
-    s = np.empty((k.shape[0], n))
-    s[:, 0] = d[:, 0]
-    if n > 1:
-        decay = np.exp(-k * grid.gaps[None, :])
-        for j in range(1, n):
-            s[:, j] = d[:, j] + s[:, j - 1] * decay[:, j - 1]
+    d = np.broadcast_to(np.asarray(doses, dtype=np.float64), (p, n)).T  # (N, P)
+    s = np.empty((r, p, n))
+    s[:, :, 0] = d[0]
+    decay = np.empty((r, p))
+    for j in range(1, n):
+        if j == 1 or grid.gaps[j - 1] != grid.gaps[j - 2]:  # regular dosing: one exp in all
+            np.exp(np.multiply(rates.T, -grid.gaps[j - 1], out=decay), out=decay)
+        np.multiply(s[:, :, j - 1], decay, out=s[:, :, j])
+        s[:, :, j] += d[j]
     return s
+
+
+def _used_rates(c: FloatArray) -> slice:
+    """The rates from the first to the last whose coefficient is non-zero for some patient
+    (naltrexone: the first three of five); those outside add nothing and are skipped."""
+    used = np.flatnonzero(np.any(c != 0.0, axis=0))
+    return slice(int(used[0]), int(used[-1]) + 1) if len(used) else slice(0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,52 +282,61 @@ def superpose(
 ) -> list[FloatArray]:
     """C(t) = sum_j c_j sum_i D_i exp(-rate_j (t - t_i)) for each coefficient array -> (P, T) each.
 
+    Patients go in blocks of _BLOCK_PATIENTS whose exponentials and weighted sums (buffers reused
+    from block to block) stay in cache; exp(-rate * phase) is evaluated once per block for every
+    analyte, and an analyte's rates whose coefficient is 0 for every patient are skipped.
     ``out``: arrays (P, T) to write into, each written once in its own dtype: C-contiguous
-    float64 ones directly, others block by block of patients through a small float64 buffer."""
+    float64 ones directly, others through a float64 buffer per block, cast."""
     p, r = rates.shape
-    sums = np.stack([_dose_sums(grid, doses_base_mg, rates[:, j : j + 1]) for j in range(r)], 1)
     t = len(grid.times_h)
     outs = out if out is not None else [np.empty((p, t)) for _ in coefs]
-    buf: FloatArray | None = None
-    for c, target in zip(coefs, outs, strict=True):
-        if target.dtype == np.float64 and target.flags.c_contiguous:
-            _superpose_one(grid, sums, rates, c, target)
-            continue
-        buf = np.empty((min(p, _CAST_BLOCK_PATIENTS), t)) if buf is None else buf
-        for lo in range(0, p, _CAST_BLOCK_PATIENTS):
-            rows = slice(lo, min(lo + _CAST_BLOCK_PATIENTS, p))
-            dst = buf[: rows.stop - lo]
-            _superpose_one(grid, sums[rows], rates[rows], c[rows], dst)
-            target[rows] = dst
+    sums = _dose_sums(grid, doses_base_mg, rates)  # (R, P, N)
+    used = [_used_rates(c) for c in coefs]
+    size = min(p, _BLOCK_PATIENTS)
+    weighted = np.empty((r, size, sums.shape[2]))
+    phases = grid.blocks[1] if grid.blocks is not None else grid.phases[:0]
+    e_buf = np.empty((size, r, len(phases)))
+    minus_phases = -phases
+    direct = [o.dtype == np.float64 and o.flags.c_contiguous for o in outs]
+    buf = np.empty((0 if all(direct) else size, t))  # float64 rows of a block, to be cast
+    for lo in range(0, p, _BLOCK_PATIENTS):
+        rows = slice(lo, min(lo + _BLOCK_PATIENTS, p))
+        b = rows.stop - lo
+        e = np.multiply(rates[rows, :, None], minus_phases, out=e_buf[:b])
+        np.exp(e, out=e)  # exp(-rate_j tau_k), (B, R, K)
+        for c, cols, o, d in zip(coefs, used, outs, direct, strict=True):
+            cs = weighted[cols, :b]  # c_j S_ij, (R, B, N)
+            np.multiply(sums[cols, rows], c[rows, cols].T[:, :, None], out=cs)
+            dst = o[rows] if d else buf[:b]
+            _superpose_block(grid, rates[rows, cols], np.transpose(cs, (1, 2, 0)), e[:, cols], dst)
+            if not d:
+                o[rows] = dst
     return outs
 
 
-def _superpose_one(
-    grid: DoseGrid, sums: FloatArray, rates: FloatArray, c: FloatArray, dst: FloatArray
+def _superpose_block(
+    grid: DoseGrid, rates: FloatArray, cs: FloatArray, e_body: FloatArray, dst: FloatArray
 ) -> None:
-    p, r, n = sums.shape
-    t = dst.shape[1]
+    """One block of patients and one analyte: its rates (B, R), c_j S_ij (B, N, R) (a view) and
+    exp(-rate_j tau_k) at the common phases (B, R, K), written into dst (B, T) in float64.
+
+    On a blocked grid the points after dose i at the common phases tau_k are
+    C[i, k] = sum_j (c_j S_ij) exp(-rate_j tau_k): per patient an (N, R) x (R, K) matrix product
+    written in place (the last block too when its phases are the common ones)."""
     if grid.blocks is None:
         dst[...] = 0.0
-        for j in range(r):
-            if np.any(c[:, j] != 0.0):
-                dst += exp_sum_from(grid, sums[:, j, :], rates[:, j]) * c[:, j : j + 1]
+        for j in range(rates.shape[1]):
+            dst += exp_sum_from(grid, cs[:, :, j], rates[:, j])
         return
     lead, phases, last = grid.blocks
-    cs = sums * c[:, :, None]  # (P, R, N)
+    b, t, k, n = dst.shape[0], dst.shape[1], len(phases), cs.shape[1]
+    body = n if grid.last_is_body else n - 1
     dst[:, :lead] = 0.0
-    if n > 1:
-        k = len(phases)
-        view = dst[:, lead : lead + (n - 1) * k].reshape(p, n - 1, k)
-        e_body = np.exp(-rates[:, :, None] * phases[None, None, :])  # (P, R, K)
-        if np.shares_memory(view, dst):
-            np.matmul(np.swapaxes(cs[:, :, :-1], 1, 2), e_body, out=view)
-        else:  # pragma: no cover - reshape of a row slice is always a view
-            dst[:, lead : lead + (n - 1) * k] = np.matmul(
-                np.swapaxes(cs[:, :, :-1], 1, 2), e_body
-            ).reshape(p, -1)
-    e_last = np.exp(-rates[:, :, None] * last[None, None, :])
-    dst[:, t - len(last) :] = np.einsum("pr,prk->pk", cs[:, :, -1], e_last)
+    if body:  # a view: each row's slice is contiguous
+        np.matmul(cs[:, :body], e_body, out=dst[:, lead : lead + body * k].reshape(b, body, k))
+    if not grid.last_is_body and len(last):
+        e_last = np.exp(np.multiply.outer(-rates, last))
+        np.matmul(cs[:, -1:], e_last, out=dst[:, None, t - len(last) :])
 
 
 def exp_sum_from(grid: DoseGrid, sums: FloatArray, k: FloatArray) -> FloatArray:

@@ -15,6 +15,9 @@ Seeded and reproducible.
 
 from __future__ import annotations
 
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -26,9 +29,21 @@ from ldn.domain.pk.parameters import CV_CL, CV_OTHER, PkParameters
 from ldn.domain.pk.regimen import Regimen
 from ldn.domain.pk.uncertainty import draw
 
-__all__ = ["MAX_POPULATION", "Simulation", "sample_parameters", "simulate"]
+__all__ = [
+    "MAX_POPULATION",
+    "THREADS",
+    "Simulation",
+    "sample_parameters",
+    "simulate",
+    "threads_for",
+]
 
 MAX_POPULATION = 100_000
+#: threads a large population is split across, each writing its own rows (numpy's exp and matrix
+#: product release the GIL); at most the CPU count (a speed choice)
+THREADS = 2
+#: patients x time points below which one thread is quicker than starting more (a speed choice)
+_THREADED_MIN_POINTS = 1 << 20
 _NAMES = tuple(f.name for f in fields(PkParameters) if f.name != "name")
 #: parameters with between-person variability and their CV
 IIV = {
@@ -99,6 +114,12 @@ def sample_parameters(
     return out
 
 
+def threads_for(points: int) -> int:
+    """Threads ``simulate`` uses for ``points`` = patients x time points: one per
+    _THREADED_MIN_POINTS, at most THREADS and the CPU count."""
+    return max(1, min(THREADS, os.cpu_count() or 1, points // _THREADED_MIN_POINTS))
+
+
 def simulate(
     regimen: Regimen,
     p: PkParameters,
@@ -111,14 +132,29 @@ def simulate(
     variability: bool = True,
     uncertainty: bool = False,
 ) -> Simulation:
-    """Concentrations of both analytes for ``n`` patients (typical patient when ``seed < 0``)."""
+    """Concentrations of both analytes for ``n`` patients (typical patient when ``seed < 0``).
+
+    Patients go in chunks of ``chunk`` (bounding the temporaries); a large population is split
+    into contiguous parts, one per thread (threads_for), each writing only its own rows, so a
+    patient's curve is the same whatever the split."""
     prm = sample_parameters(p, n=n, seed=seed, variability=variability, uncertainty=uncertainty)
     ntx = np.empty((n, len(times_h)), dtype=dtype)
     bn = np.empty((n, len(times_h)), dtype=dtype)
     grid = DoseGrid(times_h, regimen.times)
     doses = regimen.base_mg
-    for lo in range(0, n, chunk):
-        sl = slice(lo, min(lo + chunk, n))
-        ir = impulse_response(**{k: prm[k][sl] for k in _NAMES})
-        superpose(grid, doses, ir.rates, [ir.ntx, ir.bn], out=[ntx[sl], bn[sl]])
+
+    def run(start: int, stop: int) -> None:
+        for lo in range(start, stop, chunk):
+            sl = slice(lo, min(lo + chunk, stop))
+            ir = impulse_response(**{k: prm[k][sl] for k in _NAMES})
+            superpose(grid, doses, ir.rates, [ir.ntx, ir.bn], out=[ntx[sl], bn[sl]])
+
+    threads = threads_for(n * len(times_h))
+    bounds = [n * i // threads for i in range(threads + 1)]
+    if threads == 1:
+        run(0, n)
+    else:  # each patient's rows are the same whichever thread writes them
+        with ThreadPoolExecutor(threads) as pool:
+            for done in [pool.submit(run, a, b) for a, b in itertools.pairwise(bounds)]:
+                done.result()
     return Simulation(np.asarray(times_h), ntx, bn, prm)
