@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, text
 
 from ldn.config import Settings
 from ldn.persistence import migrate
@@ -173,6 +173,18 @@ def measure(clinic: Clinic, label: str, call: Callable[[], Any], reference: floa
     return median
 
 
+def analyse(url: str, clinic: Clinic) -> None:
+    """What autovacuum does a minute after a bulk load: the planner's statistics (without them
+    PostgreSQL plans the page's subqueries for empty tables: 55 ms instead of 8) and, on
+    PostgreSQL, the visibility map (the total's count reads the index alone)."""
+    if url.startswith("postgresql"):
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+    else:
+        with clinic.db.transaction() as s:
+            s.execute(text("ANALYZE"))
+
+
 def run(url: str, name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
@@ -191,6 +203,7 @@ def run(url: str, name: str) -> None:
         print(
             f"{name}: {N} patients, {DAYS} diary days each, seeded in {time.perf_counter() - t0:.1f} s"
         )
+        analyse(url, clinic)
 
         def listing(**kw: Any) -> Any:
             return patients.list_patients(clinic, doc, limit=50, offset=0, **kw)

@@ -218,7 +218,7 @@ def read_page(
     window_start = today - timedelta(days=window_days)
     values = {**params, "today": today, "window_start": window_start}
     out = []
-    for row in tx.session.execute(statement, values):
+    for row in tx.session.connection().execute(statement, values):
         n_cols = len(row) - _N_FACTS
         (verdict, n, first, last, recent, se_day, se, steps, due, t_status, periods, conds) = row[
             n_cols:
