@@ -39,7 +39,7 @@ format: install
 
 bench: install  ## every benchmark in benchmarks/ (figures go to docs/benchmarks.md)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	@set -e; for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f; done
+	@set -e; for f in benchmarks/[!_]*.py; do echo "== $$f"; LDN_BENCH_WRITE_DOCS=1 $(BIN)/python $$f; done
 
 docs: install  ## regenerate the generated docs
 	$(BIN)/ldn facts --markdown > docs/facts.md

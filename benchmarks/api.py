@@ -11,10 +11,11 @@ The server is ``ldn serve`` (uvicorn, WORKERS processes, ldn's settings as shipp
 at INFO unless ``--log-level``); the load generator is a small asyncio HTTP/1.1 keep-alive client
 in this process (the machine's 2 cores are shared by it, the workers and the database server).
 
-    python benchmarks/api.py [--quick] [--db postgresql] [--profile] [--log-level WARNING]
+    python benchmarks/api.py [--quick] [--db postgresql] [--only list] [--profile] [--write-docs]
 
 ``--profile`` samples the workers with py-spy during the diary and list scenarios and prints
-where their CPU went. Figures go to docs/benchmarks.md.
+where their CPU went. ``--write-docs`` (or ``make bench``) rewrites the latest table in
+docs/benchmarks.md (a full run only: every scenario, not ``--quick``, no profiler).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import _doc
 import httpx
 import psycopg
 from _load import (
@@ -189,6 +191,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="600 requests, 10 s, 1,000 patients")
     ap.add_argument("--db", default="sqlite,postgresql", help="databases, comma-separated")
     ap.add_argument("--profile", action="store_true", help="py-spy the workers (diary, list)")
+    ap.add_argument(
+        "--write-docs", action="store_true", help="rewrite the table in docs/benchmarks.md"
+    )
     ap.add_argument("--log-level", default="INFO", help="LDN_LOG_LEVEL of the server")
     ap.add_argument("--patients", type=int, default=None, help="patients in the listed clinic")
     ap.add_argument("--workers", type=int, default=WORKERS, help="uvicorn worker processes")
@@ -219,24 +224,28 @@ def main() -> None:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
     ref = rows[0]["rps"]
     load = os.getloadavg()
-    print(
-        f"\n{datetime.now(UTC):%Y-%m-%d}, {args.workers} uvicorn workers, {CONCURRENCY} keep-alive "
-        f"connections, LDN_LOG_LEVEL={args.log_level}, {args.patients:,} patients in the listed "
-        f"clinic, 2 cores shared with the load generator; load average after the run "
-        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n"
-    )
-    print(
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} by `python benchmarks/api.py`: {args.workers} "
+        f"uvicorn workers, {CONCURRENCY} keep-alive connections, LDN_LOG_LEVEL={args.log_level}, "
+        f"{args.patients:,} patients in the listed clinic, 2 cores shared with the load "
+        f"generator; load average after the run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.",
+        "",
         "| scenario | database | requests | req/s | vs bare | p50 ms | p99 ms | errors | "
-        "CPU ms per request: server / PostgreSQL / generator / other work |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        "CPU ms per request: server / PostgreSQL / generator / other work |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
-        print(
+        lines.append(
             f"| {r['scenario']} | {r['database']} | {r['n']} | {r['rps']:.0f} | "
             f"{r['rps'] / ref:.2f}× | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
             f"{r['server_ms']:.2f} / {r['postgres_ms']:.2f} / {r['generator_ms']:.2f} / "
             f"{r['other_work_ms']:.2f} |"
         )
+    report = "\n".join(lines)
+    print("\n" + report)
+    every = len(args.only) == 3 and not args.quick and not args.profile
+    if _doc.wanted() and every:
+        _doc.rewrite_block("api", report)
 
 
 if __name__ == "__main__":

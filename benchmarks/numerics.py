@@ -32,6 +32,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import _doc
 import numpy as np
 from statsmodels.stats.meta_analysis import combine_effects
 
@@ -41,8 +42,6 @@ from ldn.domain.pk.population import simulate, threads_for
 from ldn.domain.pk.regimen import daily
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- numerics:begin -->", "<!-- numerics:end -->"
 LDN = str(Path(sys.executable).with_name("ldn"))
 
 
@@ -194,11 +193,7 @@ def main() -> None:
         body.append("")
     text = "\n".join(body)
     print(text)
-    doc = DOCS.read_text(encoding="utf-8")
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        DOCS.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", encoding="utf-8")
+    _doc.rewrite_block("numerics", text)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ each with a side effect every tenth day) is written in bulk to SQLite. Timed, in
 Each runs a few times; the median is printed with its ratio to the reference, and the number of
 SQL statements (it must not depend on N), on SQLite and on PostgreSQL (a database made for the
 run at ``LDN_TEST_DATABASE_URL``'s server, dropped after).
-Run: python benchmarks/patient_list.py [--quick] [--profile]
+Run: python benchmarks/patient_list.py [--quick] [--profile] [--write-docs] (``--write-docs``, or
+``make bench``, rewrites its table in docs/benchmarks.md)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import _doc
 import psycopg
 from sqlalchemy import event, insert, select, text
 
@@ -170,7 +172,38 @@ def measure(clinic: Clinic, label: str, call: Callable[[], Any], reference: floa
     median = statistics.median(times)
     ratio = f"{median / reference:6.1f}x" if reference else "  (ref)"
     print(f"  {label:<12} {median * 1000:8.1f} ms  {ratio}  {len(statements)} statements")
+    shown = f"{median * 1000:.1f} ms" if median < 0.1 else f"{median:.2f} s"
+    if reference:
+        shown += f" ({median / reference:.0f}×)"
+    RESULTS.setdefault(label, {})[clinic.db.engine.dialect.name] = (shown, len(statements))
     return median
+
+
+#: label -> dialect -> (time as shown, statements), for the table in docs/benchmarks.md
+RESULTS: dict[str, dict[str, tuple[str, int]]] = {}
+_ROWS = {
+    "name page": "by name, one page of 50 (the default; columns for the page only; the reference)",
+    "sorted": "sorted by days missed (columns for every patient, then one page)",
+    "filtered": "filtered: fibromyalgia, needs attention, no diary for 3 days",
+}
+
+
+def table() -> str:
+    """The results as docs/benchmarks.md shows them."""
+    load = os.getloadavg()
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} by `python benchmarks/patient_list.py`: {N:,} "
+        f"patients, {DAYS} diary days each, median of {3 if QUICK else 5} runs; load average "
+        f"after the run {load[0]:.1f}.",
+        "",
+        "| query | SQLite | statements | PostgreSQL | statements |",
+        "|---|---|---|---|---|",
+    ]
+    for label, words in _ROWS.items():
+        got = RESULTS.get(label, {})
+        cells = [got.get(d, ("-", "-")) for d in ("sqlite", "postgresql")]
+        lines.append(f"| {words} | " + " | ".join(f"{t} | {n}" for t, n in cells) + " |")
+    return "\n".join(lines)
 
 
 def analyse(url: str, clinic: Clinic) -> None:
@@ -253,6 +286,10 @@ def main() -> None:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+    report = table()
+    print("\n" + report)
+    if _doc.wanted() and not QUICK:
+        _doc.rewrite_block("patient-list", report)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ phone retries when an answer was lost. Then, from the database:
   ``create`` event per stored entry and one ``replay`` event per replayed answer.
 
 Run: python benchmarks/scale.py [--quick] [--servers 1,2,4] [--write-docs]
-``--write-docs`` rewrites the table in docs/scaling.md between its markers.
+``--write-docs`` (or ``make bench``) rewrites the table in docs/scaling.md between its markers.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import _doc
 import httpx
 import psycopg
 from _load import free_port, http, run_load, serve, stop, wait_ready
@@ -51,7 +52,6 @@ LOGIN = {"email": "doc@big.example", "password": "x" * 20}
 #: writes go to days before this one (the seeded diaries are in October-November 2026)
 FIRST_DAY = date(2026, 6, 30)
 ROOT = Path(__file__).resolve().parents[1]
-MARK_BEGIN, MARK_END = "<!-- scale:begin -->", "<!-- scale:end -->"
 
 
 @dataclass(frozen=True)
@@ -296,11 +296,8 @@ def main() -> None:
     )
     report = head + "\n\n" + table(rows)
     print("\n" + report)
-    if args.write_docs:
-        doc = ROOT / "docs" / "scaling.md"
-        body = doc.read_text()
-        start, end = body.index(MARK_BEGIN) + len(MARK_BEGIN), body.index(MARK_END)
-        doc.write_text(body[:start] + "\n" + report + "\n" + body[end:])
+    if _doc.wanted() and not args.quick:
+        _doc.rewrite_block("scale", report, ROOT / "docs" / "scaling.md")
     if not all(r.ok for r in rows):
         raise SystemExit("lost or duplicated writes, errors, or a broken audit chain")
 
