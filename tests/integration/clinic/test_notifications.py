@@ -186,10 +186,12 @@ def test_email_over_smtp_says_nothing_clinical(
         "https://ldn.example/notifications" in text
         and "https://ldn.example/account/notifications" in html
     )
-    for secret in ("nausea", "Anna", "side effect", "mg", "pain", "naltrexone"):
-        assert secret.lower() not in (text + html + msg["Subject"]).lower()
     # one click on the unsubscribe link (RFC 8058 POST) turns e-mail off
     token = msg["List-Unsubscribe"].strip().rsplit("/", 1)[1].rstrip(">")
+    # the words, outside the random unsubscribe token (which may hold "mg" or "Anna" by chance)
+    words = (text + html + msg["Subject"]).replace(token, "").lower()
+    for secret in ("nausea", "Anna", "side effect", "mg", "pain", "naltrexone"):
+        assert secret.lower() not in words
     web = TestClient(create_app(w.clinic.settings, clinic=w.clinic), base_url="https://testserver")
     assert web.post(f"/unsubscribe/{token}").status_code == 200
     assert web.post("/unsubscribe/not-a-token").status_code == 404

@@ -23,14 +23,11 @@ and H^2 = (tau^2 + s^2) / s^2 with the typical within-study variance
 s^2 = (k-1) sum w / ((sum w)^2 - sum w^2) (as metafor; the fixed-effect model uses Q:
 I^2 = (Q - (k-1)) / Q, H^2 = Q / (k-1)); tau^2 CI by the Q-profile method (Viechtbauer 2007).
 
-Lazy outputs: the tau^2 confidence interval (two root-findings) and the per-study weights and
-labels are computed when first read (or shown: ``as_dict``), not by every fit.
+The result and its lazy outputs (the tau^2 CI, the weights and labels, computed when first read)
+are in meta_result.py; the input checks, the stated range and the scaling in meta_input.py.
 
-Stated range (double precision, not a clinical limit): |yi| <= 1e100 and vi <= 1e200; every vi
-within a factor 1e40 of the median vi, every yi within 1e40 median standard errors of the
-median yi. Inside it the data are centred and scaled (z = (y - median y) / s, u = v / s^2 with
-s^2 ~ median v, a power of 2), which every estimator here is equivariant to, so no sum overflows or loses
-digits; outside it validate_effects raises an InputError naming the row, the field and the fix.
+Stated range (double precision, not a clinical limit; meta_input.py): |yi| <= 1e100, vi <= 1e200
+and a spread of at most 1e40 about the medians; inside it the data are centred and scaled.
 References: DerSimonian & Laird 1986; Paule & Mandel 1982; Viechtbauer 2005, 2007, 2010 (metafor);
 Hartung & Knapp 2001; IntHout 2014. Checked against metafor output (source id metafor-statsmodels-results;
 REML and ML on multimodal likelihoods: tests/reference/evidence/make_metafor_reference.R).
@@ -39,19 +36,15 @@ REML and ML on multimodal likelihoods: tests/reference/evidence/make_metafor_ref
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import special
 
-from ldn.domain.errors import InputError, Problem
-from ldn.domain.evidence.likelihood import Profile, profile, solve_q_gen, tau2_fit
-
-Floats = Sequence[float] | NDArray[np.float64]
+from ldn.domain.errors import InputError
+from ldn.domain.evidence.likelihood import Profile, profile, tau2_fit
+from ldn.domain.evidence.meta_input import Floats, range_problems, scaled, validate_effects
+from ldn.domain.evidence.meta_result import FitData, MetaResult, q_profile_tau2_ci
 
 __all__ = [
     "METHODS",
@@ -79,221 +72,6 @@ PI_METHODS = {
     "metafor": "normal (t with k-1 df under HKSJ) with SE² + τ², as metafor",
     "higgins": "t with k-2 df with SE² + τ² (Higgins 2009)",
 }
-#: the stated range (double precision): |yi|, vi, and the spread relative to the median
-EFFECT_MAX = 1e100
-VARIANCE_MAX = 1e200
-SPREAD_MAX = 1e40
-
-
-@dataclass(frozen=True, eq=False)
-class _Data:
-    """What the lazy outputs need: the scaled data, the scale s, tau^2 (scaled) and the labels."""
-
-    z: np.ndarray
-    u: np.ndarray
-    s: float
-    tau2: float
-    level: float
-    labels: Sequence[str] | None
-
-
-@dataclass(frozen=True)
-class MetaResult:
-    """A pooled estimate. Effects, SEs and intervals are in the units of the input ``yi`` (e.g. a
-    standardised mean difference), variances (``tau2``, its CI) in those units squared.
-
-    ``tau2_ci``, ``weights`` and ``labels`` are computed on first use (cached)."""
-
-    k: int  #: number of studies
-    estimate: float  #: pooled effect mu (units of yi)
-    se: float  #: its standard error (units of yi; HKSJ-adjusted when ``hksj``)
-    ci_low: float  #: lower confidence limit at ``level`` (units of yi)
-    ci_high: float  #: upper confidence limit (units of yi)
-    tau2: float  #: between-study variance tau^2 (units of yi squared; 0 for FE)
-    i2: float  #: I^2, a percentage (0-100) of the total variance that is between studies
-    h2: float  #: H^2, a ratio (>= 1): total over within-study variance
-    q: float  #: Cochran's Q (dimensionless, chi^2 with k-1 df under homogeneity)
-    q_p: float  #: p-value of Q (NaN for one study)
-    pi_low: float  #: lower prediction limit for a new study's true effect (units of yi)
-    pi_high: float  #: upper prediction limit (units of yi)
-    method: str  #: "FE" or the tau^2 estimator (DL, REML, PM, ML)
-    hksj: bool  #: Hartung-Knapp-Sidik-Jonkman SE and t interval
-    p_value: float = float("nan")  #: two-sided p-value of mu = 0
-    pi_method: str = "metafor"  #: a key of PI_METHODS
-    converged: bool = True  #: False when the tau^2 fit failed its check (``note`` says why)
-    note: str = ""  #: why the fit did not converge ("" when it did)
-    level: float = 0.95  #: confidence level of the intervals (a fraction)
-    _data: _Data | None = field(default=None, repr=False, compare=False)
-
-    @cached_property
-    def weights(self) -> tuple[float, ...]:
-        """Per study, its share of the total weight (fractions summing to 1, input order)."""
-        if self._data is None:
-            return ()
-        w = 1.0 / (self._data.u + self._data.tau2)
-        return tuple((w / w.sum()).tolist())
-
-    @cached_property
-    def labels(self) -> tuple[str, ...]:
-        """Per study, its label (1, 2, ... when none were given)."""
-        if self._data is None:
-            return ()
-        if self._data.labels is not None:
-            return tuple(self._data.labels)
-        return tuple(str(i + 1) for i in range(self.k))
-
-    @cached_property
-    def tau2_ci(self) -> tuple[float, float] | None:
-        """Q-profile confidence interval of tau^2 at ``level`` (units of yi squared; None for the
-        fixed-effect model and for k <= 2)."""
-        d = self._data
-        if d is None or self.k <= 2 or self.method == "FE":
-            return None
-        lo, hi = _q_profile(d.z, d.u, d.level)
-        return lo * d.s**2, hi * d.s**2
-
-    @property
-    def pi_label(self) -> str:
-        """The prediction interval's method, as the output states it."""
-        if self.pi_method == "higgins":
-            return "t, k-2 df, Higgins 2009"
-        return "t, k-1 df, metafor with HKSJ" if self.hksj else "normal, metafor's default"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "k": self.k,
-            "estimate": self.estimate,
-            "se": self.se,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "tau2": self.tau2,
-            "tau2_ci": list(self.tau2_ci) if self.tau2_ci else None,
-            "i2": self.i2,
-            "h2": self.h2,
-            "q": self.q,
-            "q_p": self.q_p,
-            "p_value": self.p_value,
-            "pi_low": self.pi_low,
-            "pi_high": self.pi_high,
-            "pi_method": self.pi_method,
-            "pi_label": self.pi_label,
-            "method": self.method,
-            "hksj": self.hksj,
-            "converged": self.converged,
-            "note": self.note or None,
-            "weights_percent": [100 * w for w in self.weights],
-            "labels": list(self.labels),
-        }
-
-
-def range_problems(y: np.ndarray, v: np.ndarray, loc: Callable[[int, str], str]) -> list[Problem]:
-    """Values outside the stated range (module docstring), at most one problem per cell;
-    ``loc(i, "yi")`` names the cell (row i, 0-based)."""
-    y_abs, v_abs = ~(np.abs(y) <= EFFECT_MAX), ~(v <= VARIANCE_MAX)
-    c = float(np.median(y[~y_abs])) if not y_abs.all() else 0.0
-    med_v = float(np.median(v[~v_abs])) if not v_abs.all() else 1.0
-    sd = math.sqrt(med_v)
-    with np.errstate(all="ignore"):
-        y_rel = ~y_abs & (np.abs(y - c) > SPREAD_MAX * sd)
-        v_rel = ~v_abs & ((v < med_v / SPREAD_MAX) | (v > med_v * SPREAD_MAX))
-    fix = "check the value and its units"
-    out = []
-    for i in map(int, np.flatnonzero(y_abs | y_rel | v_abs | v_rel)):
-        if y_abs[i]:
-            out.append(
-                Problem(
-                    loc(i, "yi"),
-                    f"{y[i]:g} is outside the range ldn computes with (|yi| <= {EFFECT_MAX:g})",
-                    fix,
-                )
-            )
-        elif y_rel[i]:
-            out.append(
-                Problem(
-                    loc(i, "yi"),
-                    f"{y[i]:g} is more than {SPREAD_MAX:g} median standard errors ({sd:.3g}) "
-                    f"from the median effect {c:.3g}",
-                    f"{fix}; ldn pools effects within that range",
-                )
-            )
-        if v_abs[i]:
-            out.append(
-                Problem(
-                    loc(i, "vi"),
-                    f"{v[i]:g} is outside the range ldn computes with (vi <= {VARIANCE_MAX:g})",
-                    fix,
-                )
-            )
-        elif v_rel[i]:
-            side = "smaller" if v[i] < med_v else "larger"
-            out.append(
-                Problem(
-                    loc(i, "vi"),
-                    f"{v[i]:g} is more than {SPREAD_MAX:g} times {side} than the median "
-                    f"variance {med_v:.3g}",
-                    f"{fix}; ldn pools variances within that factor",
-                )
-            )
-    return out
-
-
-def _in_range(y: np.ndarray, v: np.ndarray) -> bool:
-    """A sufficient check that no value is outside the stated range (min/max only: the median
-    lies between them), so that :func:`range_problems` runs only when something may be."""
-    v_min, v_max = float(v.min()), float(v.max())
-    return (
-        float(np.abs(y).max()) <= EFFECT_MAX
-        and v_max <= VARIANCE_MAX
-        and v_max <= SPREAD_MAX * v_min
-        and float(np.ptp(y)) <= SPREAD_MAX * math.sqrt(v_min)
-    )
-
-
-def validate_effects(
-    yi: Floats, vi: Floats, *, labels: Sequence[str] | None = None, min_k: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(yi, dtype=np.float64)
-    v = np.asarray(vi, dtype=np.float64)
-    if y.shape != v.shape or y.ndim != 1:
-        raise InputError.at(
-            "yi,vi",
-            "effects and variances must be two lists of the same length",
-            "give one yi and one vi per study",
-        )
-    finite = bool(np.isfinite(y).all()) and bool((np.isfinite(v) & (v > 0)).all())
-    if not (finite and (len(y) == 0 or _in_range(y, v))):
-        names = list(labels) if labels is not None else [str(i + 1) for i in range(len(y))]
-        problems = [
-            Problem(f"row {i + 1} ({names[i]}).yi", "is not a number", "give a finite effect")
-            for i in np.flatnonzero(~np.isfinite(y))
-        ]
-        problems += [
-            Problem(
-                f"row {i + 1} ({names[i]}).vi",
-                f"variance must be positive and finite, got {v[i]}",
-                "give vi > 0",
-            )
-            for i in np.flatnonzero(~(np.isfinite(v) & (v > 0)))
-        ]
-        if not problems:
-            problems = range_problems(y, v, lambda i, col: f"row {i + 1} ({names[i]}).{col}")
-        if problems:
-            raise InputError(problems)
-    if len(y) < min_k:
-        raise InputError.at(
-            "k",
-            f"{len(y)} studies; this model needs at least {min_k}",
-            "add studies or use --method FE",
-        )
-    return y, v
-
-
-def scaled(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """(z, u, c, s): z = (y - c) / s, u = v / s^2 with c = median y and s the power of 2 nearest
-    sqrt(median v) (so that dividing by s and s^2 is exact, even for subnormal variances)."""
-    e = round(math.log2(float(np.median(v))) / 2)
-    c, s = float(np.median(y)), math.ldexp(1.0, e)
-    return (y - c) / s, v / math.ldexp(1.0, 2 * e), c, s
 
 
 def _check_method(method: str, allowed: Sequence[str]) -> str:
@@ -309,26 +87,6 @@ def tau2_estimate(y: np.ndarray, v: np.ndarray, method: str) -> float:
     method = _check_method(method, METHODS)
     z, u, _, s = scaled(y, v)
     return tau2_fit(z, u, method).tau2 * s**2
-
-
-def _chi2_ppf(q: float, df: int) -> float:
-    """The chi^2 quantile (as scipy.stats.chi2.ppf, without its argument checking)."""
-    return float(2.0 * special.gammaincinv(df / 2.0, q))
-
-
-def _q_profile(z: np.ndarray, u: np.ndarray, level: float) -> tuple[float, float]:
-    """Q_gen(tau^2) = the upper and lower chi^2_{k-1} quantiles (scaled data)."""
-    k = len(z)
-    lo = solve_q_gen(z, u, _chi2_ppf((1 + level) / 2, k - 1)).tau2
-    hi = solve_q_gen(z, u, _chi2_ppf((1 - level) / 2, k - 1)).tau2
-    return lo, hi
-
-
-def q_profile_tau2_ci(y: np.ndarray, v: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Q-profile CI for tau^2: Q_gen(tau^2) = chi2_{k-1} quantiles (Viechtbauer 2007)."""
-    z, u, _, s = scaled(y, v)
-    lo, hi = _q_profile(z, u, level)
-    return lo * s**2, hi * s**2
 
 
 def pi_crit(pi: str, k: int, hksj: bool, level: float) -> float:
@@ -406,7 +164,7 @@ def _pool(
         converged=fit.converged,
         note=fit.note,
         level=level,
-        _data=_Data(z, u, sc, fit.tau2, level, labels),
+        _data=FitData(z, u, sc, fit.tau2, level, labels),
     )
 
 
