@@ -176,7 +176,7 @@ def page_with_facts(page: Select[Any], *, descending: bool) -> Select[Any]:
     count, first and last day and days in the window, the newest day with a side effect, the
     newest active plan, the newest trial, the current record's conditions). Its parameters
     ``today`` and ``window_start`` are set by :func:`read_page`. Built once per shape and kept
-    (:func:`ldn.services.clinic.patients._page_statement`)."""
+    (:func:`ldn.services.clinic.patient_list._page_statement`)."""
     pg = page.subquery("page")
     pid = pg.c.id
     ticked = DiaryRow.data["side_effects"].as_string()
