@@ -9,6 +9,8 @@ simulated from :data:`DEMO_TRUTH` (synthetic, never clinical; see
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +23,7 @@ from ldn.domain.diary import parse_diary_csv
 from ldn.domain.errors import DataFileError, Problem
 from ldn.persistence.tables import ClinicRow, Patient, User
 from ldn.services.clinic import accounts, diary, pharmacy, plans, screenings, trials
-from ldn.services.clinic.context import SYSTEM, Actor, Clinic
+from ldn.services.clinic.context import SYSTEM, Actor, Clinic, Tx, use_case
 from ldn.services.clinic.demo_cohort import COHORT, DEMO_TRUTH, seed_cohort
 from ldn.services.clinic.patients import create_patient
 
@@ -137,8 +139,7 @@ def seed_demo(clinic: Clinic, *, cohort: bool = False) -> DemoLogins:
         clinic, doc, ids["chronic-migraine-moh"], options={"schedule": "slow", "form": "liquid"}
     )
     pharmacy.create_prescription(clinic, doc, ids["chronic-migraine-moh"])
-    for e in parse_diary_csv((ex / "diary" / "titration-diary.csv").read_text(encoding="utf-8")):
-        diary.record_diary(clinic, doc, anna, entry=e.model_dump(mode="json"), idempotency_key=None)
+    _log_example_diary(clinic, doc, anna, ex / "diary" / "titration-diary.csv")
     accounts.create_user(
         clinic,
         SYSTEM,
@@ -152,10 +153,7 @@ def seed_demo(clinic: Clinic, *, cohort: bool = False) -> DemoLogins:
 
     carmen = ids["trial"]
     t = trials.create_clinic_trial(clinic, doc, carmen, start=date(2026, 3, 2), seed=2026)
-    for e in parse_diary_csv((ex / "trial" / "diary.csv").read_text(encoding="utf-8")):
-        diary.record_diary(
-            clinic, doc, carmen, entry=e.model_dump(mode="json"), idempotency_key=None
-        )
+    _log_example_diary(clinic, doc, carmen, ex / "trial" / "diary.csv")
     trials.reveal(clinic, doc, int(t["id"]), confirm=True)
     trials.analyse_clinic_trial(
         clinic, doc, int(t["id"]), prior="evidence", condition="fibromyalgia"
@@ -163,3 +161,16 @@ def seed_demo(clinic: Clinic, *, cohort: bool = False) -> DemoLogins:
     if cohort:
         seed_cohort(clinic, doc)
     return DemoLogins(cid, logins)
+
+
+#: the diary use case's body (run inside another use case's transaction)
+_RECORD_ENTRY: Callable[..., Any] = inspect.unwrap(diary.record_diary)
+
+
+@use_case("diary.write")
+def _log_example_diary(tx: Tx, actor: Actor, patient_id: int, csv_path: Path) -> None:
+    """An example diary logged day by day through the diary use case's own body (checks, audit
+    event and notification rules for every entry, as a patient's phone would), in one
+    transaction instead of one per day (the demo is seeded for every integration test)."""
+    for e in parse_diary_csv(csv_path.read_text(encoding="utf-8")):
+        _RECORD_ENTRY(tx, actor, patient_id, entry=e.model_dump(mode="json"), idempotency_key=None)
