@@ -1,30 +1,20 @@
 """The facts behind the clinician's patient list (issue #18), for many patients at once.
 
-Each fact is one aggregated query over the patients in ``scope`` (a subquery of patient ids, or
-a page's ids), never a query per patient: the newest screening, the diary (first and last day,
-days logged in the window, the newest day with a side effect), the active plan, the newest
-trial and the current record's conditions. :func:`ldn.domain.dashboard.derive` turns the facts
-into the list's columns.
+For every patient in ``scope`` (a subquery of patient ids: a sorted or filtered list) each
+fact is one aggregated query, never a query per patient; for one page by name
+(:func:`page_with_facts`) the facts are correlated subqueries of the page's rows, in the page's
+own statement. The facts: the newest screening, the diary (first and last day, days logged in
+the window, the newest day with a side effect), the active plan, the newest trial and the
+current record's conditions. :func:`ldn.domain.dashboard.derive` turns them into the list's
+columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    Date,
-    Select,
-    and_,
-    any_,
-    bindparam,
-    case,
-    func,
-    select,
-)
+from sqlalchemy import Date, Select, and_, bindparam, case, func, select
 
 from ldn.domain.dashboard import SORTS, PatientFacts, derive
 from ldn.domain.errors import InputError
@@ -43,7 +33,7 @@ __all__ = [
     "status_of",
 ]
 
-Scope = Select[tuple[int]] | list[int]
+Scope = Select[tuple[int]]
 
 
 def plan_facts(plan: dict[str, Any], today: date) -> tuple[date, float, date | None]:
@@ -61,29 +51,19 @@ def plan_facts(plan: dict[str, Any], today: date) -> tuple[date, float, date | N
     return steps[0][0], dose_mg, date.fromisoformat(due) if due else None
 
 
-def _in(column: Any, scope: Scope, *, pg: bool = False) -> Any:
-    """``column IN scope``; a list of ids on PostgreSQL is one array parameter (``= ANY(:ids)``):
-    the statement's text then does not change with the page, the driver keeps it prepared, and
-    it does not parse a query with 50 placeholders on every request."""
-    if pg and isinstance(scope, list):
-        return column == any_(bindparam(None, scope, type_=ARRAY(BigInteger)))
-    return column.in_(scope)
-
-
 def collect_facts(
     tx: Tx, scope: Scope, *, today: date, window_days: int
 ) -> dict[int, dict[str, Any]]:
     """The fields of :class:`~ldn.domain.dashboard.PatientFacts` by patient id (absent facts
     keep their defaults); plus ``days_logged`` (all days), for the list's older columns."""
     out: dict[int, dict[str, Any]] = {}
-    pg = tx.session.get_bind().dialect.name == "postgresql"
 
     def of(pid: int) -> dict[str, Any]:
         return out.setdefault(pid, {"days_logged": 0})
 
     newest = (
         select(func.max(Screening.id))
-        .where(_in(Screening.patient_id, scope, pg=pg))
+        .where(Screening.patient_id.in_(scope))
         .group_by(Screening.patient_id)
     )
     for pid, verdict in tx.session.execute(
@@ -100,7 +80,7 @@ def collect_facts(
             func.max(DiaryRow.day),
             func.sum(in_window),
         )
-        .where(_in(DiaryRow.patient_id, scope, pg=pg))
+        .where(DiaryRow.patient_id.in_(scope))
         .group_by(DiaryRow.patient_id)
     ):
         f = of(pid)
@@ -109,7 +89,7 @@ def collect_facts(
     ticked = DiaryRow.data["side_effects"].as_string()
     newest_se = (
         select(DiaryRow.patient_id, func.max(DiaryRow.day).label("day"))
-        .where(_in(DiaryRow.patient_id, scope, pg=pg), ticked.is_not(None), ticked != "[]")
+        .where(DiaryRow.patient_id.in_(scope), ticked.is_not(None), ticked != "[]")
         .group_by(DiaryRow.patient_id)
         .subquery()
     )
@@ -122,15 +102,13 @@ def collect_facts(
         of(pid).update(side_effect_day=day, side_effects=tuple(data.get("side_effects") or ()))
     for pid, data in tx.session.execute(
         select(Plan.patient_id, Plan.data)
-        .where(_in(Plan.patient_id, scope, pg=pg), Plan.status == "active")
+        .where(Plan.patient_id.in_(scope), Plan.status == "active")
         .order_by(Plan.id)
     ):
         start, dose_mg, due = plan_facts(data["plan"], today)
         of(pid).update(plan_start=start, plan_dose_mg=dose_mg, assessment_date=due)
     newest_trial = (
-        select(func.max(Trial.id))
-        .where(_in(Trial.patient_id, scope, pg=pg))
-        .group_by(Trial.patient_id)
+        select(func.max(Trial.id)).where(Trial.patient_id.in_(scope)).group_by(Trial.patient_id)
     )
     for pid, status, design in tx.session.execute(
         select(Trial.patient_id, Trial.status, Trial.design).where(Trial.id.in_(newest_trial))
@@ -147,7 +125,7 @@ def collect_facts(
                 Patient.current_version == PatientRecordVersion.version,
             ),
         )
-        .where(_in(Patient.id, scope, pg=pg))
+        .where(Patient.id.in_(scope))
     ):
         codes = [c.get("code") for c in conditions or () if c.get("status") != "resolved"]
         of(pid)["conditions"] = tuple(str(c) for c in codes if c)
@@ -251,12 +229,8 @@ def facts_of(collected: dict[str, Any]) -> PatientFacts:
     return PatientFacts(**{k: v for k, v in collected.items() if k != "days_logged"})
 
 
-def ids_of(rows: Iterable[Patient]) -> list[int]:
-    return [p.id for p in rows]
-
-
 def status_for(tx: Tx, scope: Scope, today: date) -> dict[int, dict[str, Any]]:
-    """Status columns for patients (a list of ids, or a subquery of them), from a few aggregated
+    """Status columns for patients (a subquery of their ids), from a few aggregated
     queries (:mod:`ldn.services.clinic.dashboard`): the older columns (verdict, plan dose, days
     logged, last entry, trial) and the dashboard's (:mod:`ldn.domain.dashboard`: last diary day,
     days missed, newest side effect, current dose, next action, needs attention), with the

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from ldn.domain.errors import ConflictError, InputError
-from ldn.domain.screening import RULES_VERSION, screen
 from ldn.interop.r4.importer import bundle_patient, issues_outcome, read_bundle
-from ldn.persistence.tables import Patient, Screening, UnmappedResource
+from ldn.persistence.tables import Patient, UnmappedResource
 from ldn.services.clinic.access import authorize, require
 from ldn.services.clinic.context import Actor, Tx, use_case
 from ldn.services.clinic.matching import match_patient, sync_match_keys
 from ldn.services.clinic.patients import append_version, load_record
+from ldn.services.clinic.screenings import store_screening
 
 __all__ = ["import_patient_bundle", "kept_resources"]
 
@@ -136,20 +136,7 @@ def import_patient_bundle(
                 created_by=actor.user_id or None,
             )
         )
-    report = screen(record, today=tx.today)
-    row = Screening(
-        patient_id=patient.id,
-        record_version=patient.current_version,
-        rules_version=RULES_VERSION,
-        as_of=tx.today,
-        verdict=report.verdict,
-        earliest_start=report.earliest_start,
-        report=report.as_dict(),
-        created_at=tx.now,
-        created_by=actor.user_id or None,
-    )
-    tx.session.add(row)
-    tx.session.flush()
+    row = store_screening(tx, actor, patient, record)
     tx.audit(
         actor,
         "create" if created else "update",
@@ -171,8 +158,8 @@ def import_patient_bundle(
         "matched_on": matched_on,
         "record_version": patient.current_version,
         "screening_id": row.id,
-        "verdict": report.verdict,
-        "earliest_start": report.earliest_start.isoformat() if report.earliest_start else None,
+        "verdict": row.verdict,
+        "earliest_start": row.earliest_start.isoformat() if row.earliest_start else None,
         "kept": len(read.kept),
         "issues": issues_outcome(read),
     }

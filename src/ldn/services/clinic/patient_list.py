@@ -84,7 +84,9 @@ def _matching(has_q: bool) -> tuple[Any, ...]:
 
 @functools.cache
 def _total_statement(has_q: bool) -> Select[Any]:
-    return select(func.count()).select_from(Patient).where(*_matching(has_q))
+    """The number of matching patients (from a subquery, so that it stays uncorrelated inside
+    the page's statement, which selects from ``patients`` too)."""
+    return select(func.count()).select_from(select(Patient.id).where(*_matching(has_q)).subquery())
 
 
 @functools.cache
@@ -92,7 +94,7 @@ def _page_statement(has_q: bool, descending: bool) -> Select[Any]:
     """The page by name (the token check joined: :data:`ACTOR_IS_CURRENT`; the total as an
     uncorrelated subquery) with its facts (:func:`~ldn.services.clinic.dashboard.
     page_with_facts`), built once per shape: every value is a parameter."""
-    total = select(func.count()).select_from(select(Patient.id).where(*_matching(has_q)).subquery())
+    total = _total_statement(has_q)
     order = (
         (Patient.display_name.desc(), Patient.id.desc())
         if descending
@@ -142,12 +144,11 @@ def list_patients(
     for every patient matching ``q`` (a few aggregated queries), then one page is cut."""
     require(actor, "patient.list")
     key, descending = dashboard.parse_sort(sort)
-    base = select(Patient).where(Patient.clinic_id == actor.clinic_id)
-    if q:
-        like = f"%{q.lower()}%"
-        base = base.where(
-            func.lower(Patient.display_name).like(like) | func.lower(Patient.record_id).like(like)
-        )
+    base = (
+        select(Patient)
+        .where(*_matching(bool(q)))
+        .params(clinic_id=actor.clinic_id, like=f"%{q.lower()}%")
+    )
     window, gap = tx.settings.dashboard_window_days, tx.settings.dashboard_gap_days
     rows: Sequence[Any]
     if key == "name" and not condition and attention is None and no_diary_days is None:
@@ -171,9 +172,6 @@ def list_patients(
             valued.sort(key=lambda p: sort_value(status[p.id]["_row"], key), reverse=descending)
             chosen = valued + [p for p in chosen if sort_value(status[p.id]["_row"], key) is None]
         total, rows = len(chosen), chosen[offset : offset + limit]
-    for p in rows:
-        if p.id not in status:
-            status[p.id] = dashboard.blank_status(tx.today, window, gap)
     tx.audit(actor, "read", "patients", detail="ids=" + ",".join(str(p.id) for p in rows))
     items = [
         {**summary(p), "status": {k: v for k, v in status[p.id].items() if k != "_row"}}

@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import select
 
 from ldn.domain.errors import NotFoundError
+from ldn.domain.patient import PatientRecord
 from ldn.domain.screening import RULES_VERSION, screen
-from ldn.persistence.tables import Screening
+from ldn.persistence.tables import Patient, Screening
 from ldn.services.clinic.access import authorize
 from ldn.services.clinic.context import Actor, Page, Tx, use_case
 from ldn.services.clinic.patients import load_record
 
-__all__ = ["get_screening", "list_screenings", "run_screening"]
+__all__ = ["get_screening", "list_screenings", "run_screening", "store_screening"]
 
 
 def _dict(s: Screening) -> dict[str, Any]:
@@ -34,7 +35,15 @@ def _dict(s: Screening) -> dict[str, Any]:
 def run_screening(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     """Screen the current record as of today and keep the report."""
     patient = authorize(tx, actor, "screening.write", patient_id)
-    report = screen(load_record(tx, patient), today=tx.today)
+    row = store_screening(tx, actor, patient, load_record(tx, patient))
+    tx.audit(actor, "create", "screening", row.id, patient_id=patient.id)
+    return _dict(row)
+
+
+def store_screening(tx: Tx, actor: Actor, patient: Patient, record: PatientRecord) -> Screening:
+    """Screen ``record`` (the patient's current version) as of today and keep the report, inside
+    the caller's use case (which audits it)."""
+    report = screen(record, today=tx.today)
     row = Screening(
         patient_id=patient.id,
         record_version=patient.current_version,
@@ -48,8 +57,7 @@ def run_screening(tx: Tx, actor: Actor, patient_id: int) -> dict[str, Any]:
     )
     tx.session.add(row)
     tx.session.flush()
-    tx.audit(actor, "create", "screening", row.id, patient_id=patient.id)
-    return _dict(row)
+    return row
 
 
 @use_case("screening.read")
